@@ -1,0 +1,187 @@
+"""Plain-array input model: sites, defect species, and the pyscses site-file format.
+
+Sign conventions
+----------------
+* Positions ``x`` are in Å along the boundary normal.
+* Segregation energies ``dE`` (eV) are ``E(defect at site) - E(defect in bulk)``; a negative
+  value attracts the defect to the site.
+* Valences are in units of the elementary charge: ``z = +2`` for an oxygen vacancy.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import ANGSTROM
+
+
+class InputError(ValueError):
+    """Bad input: the message names the culprit (file line, site, species or value)."""
+
+
+@dataclass(frozen=True)
+class DefectSpecies:
+    """A point-defect species.
+
+    Parameters
+    ----------
+    label : str
+        Name used in site files (e.g. ``"Vo"``).
+    valence : float
+        Charge in units of e relative to the perfect host site (``+2`` for V_O).
+    mole_fraction : float
+        Bulk site fraction on its host sublattice, in (0, 1).
+    mobility : float
+        Relative mobility; zero freezes the species at its bulk fraction under the
+        Mott–Schottky approximation.
+    """
+
+    label: str
+    valence: float
+    mole_fraction: float
+    mobility: float = 0.0
+
+    def __post_init__(self):
+        for name in ("valence", "mole_fraction", "mobility"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+                raise InputError(f"defect {self.label!r}: {name} must be a finite number, got {value!r}")
+        if not 0.0 < self.mole_fraction < 1.0:
+            raise InputError(
+                f"defect {self.label!r}: mole_fraction must lie in (0, 1), got {self.mole_fraction!r}")
+        if self.mobility < 0:
+            raise InputError(f"defect {self.label!r}: mobility must be >= 0, got {self.mobility!r}")
+
+
+@dataclass
+class Sites:
+    """Sites of a one-dimensional space-charge problem, as arrays.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        Position along the boundary normal (Å).
+    label : ndarray of str, shape (n,)
+        Host-site label (e.g. ``"O"``, ``"Ce"``).
+    valence : ndarray, shape (n,)
+        Formal charge of the perfect host site (e), used when site charges are on.
+    defect_labels : tuple of str, length m
+        Defect species that appear in ``energies``' columns.
+    energies : ndarray, shape (n, m)
+        Segregation energy ΔE (eV) of defect ``j`` at site ``i``; NaN where the defect
+        cannot occupy the site.
+    """
+
+    x: np.ndarray
+    label: np.ndarray
+    valence: np.ndarray
+    defect_labels: tuple
+    energies: np.ndarray
+    source: str = field(default="<arrays>", compare=False)
+
+    def __post_init__(self):
+        self.x = np.asarray(self.x, dtype=float)
+        self.label = np.asarray(self.label, dtype=str)
+        self.valence = np.asarray(self.valence, dtype=float)
+        self.defect_labels = tuple(self.defect_labels)
+        self.energies = np.asarray(self.energies, dtype=float).reshape(len(self.x), len(self.defect_labels))
+        n = len(self.x)
+        if self.label.shape != (n,) or self.valence.shape != (n,):
+            raise InputError("x, label and valence must have the same length")
+        bad = np.flatnonzero(~np.isfinite(self.x))
+        if bad.size:
+            raise InputError(f"{self.source}: site {bad[0]} has a non-finite position {self.x[bad[0]]!r}")
+        bad = np.flatnonzero(~np.isfinite(self.valence))
+        if bad.size:
+            raise InputError(f"{self.source}: site {bad[0]} has a non-finite valence {self.valence[bad[0]]!r}")
+        bad = np.argwhere(np.isinf(self.energies))
+        if bad.size:
+            i, j = bad[0]
+            raise InputError(f"{self.source}: site {i} has an infinite energy for "
+                             f"{self.defect_labels[j]!r}")
+        if len(set(self.defect_labels)) != len(self.defect_labels):
+            raise InputError(f"duplicate defect labels: {self.defect_labels}")
+
+    def __len__(self):
+        return len(self.x)
+
+    def hosts(self):
+        """Boolean (n, m) mask: defect ``j`` may occupy site ``i``."""
+        return np.isfinite(self.energies)
+
+    def select(self, mask):
+        """A new :class:`Sites` with the sites where ``mask`` is true."""
+        return Sites(self.x[mask], self.label[mask], self.valence[mask], self.defect_labels,
+                     self.energies[mask], source=self.source)
+
+    def in_region(self, x_min, x_max):
+        """Sites strictly inside ``x_min < x < x_max`` (Å)."""
+        return self.select((self.x > x_min) & (self.x < x_max))
+
+
+def _parse_float(token, path, lineno, what):
+    try:
+        value = float(token)
+    except ValueError:
+        raise InputError(f"{path}, line {lineno}: {what} {token!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{path}, line {lineno}: {what} is {token!r}; it must be finite")
+    return value
+
+
+def read_pyscses_sites(path):
+    """Read a pyscses-format site file.
+
+    Each non-empty line is ``site_label site_valence x[m] defect_label dE[eV]
+    [defect_label dE ...]``.  Positions are converted from metres to Å.
+
+    Returns
+    -------
+    Sites
+    """
+    path = os.fspath(path)
+    xs, labels, valences, rows = [], [], [], []
+    defect_labels: list = []
+    with open(path) as handle:
+        for lineno, line in enumerate(handle, 1):
+            tokens = line.split()
+            if not tokens or tokens[0].startswith("#"):
+                continue
+            if len(tokens) < 5 or (len(tokens) - 3) % 2:
+                raise InputError(f"{path}, line {lineno}: expected 'label valence x defect dE "
+                                 f"[defect dE ...]', got {line.strip()!r}")
+            labels.append(tokens[0])
+            valences.append(_parse_float(tokens[1], path, lineno, "site valence"))
+            xs.append(_parse_float(tokens[2], path, lineno, "position") / ANGSTROM)
+            row = {}
+            for d, e in zip(tokens[3::2], tokens[4::2]):
+                if d in row:
+                    raise InputError(f"{path}, line {lineno}: defect {d!r} listed twice")
+                row[d] = _parse_float(e, path, lineno, f"energy of {d!r}")
+                if d not in defect_labels:
+                    defect_labels.append(d)
+            rows.append(row)
+    if not xs:
+        raise InputError(f"{path}: no sites")
+    energies = np.full((len(xs), len(defect_labels)), np.nan)
+    column = {d: j for j, d in enumerate(defect_labels)}
+    for i, row in enumerate(rows):
+        for d, e in row.items():
+            energies[i, column[d]] = e
+    return Sites(np.array(xs), np.array(labels), np.array(valences), tuple(defect_labels), energies,
+                 source=path)
+
+
+def write_pyscses_sites(path, sites):
+    """Write :class:`Sites` in pyscses format (positions in metres, 17 significant digits)."""
+    hosts = sites.hosts()
+    with open(path, "w") as handle:
+        for i in range(len(sites)):
+            parts = [str(sites.label[i]), f"{sites.valence[i]:+g}", repr(float(sites.x[i] * ANGSTROM))]
+            for j in np.flatnonzero(hosts[i]):
+                parts += [sites.defect_labels[j], repr(float(sites.energies[i, j]))]
+            handle.write(" ".join(parts) + "\n")

@@ -1,0 +1,300 @@
+"""The discrete site-explicit Poisson–Boltzmann system and its Newton solver.
+
+Unknowns: the plane potentials ``phi`` (V), then the bordered unknowns: the neutralising
+background ``rho_b`` (e/Å³, periodic grids), the common boundary potential ``phi_D`` (V,
+Dirichlet grids whose ends float with the bulk gauge) and one chemical-potential shift
+``eta`` per fitted species (Gouy–Chapman bulk fractions).  Equations: Poisson per plane
+(charge per area, e/Å²), the gauge (weighted mean of ``phi`` over the bulk region is zero)
+and the fitted bulk fractions.  Every Newton step costs O(N) (see :mod:`.linalg`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import thermal_voltage
+from .grid import Grid
+from .linalg import SingularMatrixError, solve_bordered_tridiagonal
+from .occupancy import occupancy, occupancy_response
+
+
+class ConvergenceError(RuntimeError):
+    """The Newton solve did not converge; carries ``residual`` and ``iterations``."""
+
+    def __init__(self, message, residual, iterations):
+        super().__init__(f"{message} (relative residual {residual:.3e} after {iterations} iterations)")
+        self.residual = residual
+        self.iterations = iterations
+
+
+@dataclass
+class Problem:
+    """A discretised space-charge problem (plain arrays; see :mod:`.model` to build one).
+
+    Sites (n_sites) sit on planes ``site_plane`` of ``grid``; defect ``d`` (m species) may
+    occupy site ``s`` where ``np.isfinite(energies[s, d])``.
+
+    Attributes
+    ----------
+    grid : Grid
+    site_plane : int array (n_sites,)
+    site_weight : array (n_sites,), number of physical sites each entry stands for
+    energies : array (n_sites, m), segregation energies (eV), NaN where not hosted
+    valence : array (m,), defect valences (e)
+    mole_fraction : array (m,), bulk site fractions
+    mobile : bool array (m,), species that equilibrate
+    fixed_charge : array (n_sites,), charge per site that does not respond to phi (e):
+        host valence (with site charges) plus frozen defects' ``z x``
+    capacity : array (n_sites,), ``1 - F_s`` (frozen fraction removed)
+    log_x : array (n_sites, m), ``ln(x/A_s)`` (Fermi–Dirac) or ``ln x`` (Boltzmann) for mobile
+        hosted defects, ``-inf`` elsewhere
+    gauge : array (n,) or None, weights (summing to 1) of the bulk-region mean of phi
+    fitted : int array (k,), defects whose chemical potential is fitted (Gouy–Chapman)
+    target : array (k,), bulk fractions the fitted defects must reach
+    target_weight : array (k, n_sites), weights of the bulk-region average of each fitted
+        defect's occupancy
+    dirichlet : None, "floating", or (phi_lower, phi_upper) in V
+    statistics : "fermi-dirac" or "boltzmann"
+    """
+
+    grid: Grid
+    site_plane: np.ndarray
+    site_weight: np.ndarray
+    energies: np.ndarray
+    valence: np.ndarray
+    mole_fraction: np.ndarray
+    mobile: np.ndarray
+    fixed_charge: np.ndarray
+    capacity: np.ndarray
+    log_x: np.ndarray
+    gauge: np.ndarray | None
+    fitted: np.ndarray
+    target: np.ndarray
+    target_weight: np.ndarray
+    dirichlet: object = None
+    statistics: str = "fermi-dirac"
+    defect_labels: tuple = ()
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._dE = np.where(np.isfinite(self.energies), self.energies, 0.0)
+
+    @property
+    def n_extra(self):
+        return (self.grid.boundary == "periodic") + (self.dirichlet == "floating") + len(self.fitted)
+
+    def unpack(self, y):
+        """Split the unknown vector into (phi, rho_b, phi_D, eta)."""
+        n = self.grid.n
+        phi, rest = y[:n], y[n:]
+        rho_b = phi_d = 0.0
+        if self.grid.boundary == "periodic":
+            rho_b, rest = rest[0], rest[1:]
+        if self.dirichlet == "floating":
+            phi_d, rest = rest[0], rest[1:]
+        return phi, rho_b, phi_d, rest
+
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions (n_sites, m) at plane potentials ``phi`` (V)."""
+        kT = thermal_voltage(temperature)
+        u = self.log_x - (self.valence[None, :] * phi[self.site_plane, None]
+                          + energy_scale * self._dE) / kT
+        if len(self.fitted):
+            u[:, self.fitted] += eta[None, :]
+        p = occupancy(u, self.capacity, self.statistics)
+        frozen = ~self.mobile
+        if frozen.any():
+            hosted = np.isfinite(self.energies[:, frozen])
+            p[:, frozen] = np.where(hosted, self.mole_fraction[frozen][None, :], 0.0)
+        return p
+
+    def plane_charge(self, p):
+        """Charge per plane (e) from site fractions ``p``."""
+        mobile_charge = p[:, self.mobile] @ self.valence[self.mobile]
+        q = self.site_weight * (self.fixed_charge + mobile_charge)
+        return np.bincount(self.site_plane, weights=q, minlength=self.grid.n)
+
+    def _boundary_values(self, phi, phi_d):
+        if self.grid.boundary == "periodic":
+            return phi[-1], phi[0]
+        if self.dirichlet == "floating":
+            return phi_d, phi_d
+        return self.dirichlet
+
+    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
+        """Residual, its scale and (optionally) the Newton matrix at ``y``."""
+        g = self.grid
+        n = g.n
+        phi, rho_b, phi_d, eta = self.unpack(y)
+        kT = thermal_voltage(temperature)
+        p = self.occupancies(phi, eta, temperature, energy_scale)
+        q = self.plane_charge(p)
+        lower, diag, upper = g.laplacian()
+        below, above = self._boundary_values(phi, phi_d)
+        flux_up = upper * (np.append(phi[1:], above) - phi)
+        flux_down = lower * (np.insert(phi[:-1], 0, below) - phi)
+        c = g.w / g.dx / g.area
+        residual = flux_up + flux_down + c * q - g.w * rho_b
+        gross = np.bincount(self.site_plane, minlength=n, weights=self.site_weight * (
+            np.abs(self.fixed_charge) + np.abs(p[:, self.mobile]) @ np.abs(self.valence[self.mobile])))
+        scale = float(np.max(np.abs(flux_up) + np.abs(flux_down) + c * gross + g.w * abs(rho_b)))
+        rows = [residual]
+        if self.gauge is not None:
+            rows.append([self.gauge @ phi / kT])
+        if len(self.fitted):
+            avg = np.einsum("ks,sk->k", self.target_weight, p[:, self.fitted])
+            rows.append(avg / self.target - 1.0)
+        F = np.concatenate(rows)
+        if not jacobian:
+            return F, scale, None
+        dp_dphi = occupancy_response(p, self.capacity, -self.valence[None, :] / kT, self.statistics)
+        dp_dphi[:, ~self.mobile] = 0.0
+        dq = np.bincount(self.site_plane, minlength=n,
+                         weights=self.site_weight * (dp_dphi @ self.valence))
+        T_diag = diag + c * dq
+        cols = []
+        if g.boundary == "periodic":
+            cols.append(-g.w)
+        if self.dirichlet == "floating":
+            col = np.zeros(n)
+            col[0], col[-1] = lower[0], upper[-1]
+            cols.append(col)
+        dp_deta = []
+        for k, d in enumerate(self.fitted):
+            v = np.zeros_like(p)
+            v[:, d] = 1.0
+            dp = occupancy_response(p, self.capacity, v, self.statistics)
+            dp[:, ~self.mobile] = 0.0
+            dp_deta.append(dp)
+            cols.append(c * np.bincount(self.site_plane, minlength=n,
+                                        weights=self.site_weight * (dp @ self.valence)))
+        m = len(cols)
+        B = np.column_stack(cols) if m else np.zeros((n, 0))
+        C = np.zeros((m, n))
+        D = np.zeros((m, m))
+        r = 0
+        if self.gauge is not None:
+            C[r] = self.gauge / kT
+            r += 1
+        eta_col = m - len(self.fitted)
+        for k, d in enumerate(self.fitted):
+            w = self.target_weight[k] / self.target[k]
+            C[r] = np.bincount(self.site_plane, weights=w * dp_dphi[:, d], minlength=n)
+            D[r, eta_col:] = [w @ dp[:, d] for dp in dp_deta]
+            r += 1
+        return F, scale, ((lower, T_diag, upper), B, C, D)
+
+    def newton_step(self, F, matrix):
+        """The Newton update for residual ``F`` and matrix from :meth:`evaluate`."""
+        (lower, diag, upper), B, C, D = matrix
+        n = self.grid.n
+        dphi, dz = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, -F[:n], -F[n:],
+                                              periodic=self.grid.boundary == "periodic")
+        return np.concatenate((dphi, dz))
+
+    def initial_guess(self):
+        return np.zeros(self.grid.n + self.n_extra)
+
+
+def _normalised(F, n, scale):
+    """Residual in relative units: Poisson rows divided by the charge/flux ``scale``."""
+    out = F.copy()
+    if scale > 0:
+        out[:n] /= scale
+    return out
+
+
+def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=None,
+           energy_scale=1.0):
+    """Solve ``problem`` at ``temperature`` (K) by globalised Newton.
+
+    Stops when the relative residual (max-norm: Poisson rows over the largest charge or
+    flux term, gauge in kT/e, fitted fractions relative to their targets) is at most
+    ``rtol``.  Steps are capped at ``step_cap`` volts in phi (default 10 kT/e) and
+    backtracked until the residual norm decreases (Armijo).
+
+    Returns
+    -------
+    y, residual, iterations
+
+    Raises
+    ------
+    ConvergenceError
+        with the residual and the iteration count, when no converged answer was found.
+    """
+    n = problem.grid.n
+    kT = thermal_voltage(temperature)
+    cap = 10.0 * kT if step_cap is None else step_cap
+    y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
+    F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
+    rel = _normalised(F, n, scale)
+    res = float(np.max(np.abs(rel)))
+    for it in range(max_iter + 1):
+        if not np.isfinite(res):
+            raise ConvergenceError("non-finite residual", res, it)
+        if res <= rtol:
+            return y, res, it
+        if it == max_iter:
+            break
+        try:
+            dy = problem.newton_step(F, matrix)
+        except SingularMatrixError as exc:
+            raise ConvergenceError(f"singular Newton matrix: {exc}", res, it) from None
+        biggest = np.max(np.abs(dy[:n]))
+        if biggest > cap:
+            dy *= cap / biggest
+        norm0 = np.linalg.norm(rel)
+        t = 1.0
+        for _ in range(40):
+            y_try = y + t * dy
+            with np.errstate(over="ignore", invalid="ignore"):
+                F_try, scale_try, _ = problem.evaluate(y_try, temperature, jacobian=False,
+                                                      energy_scale=energy_scale)
+            trial = _normalised(F_try, n, scale)
+            norm = np.linalg.norm(trial)
+            if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0
+                                      or np.max(np.abs(_normalised(F_try, n, scale_try))) <= rtol):
+                break
+            t *= 0.5
+        else:
+            raise ConvergenceError("line search failed", res, it)
+        y = y_try
+        F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
+        rel = _normalised(F, n, scale)
+        res = float(np.max(np.abs(rel)))
+    raise ConvergenceError("Newton did not converge", res, max_iter)
+
+
+def solve_problem(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, continuation_steps=64):
+    """Newton from ``y0`` (or zero); on failure from a cold start, continuation in the
+    segregation energies (scaled from 0 to 1, warm-starting each step).
+
+    Returns ``(y, residual, iterations)`` with the total Newton iterations.
+    """
+    try:
+        return newton(problem, temperature, y0, rtol=rtol, max_iter=max_iter)
+    except ConvergenceError as first:
+        failure = first
+    y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
+    total = failure.iterations
+    lam, step = 0.0, 0.25
+    for _ in range(continuation_steps):
+        target = min(1.0, lam + step)
+        try:
+            y_new, res, its = newton(problem, temperature, y, rtol=rtol, max_iter=max_iter,
+                                     energy_scale=target)
+        except ConvergenceError as exc:
+            total += exc.iterations
+            step *= 0.5
+            if step < 1e-4:
+                break
+            continue
+        total += its
+        y, lam = y_new, target
+        if lam == 1.0:
+            return y, res, total
+        step = min(2 * step, 1.0)
+    raise ConvergenceError(f"Newton failed ({failure}) and continuation stalled at energy scale {lam:.4g}",
+                           failure.residual, total)
