@@ -278,7 +278,8 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                    statistics=statistics, defect_labels=labels,
                    info=dict(site_x=site_x, site_label=site_label, approximation=approximation,
                              model=model, compat=compat, bulk=(lo, hi), site_charges=site_charges,
-                             plane_hosts=plane_hosts, site_counts=counts))
+                             plane_hosts=plane_hosts, site_counts=counts,
+                             mobility=[d.mobility for d in defects], permittivity=permittivity))
 
 
 def _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,

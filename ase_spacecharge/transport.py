@@ -1,0 +1,229 @@
+"""Transport consequences and analytic Mott–Schottky relations.
+
+Resistivity ratios compare the mobile species' conductivity ``sigma ∝ n`` (uniform
+mobility) in the space-charge region with the bulk value ``n_b``:
+
+* perpendicular (series): ``r_perp = <n_b / n>``, the control-volume-weighted mean over
+  the region;
+* parallel: ``r_par = 1 / <n / n_b>``.
+
+Both use the mobile species' own planes with that sublattice's control volumes.  The
+region is the set of those planes where ``|phi| > scr_limit`` (V), so the ratios depend on
+``scr_limit``; the region-independent excess thicknesses
+
+    perp_excess = sum_k dx_k (n_b / n_k - 1),   par_excess = sum_k dx_k (n_k / n_b - 1)
+
+(Å, over the whole cell) are reported too: the boundary adds the resistance of a slab of
+bulk ``perp_excess`` thick in series, and a sheet of bulk conductance ``par_excess`` thick in
+parallel.  ``compat="pyscses"`` evaluates pyscses 1.0.0's formulas instead (see
+:func:`pyscses_resistivity_ratios`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+from .constants import BOLTZMANN_EV, EPSILON_0, thermal_voltage
+from .grid import control_volume_widths
+from .occupancy import fermi_dirac
+from .sites import InputError
+
+
+def species_density(solution, d):
+    """Planes of species ``d`` and its density there (Å⁻³) with its sublattice widths (Å).
+
+    Returns ``(planes, x, dx, n)``.
+    """
+    hosts = solution.plane_hosts[:, d]
+    planes = np.flatnonzero(hosts)
+    occupied = np.bincount(solution.site_plane, minlength=solution.x.size,
+                           weights=solution.site_weight * np.nan_to_num(solution.site_occupancy[:, d]))
+    x = solution.x[planes]
+    if solution.boundary == "periodic":
+        dx = control_volume_widths(x, period=solution.x_max - solution.x_min)
+    else:
+        dx = control_volume_widths(x, lower_end=x[0] - solution.x_min + 0.5 * (x[1] - x[0]),
+                                   upper_end=solution.x_max - x[-1] + 0.5 * (x[-1] - x[-2]))
+    return planes, x, dx, occupied[planes] / (dx * solution.area)
+
+
+def bulk_density(solution, d):
+    """Control-volume-weighted mean density (Å⁻³) of species ``d`` over the bulk region."""
+    planes, x, dx, n = species_density(solution, d)
+    lo, hi = solution.bulk
+    inside = (x > lo) & (x < hi)
+    if not inside.any():
+        raise InputError(f"the bulk region {lo}..{hi} Å holds no planes of {solution.defect_labels[d]!r}")
+    return float(np.sum(n[inside] * dx[inside]) / np.sum(dx[inside]))
+
+
+def conducting_species(solution, species=None):
+    """Index of the conducting species: ``species`` (a label) or the first with mobility > 0."""
+    if species is not None:
+        if species not in solution.defect_labels:
+            raise InputError(f"unknown species {species!r}; defined: {solution.defect_labels}")
+        return solution.defect_labels.index(species)
+    mobile = np.flatnonzero(solution.mobility > 0)
+    if mobile.size == 0:
+        raise InputError("no species has a nonzero mobility: resistivity ratios are undefined")
+    return int(mobile[0])
+
+
+def resistivity_ratios(solution, *, scr_limit=0.02, species=None):
+    """Textbook series/parallel resistivity ratios of the conducting species.
+
+    Returns a dict with ``r_perp``, ``r_par`` (NaN when no plane exceeds ``scr_limit``),
+    ``perp_excess`` and ``par_excess`` (Å) and ``region_width`` (Å).
+    """
+    d = conducting_species(solution, species)
+    planes, x, dx, n = species_density(solution, d)
+    n_b = bulk_density(solution, d)
+    region = np.abs(solution.phi[planes]) > scr_limit
+    out = dict(perp_excess=float(np.sum(dx * (n_b / n - 1.0))),
+               par_excess=float(np.sum(dx * (n / n_b - 1.0))),
+               region_width=float(dx[region].sum()))
+    if region.any():
+        w = dx[region] / dx[region].sum()
+        out["r_perp"] = float(np.sum(w * n_b / n[region]))
+        out["r_par"] = float(1.0 / np.sum(w * n[region] / n_b))
+    else:
+        out["r_perp"] = out["r_par"] = float("nan")
+    return out
+
+
+def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
+    """pyscses 1.0.0's resistivity ratios (compatibility mode).
+
+    On the conducting species' planes: the space-charge region is the planes with
+    ``phi - phi(first plane) > scr_limit``, minus its two outermost planes, the first of the
+    remaining planes taking the width of the dropped one.  The bulk comparison region has
+    the same width and starts at the bulk region's lower end; there the conductivity carries
+    a blocking factor ``(1 - p)`` with ``p`` evaluated at the potential of the *full* grid's
+    k-th plane (pyscses indexes the full potential with the bulk sub-grid's index).
+
+        r_perp = (sum_scr dx/sigma) (sum_bulk sigma/dx),
+        r_par = 1 / ((sum_scr sigma/dx) (sum_bulk dx/sigma)).
+    """
+    d = conducting_species(solution, species)
+    planes = np.flatnonzero(solution.plane_hosts[:, d])
+    xs = solution.x[planes]
+    phi = solution.phi[planes]
+    width = lambda j: 0.5 * (xs[j + 1] - xs[j - 1])  # noqa: E731
+    occupied = np.bincount(solution.site_plane, minlength=solution.x.size,
+                           weights=solution.site_weight * np.nan_to_num(solution.site_occupancy[:, d]))[planes]
+
+    def subregion(lo_idx, hi_idx):
+        """Planes strictly between lo_idx and hi_idx with pyscses' end widths."""
+        idx = np.arange(lo_idx + 1, hi_idx)
+        if idx.size < 2:
+            raise InputError("pyscses resistivity: region too narrow (fewer than 2 planes)")
+        sel = xs[idx]
+        dx = np.empty(idx.size)
+        dx[1:-1] = 0.5 * (sel[2:] - sel[:-2])
+        dx[0], dx[-1] = width(lo_idx), width(hi_idx - 1)
+        return idx, dx
+
+    scr = np.flatnonzero(phi - phi[0] > scr_limit)
+    if scr.size < 3:
+        raise InputError(f"pyscses resistivity: no space-charge region above scr_limit={scr_limit} V")
+    s_idx, s_dx = subregion(scr[0], scr[-1])
+    sigma_scr = occupied[s_idx] / (s_dx * solution.area)
+    region_width = xs[s_idx[-1]] - xs[s_idx[0]]
+    lo = solution.bulk[0]
+    b_lo = int(np.searchsorted(xs, lo))
+    b_hi = int(np.searchsorted(xs, lo + region_width))
+    inside = np.flatnonzero((xs > lo) & (xs < lo + region_width))
+    b_dx = np.empty(inside.size)
+    b_dx[1:-1] = 0.5 * (xs[inside][2:] - xs[inside][:-2])
+    b_dx[0], b_dx[-1] = width(b_lo), width(b_hi - 1)
+    n_bulk = occupied[inside] / (b_dx * solution.area)
+    # blocking factor with pyscses' shifted potential index: bulk plane k reads phi of the
+    # full grid's plane k
+    hosted = np.isfinite(solution.site_energies[:, d])
+    p_shift = np.empty(inside.size)
+    for k, plane in enumerate(planes[inside]):
+        on = hosted & (solution.site_plane == plane)
+        p_shift[k] = np.mean(fermi_dirac(solution.phi[k], solution.site_energies[on, d],
+                                         solution.valence[d], solution.input_mole_fractions[d],
+                                         solution.temperature))
+    sigma_bulk = n_bulk * (1.0 - p_shift)
+    r_perp = np.sum(s_dx / sigma_scr) * np.sum(sigma_bulk / b_dx)
+    r_par = 1.0 / (np.sum(sigma_scr / s_dx) * np.sum(b_dx / sigma_bulk))
+    return dict(r_perp=float(r_perp), r_par=float(r_par), region_width=float(region_width))
+
+
+def mott_schottky_ratio(phi0, valence, temperature):
+    """Mott–Schottky resistivity ratio ``exp(a) / (2a)`` with ``a = z Φ0 / (kT/e)``
+    (Φ0 in V, T in K)."""
+    a = valence * phi0 / thermal_voltage(temperature)
+    return math.exp(a) / (2.0 * a)
+
+
+def mott_schottky_potential(ratio, valence, temperature):
+    """Invert :func:`mott_schottky_ratio`: ``Φ0 = -W_{-1}(-1/(2r)) kT/(z e)`` in V.
+
+    Uses the physical branch -1 of Lambert W (``a >= 1``).  Raises ``ValueError`` for
+    ``r < e/2``, where no real solution exists.
+    """
+    if not np.isfinite(ratio) or ratio < math.e / 2:
+        raise ValueError(f"Mott-Schottky inversion needs a resistivity ratio >= e/2 = {math.e / 2:.6f}, "
+                         f"got {ratio!r}")
+    with mpmath.workdps(30):
+        w = mpmath.lambertw(-1 / (2 * mpmath.mpf(ratio)), k=-1)
+    return float(-w.real) * thermal_voltage(temperature) / valence
+
+
+def screening_length(concentrations, valences, temperature, permittivity):
+    """Debye–Hückel screening length (Å): ``1/λ² = Σ z² e² c / (ε ε0 kT)``.
+
+    ``concentrations`` in Å⁻³ (multiply m⁻³ by 1e-30), ``valences`` in e.
+    """
+    c = np.atleast_1d(np.asarray(concentrations, float))
+    z = np.atleast_1d(np.asarray(valences, float))
+    return float(np.sqrt(permittivity * EPSILON_0 * thermal_voltage(temperature) / np.sum(z * z * c)))
+
+
+def debye_length(concentrations, valences, temperature, permittivity):
+    """Debye length L_D (Å) in the space-charge convention ``L_D² = ε ε0 kT / (2 Σ z² e² c)``.
+
+    This is :func:`screening_length` divided by √2; with it ``2 L_D √(zeΦ0/kT)`` is the
+    Mott–Schottky depletion width ``√(2 ε ε0 Φ0 / (z e c))``.  (pyscses' version drops z²
+    and mixes kT in eV with SI charges; the background text's mixes kT with F.)
+    """
+    return screening_length(concentrations, valences, temperature, permittivity) / math.sqrt(2.0)
+
+
+def space_charge_width(debye, phi0, valence, temperature):
+    """Space-charge (depletion) width ``δ = 2 L_D √(zeΦ0/kT)`` in the units of ``debye``.
+
+    NaN when ``z Φ0 <= 0`` (accumulation: no depletion layer).
+    """
+    a = valence * phi0 / thermal_voltage(temperature)
+    return 2.0 * debye * math.sqrt(a) if a > 0 else float("nan")
+
+
+def activation_energy(temperatures, ratios):
+    """Least-squares Arrhenius slope ``E = k_B d ln r / d(1/T)`` (eV) over all points."""
+    T = np.asarray(temperatures, float)
+    r = np.asarray(ratios, float)
+    if T.size < 2:
+        raise InputError("an activation energy needs at least two temperatures")
+    slope = np.polyfit(1.0 / T, np.log(r), 1)[0]
+    return float(BOLTZMANN_EV * slope)
+
+
+def local_activation_energies(temperatures, ratios):
+    """Local slopes ``k_B d ln r / d(1/T)`` (eV) by second-order central differences on the
+    irregular 1/T grid (pyscses' formula); NaN at the two end points."""
+    T = np.asarray(temperatures, float)
+    y = np.log(np.asarray(ratios, float))
+    x = 1.0 / T
+    out = np.full(T.size, np.nan)
+    if T.size >= 3:
+        x0, x1, x2 = x[:-2], x[1:-1], x[2:]
+        f = (x2 - x1) / (x2 - x0)
+        out[1:-1] = (1 - f) * (y[2:] - y[1:-1]) / (x2 - x1) + f * (y[1:-1] - y[:-2]) / (x1 - x0)
+    return BOLTZMANN_EV * out
