@@ -1,0 +1,123 @@
+"""Invariances, conservation and property-based checks of the solver core."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from ase_spacecharge import ConvergenceError, DefectSpecies, Sites, build_problem, solve
+from ase_spacecharge.linalg import solve_bordered_tridiagonal
+
+from conftest import GD, VO, ceria_like_column
+
+T = 773.15
+AREA = 58.57
+
+
+def _solve(sites, x_min, x_max, **kw):
+    kw.setdefault("bulk", (x_min + 2.0, x_min + 15.0))
+    problem = build_problem(sites, [VO, GD], x_min=x_min, x_max=x_max, area=AREA, permittivity=55.0, **kw)
+    return solve(problem, T)
+
+
+@pytest.mark.parametrize("approximation", ["mott-schottky", "gouy-chapman"])
+def test_zero_segregation_gives_flat_potential(approximation):
+    sites, lo, hi = ceria_like_column(well=0.0)
+    sol = _solve(sites, lo, hi, model="continuum", n_points=200, approximation=approximation)
+    assert np.max(np.abs(sol.phi)) < 1e-12
+    np.testing.assert_allclose(sol.mole_fractions["Vo"][sol.plane_hosts[:, 0]], 0.05, rtol=1e-12)
+
+
+def test_zero_segregation_site_explicit_is_periodic_in_the_lattice():
+    sites, lo, hi = ceria_like_column(well=0.0)
+    sol = _solve(sites, lo, hi)
+    # planes carry net charge, so phi oscillates with the lattice period but has no envelope
+    o_planes = sol.plane_hosts[:, 0]
+    phi_o = sol.phi[o_planes]
+    assert np.ptp(phi_o[::2]) < 1e-10 and np.ptp(phi_o[1::2]) < 1e-10
+    np.testing.assert_allclose(sol.mole_fractions["Vo"][o_planes], 0.05, rtol=1e-9)
+
+
+@pytest.mark.parametrize("approximation", ["mott-schottky", "gouy-chapman"])
+def test_mirror_symmetric_input_gives_symmetric_solution(approximation):
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    # a bulk region symmetric about the cell edge keeps the gauge mirror-symmetric too
+    sol = _solve(sites, lo, hi, approximation=approximation, bulk=(lo, lo + 10.0))
+    sol_sym = _solve(sites, lo, hi, approximation=approximation, bulk=(hi - 10.0, hi))
+    np.testing.assert_allclose(sol.x, -sol.x[::-1], atol=1e-12)
+    np.testing.assert_allclose(sol.phi, sol_sym.phi[::-1], atol=1e-10)
+    np.testing.assert_allclose(sol.mole_fractions["Vo"], sol_sym.mole_fractions["Vo"][::-1], atol=1e-12)
+
+
+def test_periodic_solution_is_neutral_and_occupancies_bounded():
+    sites, lo, hi = ceria_like_column(well=-0.6, symmetric=False)
+    sol = _solve(sites, lo, hi)
+    net = np.sum(sol.rho * sol.dx) - sol.background * np.sum(sol.dx)
+    assert abs(net) <= 1e-10 * np.sum(np.abs(sol.rho) * sol.dx)
+    occ = sol.site_occupancy[np.isfinite(sol.site_occupancy)]
+    assert occ.min() >= 0 and occ.max() <= 1
+
+
+def test_warm_start_converges_in_fewer_iterations():
+    sites, lo, hi = ceria_like_column(well=-0.5)
+    problem = build_problem(sites, [VO, GD], x_min=lo, x_max=hi, area=AREA, permittivity=55.0,
+                            bulk=(lo + 2, lo + 15))
+    cold = solve(problem, T)
+    warm = solve(problem, T + 20, initial=cold)
+    assert warm.iterations < cold.iterations
+
+
+def test_dirichlet_floating_matches_bulk_gauge():
+    sites, lo, hi = ceria_like_column(well=-0.4, n_cells=40)
+    sol = _solve(sites, lo, hi, boundary="dirichlet")
+    assert sol.residual <= 1e-10
+    assert sol.phi0 > 0.05
+
+
+@given(st.integers(3, 40), st.integers(0, 3), st.integers(0, 3), st.booleans(), st.integers(0, 2**31))
+@settings(max_examples=40, deadline=None)
+def test_bordered_solver_matches_dense(n, n_cols, n_rows_extra, periodic, seed):
+    rng = np.random.default_rng(seed)
+    lower, upper = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, n)
+    diag = -(lower + upper) - rng.uniform(0.0, 1.0, n)
+    m = n_cols
+    B, C, D = rng.normal(size=(n, m)), rng.normal(size=(m, n)), rng.normal(size=(m, m)) + 3 * np.eye(m)
+    dense = np.diag(diag) + np.diag(lower[1:], -1) + np.diag(upper[:-1], 1)
+    if periodic:
+        dense[0, -1] += lower[0]
+        dense[-1, 0] += upper[-1]
+    full = np.block([[dense, B], [C, D]])
+    rhs = rng.normal(size=n + m)
+    y, z = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs[:n], rhs[n:], periodic=periodic)
+    np.testing.assert_allclose(np.concatenate((y, z)), np.linalg.solve(full, rhs), rtol=1e-8, atol=1e-8)
+
+
+@given(energies=st.lists(st.floats(-3.0, 3.0), min_size=6, max_size=6),
+       x_vo=st.floats(1e-6, 0.3), temperature=st.floats(200.0, 2000.0),
+       approximation=st.sampled_from(["mott-schottky", "gouy-chapman"]),
+       statistics=st.sampled_from(["fermi-dirac", "boltzmann"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_random_inputs_converge_or_raise(energies, x_vo, temperature, approximation, statistics):
+    sites, lo, hi = ceria_like_column(well=0.0, n_cells=12)
+    E = sites.energies.copy()
+    core = np.argsort(np.abs(sites.x))[:6]
+    for k, s in enumerate(core):
+        E[s, 0 if sites.label[s] == "O" else 1] = energies[k]
+    sites = Sites(sites.x, sites.label, sites.valence, sites.defect_labels, E)
+    defects = [DefectSpecies("Vo", 2, x_vo, 1.0), DefectSpecies("Gd", -1, 4 * x_vo if 4 * x_vo < 1 else 0.9, 0.0)]
+    try:
+        problem = build_problem(sites, defects, x_min=lo, x_max=hi, area=AREA, permittivity=55.0,
+                                bulk=(lo + 1, lo + 10), approximation=approximation, statistics=statistics)
+    except ValueError:
+        return  # e.g. non-neutral bulk with the clipped dopant fraction: a documented InputError
+    try:
+        sol = solve(problem, temperature)
+    except ConvergenceError as exc:
+        assert isinstance(exc.iterations, int) and exc.iterations >= 0
+        assert f"{exc.iterations} iterations" in str(exc)
+        return
+    assert sol.residual <= 1e-10
+    assert np.all(np.isfinite(sol.phi))
+    occ = sol.site_occupancy[np.isfinite(sol.site_occupancy)]
+    assert occ.min() >= 0
+    if statistics == "fermi-dirac":
+        assert occ.max() <= 1
