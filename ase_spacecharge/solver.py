@@ -249,9 +249,10 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         t = 1.0
         for _ in range(40):
             y_try = y + t * dy
+            # the full step is usually accepted: evaluate the matrix with it, to reuse
             with np.errstate(over="ignore", invalid="ignore"):
-                F_try, scale_try, _ = problem.evaluate(y_try, temperature, jacobian=False,
-                                                      energy_scale=energy_scale)
+                F_try, scale_try, matrix_try = problem.evaluate(y_try, temperature, jacobian=t == 1.0,
+                                                                energy_scale=energy_scale)
             trial = _normalised(F_try, n, scale)
             norm = np.linalg.norm(trial)
             if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0
@@ -261,7 +262,9 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         else:
             raise ConvergenceError("line search failed", res, it)
         y = y_try
-        F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
+        if matrix_try is None:
+            F_try, scale_try, matrix_try = problem.evaluate(y, temperature, energy_scale=energy_scale)
+        F, scale, matrix = F_try, scale_try, matrix_try
         rel = _normalised(F, n, scale)
         res = float(np.max(np.abs(rel)))
     raise ConvergenceError("Newton did not converge", res, max_iter)

@@ -1,0 +1,125 @@
+"""Speed and memory of the solver core; prints a table.
+
+    python benchmarks/bench_core.py [--max-planes 1000000] [--pyscses PYTHON]
+
+Rows: pyscses test_1 (in-process solve, needs ../shared/reference), a 13-temperature sweep
+of it (warm starts), and synthetic periodic grain boundaries of 1e3..1e6 planes (time,
+Newton iterations, peak traced memory).  With ``--pyscses PYTHON`` (an interpreter of a
+separate environment holding pyscses with numpy<2, scipy<1.14) the same test_1 case is run
+there and the ratio printed.
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from ase_spacecharge import DefectSpecies, Sites, build_problem, read_pyscses_sites, solve, solve_temperatures
+
+REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "pyscses"
+DEFECTS = [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2, 0.0)]
+
+
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def test1_problem():
+    sites = read_pyscses_sites(REF / "input_data" / "Gd_CeO2_111_data.txt")
+    return build_problem(sites, DEFECTS, x_min=-60.94, x_max=51.6, area=7.65327 ** 2, permittivity=55.0,
+                         bulk=(-57.83, -25.02), compat="pyscses")
+
+
+def synthetic(n_planes):
+    """Alternating O / Ce planes (two O per Ce) with a segregation well at the centre."""
+    n_cells = n_planes // 3
+    a = 3.124
+    centres = (np.arange(n_cells) - (n_cells - 1) / 2) * a
+    x = np.concatenate([centres - 0.78, centres, centres + 0.78])
+    label = np.array(["O"] * n_cells + ["Ce"] * n_cells + ["O"] * n_cells)
+    E = np.full((x.size, 2), np.nan)
+    o = label == "O"
+    E[o, 0] = -0.6 * np.exp(-x[o] ** 2 / 2.0)
+    E[~o, 1] = -0.3 * np.exp(-x[~o] ** 2 / 2.0)
+    half = n_cells * a / 2
+    sites = Sites(x, label, np.where(o, -2.0, 4.0), ("Vo", "Gd"), E)
+    return build_problem(sites, DEFECTS, x_min=-half, x_max=half, area=58.57, permittivity=55.0,
+                         bulk=(-half, -half + 50.0))
+
+
+def pyscses_row(python):
+    code = f"""
+import time, numpy as np
+from pyscses.defect_species import DefectSpecies
+from pyscses.set_of_sites import SetOfSites
+from pyscses.set_up_calculation import calculate_grid_offsets
+from pyscses.grid import Grid
+from pyscses.calculation import Calculation
+data = '{REF / 'input_data' / 'Gd_CeO2_111_data.txt'}'
+t = time.perf_counter()
+limits, lap = calculate_grid_offsets(data, -6.094e-9, 5.16e-9, 'single')
+ds = {{'Vo': DefectSpecies('Vo', 2.0, 0.05, 1.0), 'Gd': DefectSpecies('Gd', -1.0, 0.2, 0.0)}}
+sites = SetOfSites.set_of_sites_from_input_data(data, [-6.094e-9, 5.16e-9], ds, False)
+for s in sites.subset('Ce'):
+    s.defect_with_label('Gd').can_equilibrate = False
+grid = Grid.from_set_of_sites(sites, limits, lap, 7.65327e-10, 7.65327e-10)
+c = Calculation(grid, -5.783e-9, -2.502e-9, 5e-4, 1e-8, 55, 773.15, 'periodic')
+c.form_subgrids(['O', 'Ce'])
+c.solve('mott-schottky')
+print(time.perf_counter() - t, max(c.phi))
+"""
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-planes", type=int, default=1_000_000)
+    parser.add_argument("--pyscses", metavar="PYTHON", help="interpreter with pyscses installed")
+    args = parser.parse_args()
+    rows = []
+    if REF.is_dir():
+        problem = test1_problem()
+        t, sol = best_of(lambda: solve(problem, 773.15), 20)
+        rows.append(("pyscses test_1 solve (108 planes)", t, sol.iterations, None, "target <= 5 ms"))
+        temps = np.linspace(673.15, 1273.15, 13)
+        t, sols = best_of(lambda: solve_temperatures(problem, temps), 5)
+        rows.append(("test_1, 13-temperature sweep", t, sum(s.iterations for s in sols), None,
+                     "target <= 50 ms"))
+        if args.pyscses:
+            t_ref, phi_ref = pyscses_row(args.pyscses)
+            t_ours, sol = best_of(lambda: solve(test1_problem(), 773.15), 5)
+            rows.append(("pyscses 1.0 test_1 (same run)", t_ref, None, None,
+                         f"ratio pyscses/ours = {t_ref / t_ours:.0f}x, phi0 {phi_ref:.10f} vs {sol.phi0:.10f}"))
+    else:
+        print("(../shared/reference/pyscses absent: test_1 rows skipped)")
+    n = 1000
+    while n <= args.max_planes:
+        problem = synthetic(n)
+        tracemalloc.start()
+        t = time.perf_counter()
+        sol = solve(problem, 773.15)
+        t = time.perf_counter() - t
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows.append((f"synthetic GB, {problem.grid.n:,} planes", t, sol.iterations, peak,
+                     "target <= 2 s, 1 GiB at 1e6" if n == 1_000_000 else ""))
+        n *= 10
+    print(f"{'case':38s} {'time':>11s} {'iter':>6s} {'peak mem':>10s}  note")
+    for name, t, its, mem, note in rows:
+        t_s = f"{t * 1e3:9.2f} ms"
+        mem_s = f"{mem / 2**20:7.1f} MiB" if mem is not None else ""
+        print(f"{name:38s} {t_s:>11s} {'' if its is None else its:>6} {mem_s:>10s}  {note}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
