@@ -121,3 +121,15 @@ def test_random_inputs_converge_or_raise(energies, x_vo, temperature, approximat
     assert occ.min() >= 0
     if statistics == "fermi-dirac":
         assert occ.max() <= 1
+
+
+def test_solution_json_round_trip():
+    import json
+    from ase_spacecharge import SpaceChargeSolution
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    sol = _solve(sites, lo, hi)
+    back = SpaceChargeSolution.from_dict(json.loads(json.dumps(sol.as_dict())))
+    np.testing.assert_array_equal(back.phi, sol.phi)
+    np.testing.assert_array_equal(back.site_label, sol.site_label)
+    assert back.phi0 == sol.phi0
+    assert back.summary(profile=False) == sol.summary(profile=False)
