@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import (control_volume_widths, group_planes, make_grid, pyscses_grid, pyscses_regular_grid,
+from .grid import (BOUNDARIES, control_volume_widths, group_planes, make_grid, pyscses_grid, pyscses_regular_grid,
                    regular_grid)
+from .occupancy import STATISTICS
 from .sites import DefectSpecies, InputError, Sites
 from .solver import Problem
 
@@ -154,9 +155,6 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     plane_tol : float
         Sites closer than this (Å) along x form one plane.
     """
-    from .occupancy import STATISTICS
-    from .grid import BOUNDARIES
-
     _check_choice("approximation", approximation, APPROXIMATIONS)
     _check_choice("model", model, MODELS)
     _check_choice("compat", compat, COMPAT)
