@@ -119,6 +119,27 @@ class Grid:
         return lower, -(lower + upper), upper
 
 
+def central_widths(xs, idx):
+    """Control-volume widths ``(x[j+1] - x[j-1]) / 2`` (Å) of the interior points ``idx`` of
+    the sorted coordinates ``xs``."""
+    idx = np.asarray(idx)
+    return 0.5 * (xs[idx + 1] - xs[idx - 1])
+
+
+def pyscses_widths(xs, start, stop, *, lower_shift=0, upper_shift=0):
+    """The widths pyscses 1.0.0 gives the points ``start .. stop-1`` of the sorted ``xs``.
+
+    Central widths, except that the first point takes the width of the point
+    ``lower_shift`` places below it and the last point that of the point ``upper_shift``
+    places above it: pyscses' end cells are sized off by one in places (its grid's upper
+    end, its region averages' lower end).
+    """
+    dx = central_widths(xs, np.arange(start, stop))
+    dx[0] = central_widths(xs, start - lower_shift)
+    dx[-1] = central_widths(xs, stop - 1 + upper_shift)
+    return dx
+
+
 def _validate_region(x_min, x_max, area, permittivity, boundary):
     if not (np.isfinite(x_min) and np.isfinite(x_max)) or not x_max > x_min:
         raise InputError(f"region must satisfy x_min < x_max, got x_min={x_min!r}, x_max={x_max!r}")
@@ -188,10 +209,7 @@ def pyscses_grid(all_plane_x, x_min, x_max, area, *, boundary="periodic", permit
     x = xs[lo:hi]
     if x.size < 3:
         raise InputError(f"the region {x_min} < x < {x_max} Å holds {x.size} planes; at least 3 are needed")
-    dx = np.empty_like(x)
-    dx[1:-1] = 0.5 * (x[2:] - x[:-2])
-    dx[0] = 0.5 * (xs[lo + 1] - xs[lo - 1])
-    dx[-1] = 0.5 * (xs[hi + 1] - xs[hi - 1])
+    dx = pyscses_widths(xs, lo, hi, upper_shift=1)
     gap_lower = xs[lo] - xs[lo - 1]
     gap_upper = xs[hi] - xs[hi - 1]
     h = np.diff(x)

@@ -46,8 +46,11 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
         D = np.block([[np.full((1, 1), -1.0), np.zeros((1, D.shape[1]))],
                       [np.zeros((D.shape[0], 1)), D]])
         rhs_m = np.concatenate(([0.0], rhs_m))
-    rhs = np.column_stack((B, rhs_n))
-    _, _, _, X, info = lapack.dgtsv(lower[1:].astype(float), d, upper[:-1].astype(float), rhs,
+    rhs = np.empty((n, B.shape[1] + 1), order="F")  # LAPACK's layout: no copy inside dgtsv
+    rhs[:, :-1] = B
+    rhs[:, -1] = rhs_n
+    _, _, _, X, info = lapack.dgtsv(np.array(lower[1:], dtype=float), d, np.array(upper[:-1], dtype=float),
+                                     rhs, overwrite_dl=True, overwrite_d=True, overwrite_du=True,
                                      overwrite_b=True)
     if info != 0:
         raise SingularMatrixError(f"tridiagonal block is singular (LAPACK dgtsv info={info})")

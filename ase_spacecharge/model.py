@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .grid import (BOUNDARIES, control_volume_widths, group_planes, make_grid, pyscses_grid, pyscses_regular_grid,
-                   regular_grid)
+                   pyscses_widths, regular_grid)
 from .occupancy import STATISTICS
 from .sites import DefectSpecies, InputError, Sites
 from .solver import Problem
@@ -63,16 +63,10 @@ def pyscses_region_average(xs, lo, hi):
     skipped point's width."""
     first = int(np.searchsorted(xs, lo))
     stop = int(np.searchsorted(xs, hi))
-    idx = np.arange(first + 1, stop)
-    if idx.size < 1 or first < 1 or stop >= xs.size:
+    if stop - first < 2 or first < 1 or stop >= xs.size:
         raise InputError(f"the bulk region {lo}..{hi} Å holds too few planes for pyscses' average")
-    width = lambda j: 0.5 * (xs[j + 1] - xs[j - 1])  # noqa: E731
-    sel = xs[idx]
-    dx = np.empty(sel.size)
-    if sel.size > 2:
-        dx[1:-1] = 0.5 * (sel[2:] - sel[:-2])
-    dx[0] = width(first)
-    dx[-1] = width(stop - 1)
+    idx = np.arange(first + 1, stop)
+    dx = pyscses_widths(xs, first + 1, stop, lower_shift=1)
     return idx, dx / dx.sum()
 
 

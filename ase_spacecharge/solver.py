@@ -79,7 +79,27 @@ class Problem:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._dE = np.where(np.isfinite(self.energies), self.energies, 0.0)
+        # The Newton loop works on the mobile part only: the sites hosting at least one mobile
+        # defect ("active") and the mobile species' columns.  Frozen defects and host
+        # charges enter through the constant plane charge ``_q_fixed``.
+        mob = np.flatnonzero(self.mobile)
+        hosted = np.isfinite(self.energies[:, mob])
+        active = np.flatnonzero(hosted.any(axis=1))
+        self._mob, self._active = mob, active
+        self._log_x = self.log_x[np.ix_(active, mob)]
+        self._dE = np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0)
+        self._z = self.valence[mob]
+        self._plane = self.site_plane[active]
+        self._weight = self.site_weight[active]
+        self._cap = self.capacity[active]
+        self._fit_col = np.searchsorted(mob, self.fitted)
+        self._target_weight = self.target_weight[:, active]
+        n = self.grid.n
+        self._q_fixed = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
+                                    minlength=n)
+        self._gross_fixed = np.bincount(self.site_plane,
+                                        weights=self.site_weight * np.abs(self.fixed_charge),
+                                        minlength=n)
 
     @property
     def n_extra(self):
@@ -96,25 +116,31 @@ class Problem:
             phi_d, rest = rest[0], rest[1:]
         return phi, rho_b, phi_d, rest
 
-    def occupancies(self, phi, eta, temperature, energy_scale=1.0):
-        """Site fractions (n_sites, m) at plane potentials ``phi`` (V)."""
+    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions of the mobile species on the active sites, (n_active, n_mobile)."""
         kT = thermal_voltage(temperature)
-        u = self.log_x - (self.valence[None, :] * phi[self.site_plane, None]
-                          + energy_scale * self._dE) / kT
+        u = self._log_x - (self._z[None, :] * phi[self._plane, None] + energy_scale * self._dE) / kT
         if len(self.fitted):
-            u[:, self.fitted] += eta[None, :]
-        p = occupancy(u, self.capacity, self.statistics)
+            u[:, self._fit_col] += eta[None, :]
+        return occupancy(u, self._cap, self.statistics)
+
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions (n_sites, m) at plane potentials ``phi`` (V); zero where not hosted."""
+        p = np.zeros(self.energies.shape)
+        p[np.ix_(self._active, self._mob)] = self._mobile_occupancies(phi, eta, temperature, energy_scale)
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
             p[:, frozen] = np.where(hosted, self.mole_fraction[frozen][None, :], 0.0)
         return p
 
+    def _plane_sum(self, values):
+        """Sum of a per-active-site quantity times the site weight over each plane."""
+        return np.bincount(self._plane, weights=self._weight * values, minlength=self.grid.n)
+
     def plane_charge(self, p):
-        """Charge per plane (e) from site fractions ``p``."""
-        mobile_charge = p[:, self.mobile] @ self.valence[self.mobile]
-        q = self.site_weight * (self.fixed_charge + mobile_charge)
-        return np.bincount(self.site_plane, weights=q, minlength=self.grid.n)
+        """Charge per plane (e) from site fractions ``p`` (n_sites, m)."""
+        return self._q_fixed + self._plane_sum(p[np.ix_(self._active, self._mob)] @ self._z)
 
     def _boundary_values(self, phi, phi_d):
         if self.grid.boundary == "periodic":
@@ -129,31 +155,27 @@ class Problem:
         n = g.n
         phi, rho_b, phi_d, eta = self.unpack(y)
         kT = thermal_voltage(temperature)
-        p = self.occupancies(phi, eta, temperature, energy_scale)
-        q = self.plane_charge(p)
+        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)
+        q = self._q_fixed + self._plane_sum(p @ self._z)
         lower, diag, upper = g.laplacian()
         below, above = self._boundary_values(phi, phi_d)
         flux_up = upper * (np.append(phi[1:], above) - phi)
         flux_down = lower * (np.insert(phi[:-1], 0, below) - phi)
         c = g.w / g.dx / g.area
         residual = flux_up + flux_down + c * q - g.w * rho_b
-        gross = np.bincount(self.site_plane, minlength=n, weights=self.site_weight * (
-            np.abs(self.fixed_charge) + np.abs(p[:, self.mobile]) @ np.abs(self.valence[self.mobile])))
+        gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
         scale = float(np.max(np.abs(flux_up) + np.abs(flux_down) + c * gross + g.w * abs(rho_b)))
         rows = [residual]
         if self.gauge is not None:
             rows.append([self.gauge @ phi / kT])
         if len(self.fitted):
-            avg = np.einsum("ks,sk->k", self.target_weight, p[:, self.fitted])
+            avg = np.einsum("ks,sk->k", self._target_weight, p[:, self._fit_col])
             rows.append(avg / self.target - 1.0)
         F = np.concatenate(rows)
         if not jacobian:
             return F, scale, None
-        dp_dphi = occupancy_response(p, self.capacity, -self.valence[None, :] / kT, self.statistics)
-        dp_dphi[:, ~self.mobile] = 0.0
-        dq = np.bincount(self.site_plane, minlength=n,
-                         weights=self.site_weight * (dp_dphi @ self.valence))
-        T_diag = diag + c * dq
+        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics)
+        T_diag = diag + c * self._plane_sum(dp_dphi @ self._z)
         cols = []
         if g.boundary == "periodic":
             cols.append(-g.w)
@@ -162,14 +184,12 @@ class Problem:
             col[0], col[-1] = lower[0], upper[-1]
             cols.append(col)
         dp_deta = []
-        for k, d in enumerate(self.fitted):
-            v = np.zeros_like(p)
-            v[:, d] = 1.0
-            dp = occupancy_response(p, self.capacity, v, self.statistics)
-            dp[:, ~self.mobile] = 0.0
+        for col_k in self._fit_col:
+            v = np.zeros(p.shape[1])
+            v[col_k] = 1.0
+            dp = occupancy_response(p, self._cap, v[None, :], self.statistics)
             dp_deta.append(dp)
-            cols.append(c * np.bincount(self.site_plane, minlength=n,
-                                        weights=self.site_weight * (dp @ self.valence)))
+            cols.append(c * self._plane_sum(dp @ self._z))
         m = len(cols)
         B = np.column_stack(cols) if m else np.zeros((n, 0))
         C = np.zeros((m, n))
@@ -179,10 +199,10 @@ class Problem:
             C[r] = self.gauge / kT
             r += 1
         eta_col = m - len(self.fitted)
-        for k, d in enumerate(self.fitted):
-            w = self.target_weight[k] / self.target[k]
-            C[r] = np.bincount(self.site_plane, weights=w * dp_dphi[:, d], minlength=n)
-            D[r, eta_col:] = [w @ dp[:, d] for dp in dp_deta]
+        for k, col_k in enumerate(self._fit_col):
+            w = self._target_weight[k] / self.target[k]
+            C[r] = np.bincount(self._plane, weights=w * dp_dphi[:, col_k], minlength=n)
+            D[r, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
             r += 1
         return F, scale, ((lower, T_diag, upper), B, C, D)
 

@@ -20,6 +20,10 @@ def _check_temperature(temperature):
         raise InputError(f"temperature must be a positive number of kelvin, got {temperature!r}")
 
 
+# dtypes of the non-float arrays of SpaceChargeSolution, to restore them from JSON lists
+_ARRAY_DTYPES = {"site_label": str, "site_plane": int, "mobile": bool, "plane_hosts": bool}
+
+
 @dataclass
 class SpaceChargeSolution(MSONable):
     """A converged space-charge profile (plain arrays; JSON-serialisable via ``as_dict``).
@@ -81,13 +85,9 @@ class SpaceChargeSolution(MSONable):
         kwargs = {}
         for f in fields(cls):
             v = d[f.name]
-            if isinstance(v, list) and f.name not in ("bulk", "defect_labels"):
-                v = np.array(v, dtype=object if f.name == "site_label" else None)
-                if f.name == "site_label":
-                    v = v.astype(str)
-                elif f.name == "site_energies" or f.name == "site_occupancy":
-                    v = np.array(d[f.name], dtype=float)
-            elif f.name in ("bulk", "defect_labels"):
+            if f.type == "np.ndarray":
+                v = np.asarray(v, dtype=_ARRAY_DTYPES.get(f.name, float))
+            elif f.type == "tuple":
                 v = tuple(v)
             kwargs[f.name] = v
         return cls(**kwargs)
@@ -160,7 +160,7 @@ class SpaceChargeSolution(MSONable):
         return out
 
 
-def _solution(problem: Problem, y, temperature, residual, iterations, permittivity):
+def _solution(problem: Problem, y, temperature, residual, iterations):
     g = problem.grid
     phi, rho_b, _, eta = problem.unpack(y)
     p = problem.occupancies(phi, eta, temperature)
@@ -180,7 +180,7 @@ def _solution(problem: Problem, y, temperature, residual, iterations, permittivi
         mobile=problem.mobile.copy(), input_mole_fractions=x_in, site_x=info["site_x"],
         site_label=info["site_label"], site_plane=problem.site_plane, site_weight=problem.site_weight,
         site_energies=problem.energies, site_occupancy=p_site, plane_hosts=info["plane_hosts"],
-        permittivity=float(np.mean(permittivity)), approximation=info["approximation"],
+        permittivity=float(np.mean(info["permittivity"])), approximation=info["approximation"],
         model=info["model"], compat=info["compat"], site_charges=bool(info["site_charges"]),
         iterations=int(iterations), residual=float(residual))
 
@@ -195,7 +195,7 @@ def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=1
     _check_temperature(temperature)
     y0 = getattr(initial, "_state", initial)
     y, res, its = solve_problem(problem, temperature, y0, rtol=rtol, max_iter=max_iter)
-    sol = _solution(problem, y, temperature, res, its, problem.info["permittivity"])
+    sol = _solution(problem, y, temperature, res, its)
     sol._state = y
     return sol
 

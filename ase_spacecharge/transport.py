@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 
 from .constants import BOLTZMANN_EV, EPSILON_0, thermal_voltage
-from .grid import control_volume_widths
+from .grid import central_widths, control_volume_widths, pyscses_widths
 from .occupancy import fermi_dirac
 from .sites import InputError
 
@@ -111,44 +111,31 @@ def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     planes = np.flatnonzero(solution.plane_hosts[:, d])
     xs = solution.x[planes]
     phi = solution.phi[planes]
-    width = lambda j: 0.5 * (xs[j + 1] - xs[j - 1])  # noqa: E731
     occupied = np.bincount(solution.site_plane, minlength=solution.x.size,
                            weights=solution.site_weight * np.nan_to_num(solution.site_occupancy[:, d]))[planes]
-
-    def subregion(lo_idx, hi_idx):
-        """Planes strictly between lo_idx and hi_idx with pyscses' end widths."""
-        idx = np.arange(lo_idx + 1, hi_idx)
-        if idx.size < 2:
-            raise InputError("pyscses resistivity: region too narrow (fewer than 2 planes)")
-        sel = xs[idx]
-        dx = np.empty(idx.size)
-        dx[1:-1] = 0.5 * (sel[2:] - sel[:-2])
-        dx[0], dx[-1] = width(lo_idx), width(hi_idx - 1)
-        return idx, dx
-
     scr = np.flatnonzero(phi - phi[0] > scr_limit)
     if scr.size < 3:
         raise InputError(f"pyscses resistivity: no space-charge region above scr_limit={scr_limit} V")
-    s_idx, s_dx = subregion(scr[0], scr[-1])
+    s_idx = np.arange(scr[0] + 1, scr[-1])
+    s_dx = pyscses_widths(xs, scr[0] + 1, scr[-1], lower_shift=1)
     sigma_scr = occupied[s_idx] / (s_dx * solution.area)
     region_width = xs[s_idx[-1]] - xs[s_idx[0]]
     lo = solution.bulk[0]
-    b_lo = int(np.searchsorted(xs, lo))
-    b_hi = int(np.searchsorted(xs, lo + region_width))
     inside = np.flatnonzero((xs > lo) & (xs < lo + region_width))
-    b_dx = np.empty(inside.size)
-    b_dx[1:-1] = 0.5 * (xs[inside][2:] - xs[inside][:-2])
-    b_dx[0], b_dx[-1] = width(b_lo), width(b_hi - 1)
+    if inside.size < 2 or inside[0] < 1 or inside[-1] + 1 >= xs.size:
+        raise InputError(f"pyscses resistivity: the bulk comparison region {lo}..{lo + region_width} Å "
+                         "needs at least 2 planes with neighbours on both sides")
+    b_dx = central_widths(xs, inside)
     n_bulk = occupied[inside] / (b_dx * solution.area)
     # blocking factor with pyscses' shifted potential index: bulk plane k reads phi of the
-    # full grid's plane k
-    hosted = np.isfinite(solution.site_energies[:, d])
-    p_shift = np.empty(inside.size)
-    for k, plane in enumerate(planes[inside]):
-        on = hosted & (solution.site_plane == plane)
-        p_shift[k] = np.mean(fermi_dirac(solution.phi[k], solution.site_energies[on, d],
-                                         solution.valence[d], solution.input_mole_fractions[d],
-                                         solution.temperature))
+    # full grid's plane k (averaged over the plane's sites)
+    k_of_plane = np.full(solution.x.size, -1)
+    k_of_plane[planes[inside]] = np.arange(inside.size)
+    k = k_of_plane[solution.site_plane]
+    on = (k >= 0) & np.isfinite(solution.site_energies[:, d])
+    p = fermi_dirac(solution.phi[k[on]], solution.site_energies[on, d], solution.valence[d],
+                    solution.input_mole_fractions[d], solution.temperature)
+    p_shift = np.bincount(k[on], weights=p, minlength=inside.size) / np.bincount(k[on], minlength=inside.size)
     sigma_bulk = n_bulk * (1.0 - p_shift)
     r_perp = np.sum(s_dx / sigma_scr) * np.sum(sigma_bulk / b_dx)
     r_par = 1.0 / (np.sum(sigma_scr / s_dx) * np.sum(b_dx / sigma_bulk))
