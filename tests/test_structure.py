@@ -1,0 +1,208 @@
+"""Structure adapters: projection, energies, padding, write-back (issue 3)."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.io import read, write
+
+from ase_spacecharge import InputError, build_problem, solve
+from ase_spacecharge.structure import (annotate, find_boundaries, normal_spacing, periodic_planes, project,
+                                       read_structure, segregation_energies, solve_structure)
+from conftest import GD, VO, ceria_like_column
+
+T = 773.15
+AREA = 58.5725
+DEFECTS = [dict(label="Vo", valence=2, mole_fraction=0.05, mobility=1.0, site="O"),
+           dict(label="Gd", valence=-1, mole_fraction=0.2, mobility=0.0, site="Ce")]
+
+
+def column_atoms(sites, lo, hi, shuffle=None):
+    """The 1D sites as an orthorhombic ASE cell: x along c, boundary at x = 0."""
+    a = np.sqrt(AREA)
+    pos = np.zeros((sites.x.size, 3))
+    pos[:, 2] = sites.x - lo
+    rng = np.random.default_rng(0)
+    pos[:, :2] = rng.uniform(0, a, (sites.x.size, 2))  # in-plane positions do not matter
+    order = np.arange(sites.x.size) if shuffle is None else shuffle
+    atoms = Atoms(sites.label[order].tolist(), positions=pos[order], cell=[a, a, hi - lo], pbc=True)
+    atoms.set_array("dE_Vo", sites.energies[order, 0])
+    atoms.set_array("dE_Gd", sites.energies[order, 1])
+    return atoms
+
+
+@pytest.fixture
+def column():
+    sites, lo, hi = ceria_like_column(well=-0.4, symmetric=False)
+    bulk = (lo + 2, lo + 15)
+    ref = solve(build_problem(sites, [VO, GD], x_min=lo, x_max=hi, area=AREA, permittivity=55.0, bulk=bulk), T)
+    return sites, lo, hi, bulk, ref
+
+
+def _same(sol, ref):
+    assert sol.x.size == ref.x.size
+    np.testing.assert_allclose(sol.phi, ref.phi, rtol=0, atol=1e-8 * abs(ref.phi0))
+    assert sol.phi0 == pytest.approx(ref.phi0, rel=1e-8)
+    for key in ("r_perp", "r_par"):
+        assert sol.resistivity()[key] == pytest.approx(ref.resistivity()[key], rel=1e-8)
+
+
+def test_atoms_give_the_same_answer_as_the_site_file_path(column):
+    sites, lo, hi, bulk, ref = column
+    atoms = column_atoms(sites, lo, hi, shuffle=np.random.default_rng(1).permutation(sites.x.size))
+    out, sol, proj = solve_structure(atoms, DEFECTS, T, permittivity=55.0, bulk=bulk, boundaries=[-lo / (hi - lo)])
+    _same(sol, ref)
+    assert proj.area == pytest.approx(AREA)
+    # write-back: each atom's potential is its plane's, occupancies are NaN off the sublattice
+    o = out.symbols == "O"
+    assert np.all(np.isnan(out.arrays["sc_occ_Vo"][~o])) and np.all(np.isfinite(out.arrays["sc_occ_Vo"][o]))
+    assert out.info["sc_phi0"] == pytest.approx(ref.phi0, rel=1e-8)
+    assert "sc_phi" not in atoms.arrays  # a new object by default
+
+
+def test_pymatgen_structure_gives_the_same_answer(column):
+    from pymatgen.core import Lattice, Structure
+    sites, lo, hi, bulk, ref = column
+    atoms = column_atoms(sites, lo, hi)
+    structure = Structure(Lattice(atoms.cell[:]), atoms.get_chemical_symbols(), atoms.get_scaled_positions(),
+                          site_properties={"dE_Vo": atoms.arrays["dE_Vo"].tolist(),
+                                           "dE_Gd": atoms.arrays["dE_Gd"].tolist()})
+    out, sol, _ = solve_structure(structure, DEFECTS, T, permittivity=55.0, bulk=bulk, boundaries=[-lo / (hi - lo)])
+    _same(sol, ref)
+    assert out.properties["sc_phi0"] == pytest.approx(ref.phi0, rel=1e-8)
+    assert np.isnan(out.site_properties["sc_occ_Gd"][int(np.flatnonzero(np.array(out.labels) == "O")[0])])
+    assert "sc_phi" not in structure.site_properties
+
+
+def _sigma5():
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.core.interface import GrainBoundaryGenerator
+    prim = Structure.from_spacegroup("Fm-3m", Lattice.cubic(5.4525), ["Ce", "O"],
+                                     [[0, 0, 0], [0.25, 0.25, 0.25]]).get_primitive_structure()
+    angle = GrainBoundaryGenerator.get_rotation_angle_from_sigma(5, (0, 0, 1))[0]
+    return GrainBoundaryGenerator(prim).gb_from_parameters((0, 0, 1), angle, expand_times=2, plane=(3, 1, 0),
+                                                           rm_ratio=0.0, ab_shift=(0, 0.5))
+
+
+def test_non_orthogonal_sigma5_normal_distances_and_boundaries():
+    gb = _sigma5()
+    data = read_structure(gb)
+    cell = data.cell
+    d = normal_spacing(cell, 2)
+    assert d < np.linalg.norm(cell[2]) - 1.0  # the cell is really oblique
+    # the normal coordinate is the Cartesian projection on the boundary normal ...
+    n = np.cross(cell[0], cell[1])
+    n /= np.linalg.norm(n)
+    along = gb.cart_coords @ n
+    np.testing.assert_allclose(np.mod(along - data.frac[:, 2] * d + d / 2, d) - d / 2, 0, atol=1e-9)
+    # ... and the cell holds a whole number of (310) interplanar spacings of the grains
+    d310 = 5.4525 / np.sqrt(10)
+    assert d / d310 == pytest.approx(round(d / d310), abs=1e-6)
+    b = find_boundaries(data, 2)
+    assert b.size == 2
+    # one in each gap between the grains (bottom: 0 .. 0.45, top: 0.5 .. 0.95)
+    assert 0.45 < b[0] < 0.5 and 0.95 < b[1] < 1.0
+
+
+def test_periodic_planes_merge_across_the_wrap():
+    x = np.array([-4.95, 4.97, 0.0, 0.1, 2.0])
+    centres, plane_of = periodic_planes(x, 10.0, 0.3)
+    assert centres.size == 3
+    assert plane_of[0] == plane_of[1] and plane_of[2] == plane_of[3]
+
+
+def test_segregation_energy_references():
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    atoms = column_atoms(sites, lo, hi)
+    raw = np.where(atoms.symbols == "O", atoms.arrays["dE_Vo"] + 7.0, np.nan)
+    pairs = [(i, raw[i]) for i in np.flatnonzero(np.isfinite(raw))]
+    far = segregation_energies(atoms, pairs, reference="far", boundaries=[-lo / (hi - lo)])
+    np.testing.assert_allclose(far[np.isfinite(raw)], atoms.arrays["dE_Vo"][np.isfinite(raw)], atol=1e-12)
+    assert np.all(np.isnan(far[atoms.symbols == "Ce"]))
+    np.testing.assert_allclose(segregation_energies(atoms, raw, reference=7.0), raw - 7.0)
+    i = pairs[0][0]
+    assert segregation_energies(atoms, raw, reference=int(i))[i] == 0.0
+
+
+def test_write_back_round_trips_through_extxyz_and_pymatgen(tmp_path, column):
+    from pymatgen.io.ase import AseAtomsAdaptor
+    sites, lo, hi, bulk, ref = column
+    atoms = column_atoms(sites, lo, hi)
+    atoms.set_array("my_tags", np.arange(len(atoms)) % 3)
+    atoms.info["note"] = "mine"
+    out, sol, proj = solve_structure(atoms, DEFECTS, T, permittivity=55.0, bulk=bulk, boundaries=[-lo / (hi - lo)])
+    write(tmp_path / "out.extxyz", out)
+    back = read(tmp_path / "out.extxyz")
+    # ASE writes per-atom floats as %16.8f: values round-trip to 5e-9, NaN stays NaN
+    for key in ("sc_x", "sc_phi", "sc_occ_Vo", "sc_occ_Gd", "sc_dE_Vo", "sc_dE_Gd", "dE_Vo"):
+        np.testing.assert_allclose(back.arrays[key], out.arrays[key], rtol=0, atol=5e-9, equal_nan=True)
+    for key in ("sc_plane", "my_tags"):
+        np.testing.assert_array_equal(back.arrays[key], out.arrays[key])
+    assert back.info["note"] == "mine" and back.info["sc_phi0"] == out.info["sc_phi0"]
+    structure = AseAtomsAdaptor.get_structure(back)
+    again = AseAtomsAdaptor.get_atoms(structure)
+    np.testing.assert_array_equal(np.asarray(structure.site_properties["sc_occ_Vo"], float), back.arrays["sc_occ_Vo"])
+    np.testing.assert_array_equal(again.arrays["sc_occ_Gd"], back.arrays["sc_occ_Gd"])
+    np.testing.assert_array_equal(again.arrays["my_tags"], back.arrays["my_tags"])
+    # re-annotating our own output is allowed; a user's own sc_ key is not overwritten
+    annotate(back, sol, proj)
+    atoms.set_array("sc_phi", np.zeros(len(atoms)))
+    with pytest.raises(InputError, match="sc_phi"):
+        annotate(atoms, sol, proj)
+
+
+def test_ase_db_keeps_per_site_data_in_data(tmp_path, column):
+    from ase.db import connect
+    from ase_spacecharge.structure import db_data, from_db_row
+    sites, lo, hi, bulk, _ = column
+    out, _, _ = solve_structure(column_atoms(sites, lo, hi), DEFECTS, T, permittivity=55.0, bulk=bulk,
+                                boundaries=[-lo / (hi - lo)])
+    kv, data = db_data(out)
+    with connect(tmp_path / "gb.db") as db:
+        db.write(out, key_value_pairs=kv, data=data)
+    back = from_db_row(connect(tmp_path / "gb.db").get(1))
+    np.testing.assert_array_equal(back.arrays["sc_occ_Vo"], out.arrays["sc_occ_Vo"])
+    assert back.info["sc_phi0"] == out.info["sc_phi0"]
+
+
+def test_padding_does_not_change_the_profile_beyond_the_default(column):
+    sites, lo, hi, _, _ = column
+    atoms = column_atoms(sites, lo, hi)
+    kw = dict(permittivity=55.0, boundaries=[-lo / (hi - lo)], mode="unfold")
+    _, auto, proj = solve_structure(atoms, DEFECTS, T, pad_to="auto", **kw)
+    assert proj.padding and proj.padding["n_sites"] > 0
+    assert proj.padding["period_lower"] == pytest.approx(3.124, abs=1e-6)
+    wide = 1.5 * max(-proj.x_min, proj.x_max)
+    _, more, _ = solve_structure(atoms, DEFECTS, T, pad_to=wide, **kw)
+    near = np.abs(auto.x) < 0.5 * (hi - lo)
+    phi_more = np.interp(auto.x[near], more.x, more.phi)
+    assert np.max(np.abs(phi_more - auto.phi[near])) < 1e-6
+    assert more.x.size > auto.x.size
+
+
+def test_bad_structure_input_gets_named_errors(column):
+    sites, lo, hi, bulk, _ = column
+    atoms = column_atoms(sites, lo, hi)
+    with pytest.raises(InputError, match="axis"):
+        project(atoms, DEFECTS, axis=3)
+    labelled = atoms.copy()
+    labelled.set_array("grain_label", np.array(["top"] * len(atoms), dtype="U8"))
+    with pytest.raises(InputError, match="no boundary found"):
+        project(labelled, DEFECTS)
+    wrong = atoms.copy()
+    dE = wrong.arrays["dE_Vo"].copy()
+    ce = int(np.flatnonzero(wrong.symbols == "Ce")[0])
+    dE[ce] = -0.1
+    wrong.set_array("dE_Vo", dE)
+    with pytest.raises(InputError, match=f"site {ce} is 'Ce'"):
+        project(wrong, DEFECTS)
+    gap = atoms.copy()
+    dE = gap.arrays["dE_Vo"].copy()
+    dE[int(np.flatnonzero(gap.symbols == "O")[3])] = np.nan
+    gap.set_array("dE_Vo", dE)
+    with pytest.raises(InputError, match="have no energy"):
+        project(gap, DEFECTS)
+    assert project(gap, DEFECTS, missing="drop").sites.x.size == len(atoms) - 1
+    with pytest.raises(InputError, match="no 'Zr' sites"):
+        project(atoms, [dict(DEFECTS[0], site="Zr")])
+    with pytest.raises(InputError, match="site index 9999"):
+        segregation_energies(atoms, [(9999, 0.1)])
