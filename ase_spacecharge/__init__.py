@@ -9,6 +9,8 @@ from .model import build_problem
 from .solver import ConvergenceError, Problem
 from .spacecharge import SpaceChargeSolution, solve, solve_temperatures
 from .occupancy import fermi_dirac
+from .structure import (annotate, image_energies, match_image, project, segregation_energies, solve_structure,
+                        structure_problem)
 from .transport import (activation_energy, debye_length, local_activation_energies,
                         mott_schottky_potential, mott_schottky_ratio, screening_length,
                         space_charge_width)
@@ -20,5 +22,6 @@ __all__ = [
     "build_problem", "ConvergenceError", "Problem", "SpaceChargeSolution", "solve",
     "solve_temperatures", "fermi_dirac", "activation_energy", "debye_length",
     "local_activation_energies", "mott_schottky_potential", "mott_schottky_ratio",
-    "screening_length", "space_charge_width", "__version__",
+    "screening_length", "space_charge_width", "annotate", "image_energies", "match_image", "project",
+    "segregation_energies", "solve_structure", "structure_problem", "__version__",
 ]

@@ -25,7 +25,13 @@ _REQUIRED = ("sites", "temperature", "permittivity", "area", "x_min", "x_max", "
 _OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
              "site_charges": False, "compat": None, "statistics": "fermi-dirac", "n_points": 1000,
              "plane_tol": 0.2, "dirichlet": None, "resistivity": {}}
-_DEFECT_KEYS = {"label", "valence", "mole_fraction", "mobility"}
+# a structure case replaces ``sites`` (and the region keys become optional signed distances)
+_STRUCTURE_REQUIRED = ("structure", "temperature", "permittivity", "defects")
+_STRUCTURE_OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
+                       "site_charges": False, "statistics": "fermi-dirac", "plane_tol": 0.3, "resistivity": {},
+                       "axis": None, "boundaries": None, "pad_to": None, "write_structure": None, "mode": None,
+                       "missing": "error", "x_min": None, "x_max": None, "bulk": None, "area": None}
+_DEFECT_KEYS = {"label", "valence", "mole_fraction", "mobility", "site"}
 _RESISTIVITY_KEYS = {"scr_limit", "species"}
 
 
@@ -37,15 +43,30 @@ def load_case(path):
             case = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(case) - set(_REQUIRED) - set(_OPTIONAL)
+    structure = "structure" in case
+    required, optional = (_STRUCTURE_REQUIRED, _STRUCTURE_OPTIONAL) if structure else (_REQUIRED, _OPTIONAL)
+    unknown = set(case) - set(required) - set(optional)
     if unknown:
-        raise InputError(f"{path}: unknown keys {sorted(unknown)}")
-    missing = [k for k in _REQUIRED if k not in case]
+        raise InputError(f"{path}: unknown keys {sorted(unknown)}"
+                         + ("" if structure or "sites" in case else " (a case needs `sites` or `structure`)"))
+    missing = [k for k in required if k not in case]
     if missing:
         raise InputError(f"{path}: missing keys {missing}")
-    out = dict(_OPTIONAL)
+    out = dict(optional)
     out.update(case)
-    out["sites"] = os.path.join(os.path.dirname(os.path.abspath(path)), case["sites"])
+    here = os.path.dirname(os.path.abspath(path))
+    key = "structure" if structure else "sites"
+    out[key] = os.path.join(here, case[key])
+    if structure:
+        if out["write_structure"]:
+            out["write_structure"] = os.path.join(here, out["write_structure"])
+        if case.get("area") is not None:
+            raise InputError(f"{path}: `area` comes from the structure's cell; remove it")
+        if "compat" in case:
+            raise InputError(f"{path}: compat applies to site files only")
+        for i, d in enumerate(case["defects"]):
+            if "site" not in d:
+                raise InputError(f"{path}: [[defects]] entry {i} ({d.get('label')!r}) needs `site`, the host species")
     for i, d in enumerate(case["defects"]):
         bad = set(d) - _DEFECT_KEYS
         if bad or not {"label", "valence", "mole_fraction"} <= set(d):
@@ -78,27 +99,85 @@ def problem_from_case(case):
                          dirichlet=case["dirichlet"])
 
 
+def structure_problem_from_case(case):
+    """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
+    from ase.io import read
+
+    from .structure import structure_problem
+    try:
+        atoms = read(case["structure"])
+    except (OSError, ValueError, StopIteration) as exc:
+        raise InputError(f"{case['structure']}: cannot read the structure: {exc}") from None
+    pad = case["pad_to"]
+    problem, proj = structure_problem(
+        atoms, case["defects"], permittivity=case["permittivity"], temperature=case["temperatures"][0],
+        bulk=None if case["bulk"] is None else tuple(case["bulk"]), x_min=case["x_min"], x_max=case["x_max"],
+        approximation=case["approximation"], model=case["model"], boundary=case["boundary"],
+        statistics=case["statistics"], site_charges=case["site_charges"], axis=case["axis"],
+        boundaries=case["boundaries"], mode=case["mode"], plane_tol=case["plane_tol"], missing=case["missing"],
+        pad_to=tuple(pad) if isinstance(pad, list) else pad)
+    return atoms, problem, proj
+
+
 def run_case(path):
     """Run a case file.  Returns ``(summary, solutions)``.
 
     One temperature: the summary of that solution.  A list: ``{"results": [...],
     "activation_energy_perp": eV, "activation_energy_par": eV}`` with least-squares
-    Arrhenius slopes over all temperatures.
+    Arrhenius slopes over all temperatures.  A structure case also gets ``projection`` (what
+    was projected and padded) and, with ``write_structure``, writes the annotated structure
+    (one frame per temperature).
     """
     case = load_case(path)
-    problem = problem_from_case(case)
+    if "structure" in case:
+        atoms, problem, proj = structure_problem_from_case(case)
+    else:
+        problem, proj = problem_from_case(case), None
     solutions = solve_temperatures(problem, case["temperatures"])
     opts = dict(scr_limit=case["resistivity"].get("scr_limit", 0.02),
                 species=case["resistivity"].get("species"))
     results = [s.summary(**opts) for s in solutions]
+    if proj is not None:
+        from .structure import annotate
+        frames = [annotate(atoms, s, proj, summary=r) for s, r in zip(solutions, results)]
+        if case["write_structure"]:
+            from ase.io import write
+            write(case["write_structure"], frames)
+        for s, frame in zip(solutions, frames):
+            s._structure = frame
     if not isinstance(case["temperature"], list):
-        return results[0], solutions
-    summary = dict(results=results)
-    if len(results) > 1:
-        T = [r["temperature"] for r in results]
-        summary["activation_energy_perp"] = transport.activation_energy(T, [r["r_perp"] for r in results])
-        summary["activation_energy_par"] = transport.activation_energy(T, [r["r_par"] for r in results])
+        summary = results[0]
+    else:
+        summary = dict(results=results)
+        if len(results) > 1:
+            T = [r["temperature"] for r in results]
+            summary["activation_energy_perp"] = transport.activation_energy(T, [r["r_perp"] for r in results])
+            summary["activation_energy_par"] = transport.activation_energy(T, [r["r_par"] for r in results])
+    if proj is not None:
+        summary["projection"] = proj.report()
     return summary, solutions
+
+
+def plot_structure(path, solutions, *, color_by="sc_phi"):
+    """Picture of the annotated cell (ase.io png), atoms coloured by a per-atom ``sc_*`` array
+    (potential by default; NaN atoms grey), viewed along the boundary plane."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        from matplotlib import colormaps
+    except ImportError:
+        raise InputError("--plot-structure needs matplotlib: pip install 'ase_spacecharge[plot]'") from None
+    from ase.io import write
+    atoms = getattr(solutions[0], "_structure", None)
+    if atoms is None:
+        raise InputError("--plot-structure needs a structure case (structure = ...)")
+    values = np.asarray(atoms.arrays[color_by], float)
+    ok = np.isfinite(values)
+    lo, hi = (values[ok].min(), values[ok].max()) if ok.any() else (0.0, 1.0)
+    scaled = (values - lo) / (hi - lo if hi > lo else 1.0)
+    cmap = colormaps["coolwarm"]
+    colors = [cmap(v)[:3] if np.isfinite(v) else (0.7, 0.7, 0.7) for v in scaled]
+    write(path, atoms, rotation="-90x", colors=colors, scale=20)
 
 
 def write_profile_csv(path, solutions):

@@ -45,26 +45,32 @@ def main(argv=None):
     run.add_argument("--json", metavar="OUT", help="write the summary as JSON")
     run.add_argument("--csv", metavar="PROFILE", help="write the plane profiles as CSV")
     run.add_argument("--plot", metavar="PNG", help="plot the profiles")
+    run.add_argument("--plot-structure", metavar="PNG",
+                     help="picture of the annotated cell coloured by potential (structure cases)")
     args = parser.parse_args(argv)
 
-    from .case import plot_profiles, run_case, write_profile_csv
+    from .case import plot_profiles, plot_structure, run_case, write_profile_csv
     try:
         summary, solutions = run_case(args.case)
     except (InputError, ConvergenceError, OSError) as exc:
         print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
         return 2
     _print_summary(summary, sys.stdout)
+    if "projection" in summary:
+        print(summary["projection"])
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(_json_safe(summary), handle, indent=1)
     if args.csv:
         write_profile_csv(args.csv, solutions)
-    if args.plot:
-        try:
+    try:
+        if args.plot:
             plot_profiles(args.plot, solutions)
-        except InputError as exc:
-            print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
-            return 2
+        if args.plot_structure:
+            plot_structure(args.plot_structure, solutions)
+    except InputError as exc:
+        print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

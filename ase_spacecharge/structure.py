@@ -586,21 +586,20 @@ def default_bulk(projection: Projection):
     return mid - half, mid + half
 
 
-def solve_structure(structure, defects, temperature, *, permittivity, bulk=None, x_min=None, x_max=None,
-                    approximation="mott-schottky", model="site-explicit", boundary="periodic",
-                    statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
-                    boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
-                    scr_limit=0.02, inplace=False):
-    """Project, solve and write back in one call.
+def structure_problem(structure, defects, *, permittivity, temperature=None, bulk=None, x_min=None,
+                      x_max=None, approximation="mott-schottky", model="site-explicit", boundary="periodic",
+                      statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
+                      boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None):
+    """Project a structure and build its :class:`~.solver.Problem`.
 
     ``mode`` defaults to "cell" without padding and "unfold" with ``pad_to`` (Å from the
-    boundary; ``"auto"`` pads to ``3 δ + 15 L_D`` from a first solve, with δ the depletion
-    width and L_D the Debye length, and at least to the cell).  ``x_min``, ``x_max`` and
-    ``bulk`` are signed distances (Å) from the boundary; the defaults are the projected
-    domain and :func:`default_bulk`.  Other keywords as in :func:`project` and
-    :func:`~.model.build_problem`.
+    boundary, a (lower, upper) pair, or ``"auto"``: ``3 δ + 15 L_D`` from a first solve at
+    ``temperature``, with δ the depletion width and L_D the Debye length, at least the cell,
+    grown until it no longer grows).  ``x_min``, ``x_max`` and ``bulk`` are signed distances
+    (Å) from the boundary; the defaults are the projected domain and :func:`default_bulk`.
+    Other keywords as in :func:`project` and :func:`~.model.build_problem`.
 
-    Returns ``(annotated structure, SpaceChargeSolution, Projection)``.
+    Returns ``(problem, projection)``.
     """
     from .model import build_problem
     from .spacecharge import solve
@@ -610,7 +609,7 @@ def solve_structure(structure, defects, temperature, *, permittivity, bulk=None,
     kw = dict(hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode, plane_tol=plane_tol,
               missing=missing, valences=valences)
 
-    def run(pad):
+    def build(pad):
         proj = project(structure, defects, pad_to=pad, **kw)
         lo = proj.x_min if x_min is None else x_min
         hi = proj.x_max if x_max is None else x_max
@@ -619,22 +618,33 @@ def solve_structure(structure, defects, temperature, *, permittivity, bulk=None,
                                 permittivity=permittivity, bulk=tuple(region), approximation=approximation,
                                 model=model, boundary=boundary, site_charges=site_charges,
                                 statistics=statistics, plane_tol=1e-3)
-        return proj, solve(problem, temperature)
+        return problem, proj
 
-    if isinstance(pad_to, str):
-        if pad_to != "auto":
-            raise InputError(f"pad_to must be a distance (Å), a (lower, upper) pair or 'auto', got {pad_to!r}")
-        proj, sol = run(None)
-        width = auto_padding(sol, proj)
-        proj, sol = run(width)
-        for _ in range(3):  # grow until the auto width no longer grows
-            new = auto_padding(sol, proj)
-            if new <= 1.05 * width:
-                break
-            width = new
-            proj, sol = run(width)
-    else:
-        proj, sol = run(pad_to)
+    if not isinstance(pad_to, str):
+        return build(pad_to)
+    if pad_to != "auto":
+        raise InputError(f"pad_to must be a distance (Å), a (lower, upper) pair or 'auto', got {pad_to!r}")
+    if temperature is None:
+        raise InputError("pad_to='auto' needs the temperature (the Debye length depends on it)")
+    problem, proj = build(None)
+    width = auto_padding(solve(problem, temperature), proj)
+    for _ in range(4):  # grow until the automatic width no longer grows
+        problem, proj = build(width)
+        new = auto_padding(solve(problem, temperature), proj)
+        if new <= 1.05 * width:
+            break
+        width = new
+    return problem, proj
+
+
+def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=False, **kw):
+    """Project, solve and write back in one call (keywords as in :func:`structure_problem`).
+
+    Returns ``(annotated structure, SpaceChargeSolution, Projection)``.
+    """
+    from .spacecharge import solve
+    problem, proj = structure_problem(structure, defects, temperature=temperature, **kw)
+    sol = solve(problem, temperature)
     summary = sol.summary(scr_limit=scr_limit, profile=False)
     return annotate(structure, sol, proj, summary=summary, inplace=inplace), sol, proj
 
@@ -655,3 +665,141 @@ def _species(d):
     if isinstance(d, DefectSpecies):
         return d
     return DefectSpecies(d["label"], d["valence"], d["mole_fraction"], d.get("mobility", 0.0))
+
+
+# ---------------------------------------------------------------------------- images
+
+@dataclass
+class ImageMatch:
+    """Where a defective image came from: ``site`` (pristine index), ``kind`` ("vacancy" or
+    "substitution"), the pristine ``host`` species and the ``new`` one (None for a
+    vacancy), the rigid ``drift`` removed (Å), the largest remaining displacement (Å) and
+    the ``margin`` (Å²) by which the next-best assignment is worse."""
+
+    site: int
+    kind: str
+    host: str
+    new: str | None
+    drift: np.ndarray
+    max_displacement: float
+    margin: float
+
+
+def _image_frame(pristine: StructureData, image):
+    img = read_structure(image)
+    if img.cell.shape != (3, 3) or not np.allclose(img.cell, pristine.cell, atol=1e-3 * np.abs(pristine.cell).max()):
+        raise InputError("image cell does not match the pristine cell (fixed-frame matching needs the same cell)")
+    return img
+
+
+def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05):
+    """Match one defective image to the pristine site it came from.
+
+    Fixed-frame minimum-image assignment (``scipy.optimize.linear_sum_assignment``) of the
+    image's atoms to the pristine sites, cost = squared distance (Å²) + ``penalty`` for a
+    species change; a rigid drift is removed and the assignment repeated.  A vacancy is the
+    pristine site left unassigned, a substitution the one whose species changed.  An
+    explicit ``info['site_index']`` on the image wins.  Warns when an atom moved more than
+    ``warn_displacement`` Å or the next-best assignment is within ``tie_margin`` Å².
+    """
+    from scipy.optimize import linear_sum_assignment
+    pr = pristine if isinstance(pristine, StructureData) else read_structure(pristine)
+    img = _image_frame(pr, image)
+    n_p, n_i = len(pr.symbols), len(img.symbols)
+    if n_i not in (n_p, n_p - 1):
+        raise InputError(f"image has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
+                         "substitutions can be matched")
+    drift = np.zeros(3)
+    for _ in range(3):
+        df = img.frac[:, None, :] - drift[None, None, :] - pr.frac[None, :, :]
+        df -= np.round(df)
+        vec = df @ pr.cell
+        cost = np.einsum("ijk,ijk->ij", vec, vec) + penalty * (img.symbols[:, None] != pr.symbols[None, :])
+        rows, cols = linear_sum_assignment(cost)
+        new_drift = drift + (df[rows, cols].mean(axis=0))
+        if np.allclose(new_drift, drift, atol=1e-9):
+            break
+        drift = new_drift
+    total = cost[rows, cols].sum()
+    disp = np.sqrt(np.einsum("ij,ij->i", vec[rows, cols], vec[rows, cols]))
+    changed = cols[img.symbols[rows] != pr.symbols[cols]]
+    if n_i == n_p - 1:
+        site = int(np.setdiff1d(np.arange(n_p), cols)[0])
+        kind, new = "vacancy", None
+        alt = cost.copy()
+        alt[:, site] -= 1e6  # force the found site to be taken: some other site goes empty
+        r2, c2 = linear_sum_assignment(alt)
+        margin = float(alt[r2, c2].sum() + 1e6 - total)
+    else:
+        if changed.size != 1:
+            raise InputError(f"image matches no single defect site: {changed.size} sites changed species")
+        site = int(changed[0])
+        row = int(rows[cols == site][0])
+        kind, new = "substitution", str(img.symbols[row])
+        alt = cost.copy()
+        alt[row, site] += 1e6
+        r2, c2 = linear_sum_assignment(alt)
+        margin = float(alt[r2, c2].sum() - total)
+    explicit = img.info.get("site_index")
+    if explicit is not None:
+        explicit = int(explicit)
+        if not 0 <= explicit < n_p:
+            raise InputError(f"image info['site_index'] = {explicit} is out of range 0..{n_p - 1}")
+        if explicit != site:
+            warnings.warn(f"image info['site_index'] = {explicit} overrides the matched site {site}", stacklevel=2)
+        site = explicit
+    if disp.max() > warn_displacement:
+        warnings.warn(f"image atom {int(rows[np.argmax(disp)])} moved {disp.max():.2f} Å from its site "
+                      f"(more than {warn_displacement} Å): check the match of site {site}", stacklevel=2)
+    if margin < tie_margin and explicit is None:
+        warnings.warn(f"ambiguous image: matching it to another site costs only {margin:.3g} Å² more than to "
+                      f"site {site}; give info['site_index']", stacklevel=2)
+    return ImageMatch(site, kind, str(pr.symbols[site]), new, drift @ pr.cell, float(disp.max()), margin)
+
+
+def _energy_of(obj):
+    """Total energy (eV) of an ASE Atoms (calculator or info['energy']) or a pymatgen
+    ComputedStructureEntry; returns (structure, energy)."""
+    if hasattr(obj, "structure") and hasattr(obj, "energy"):
+        return obj.structure, float(obj.energy)
+    energy = None
+    if getattr(obj, "calc", None) is not None:
+        try:
+            energy = obj.get_potential_energy()
+        except Exception:  # noqa: BLE001 - no stored energy on this calculator
+            energy = None
+    if energy is None:
+        energy = getattr(obj, "info", {}).get("energy")
+    if energy is None or not np.isfinite(energy):
+        raise InputError("image has no energy (attach a calculator result, info['energy'], or use a "
+                         "ComputedStructureEntry)")
+    return obj, float(energy)
+
+
+def image_energies(pristine, images, defects, *, reference="far", pristine_energy=None, axis=None,
+                   boundaries=None, plane_tol=0.3, **match_kw):
+    """Per-site segregation energies (eV) from defective relaxed images.
+
+    ``defects`` maps a defect label to ``(host, new)``: ``("O", None)`` for an O vacancy,
+    ``("Ce", "Gd")`` for Gd on Ce.  Each image is matched with :func:`match_image`;
+    ``ΔE = E(image) - E(pristine) - reference`` (see :func:`segregation_energies`).
+    Returns ``{label: per-site array}`` (NaN where no image) and the matches.
+    """
+    pr_struct, e0 = _energy_of(pristine) if pristine_energy is None else (pristine, float(pristine_energy))
+    pr = read_structure(pr_struct)
+    raw = {lab: np.full(len(pr.symbols), np.nan) for lab in defects}
+    matches = []
+    for k, item in enumerate(images):
+        struct, e = _energy_of(item)
+        m = match_image(pr, struct, **match_kw)
+        label = [lab for lab, (host, new) in defects.items() if host == m.host and new == m.new]
+        if not label:
+            raise InputError(f"image {k}: a {m.kind} on {m.host!r} site {m.site}"
+                             f"{'' if m.new is None else ' by ' + repr(m.new)} is none of the defects {defects}")
+        if np.isfinite(raw[label[0]][m.site]):
+            raise InputError(f"image {k}: site {m.site} already has a {label[0]!r} image")
+        raw[label[0]][m.site] = e - e0
+        matches.append(m)
+    out = {lab: segregation_energies(pr_struct, arr, reference=reference, axis=axis, boundaries=boundaries,
+                                     plane_tol=plane_tol) for lab, arr in raw.items()}
+    return out, matches

@@ -75,7 +75,6 @@ def defect_energy(super_pristine, e0, index, kind, radius=5.0, fmax=0.05, steps=
     else:
         atoms.symbols[index] = "Gd"
     set_charges(atoms)
-    d = atoms.get_distances(np.arange(len(atoms)), centre, mic=True) if False else None
     vec = atoms.positions - centre
     frac = np.linalg.solve(atoms.cell.T, vec.T).T
     frac -= np.round(frac)

@@ -206,3 +206,117 @@ def test_bad_structure_input_gets_named_errors(column):
         project(atoms, [dict(DEFECTS[0], site="Zr")])
     with pytest.raises(InputError, match="site index 9999"):
         segregation_energies(atoms, [(9999, 0.1)])
+
+
+def _fluorite():
+    from ase.build import bulk
+    return bulk("CeO2", "fluorite", a=5.45, cubic=True).repeat((2, 2, 2))
+
+
+def _shuffle_and_drift(atoms, seed):
+    rng = np.random.default_rng(seed)
+    out = atoms[rng.permutation(len(atoms))]
+    out.positions += np.array([0.31, -0.22, 0.43])
+    out.wrap()
+    return out
+
+
+def test_image_matching_recovers_vacancies_and_substitutions():
+    from ase_spacecharge.structure import match_image
+    pristine = _fluorite()
+    o_sites = np.flatnonzero(pristine.symbols == "O")
+    for site in o_sites[[0, 7, 30]]:
+        image = pristine.copy()
+        centre = image.positions[site].copy()
+        del image[site]
+        vec = image.positions - centre
+        frac = np.linalg.solve(image.cell.T, vec.T).T
+        frac -= np.round(frac)
+        vec = frac @ image.cell
+        dist = np.linalg.norm(vec, axis=1)
+        near = dist < 3.0
+        image.positions[near] -= 0.3 * vec[near]  # neighbours relax 30% into the vacancy
+        m = match_image(pristine, _shuffle_and_drift(image, site))
+        assert (m.site, m.kind, m.host) == (site, "vacancy", "O")
+        np.testing.assert_allclose(m.drift, [0.31, -0.22, 0.43], atol=0.05)
+    ce = int(np.flatnonzero(pristine.symbols == "Ce")[5])
+    image = pristine.copy()
+    image.symbols[ce] = "Gd"
+    m = match_image(pristine, _shuffle_and_drift(image, 3))
+    assert (m.site, m.kind, m.host, m.new) == (ce, "substitution", "Ce", "Gd")
+
+
+def test_image_matching_warns_when_ambiguous_and_rejects_bad_images():
+    from ase_spacecharge.structure import match_image
+    pristine = _fluorite()
+    o = np.flatnonzero(pristine.symbols == "O")
+    a, b = int(o[0]), None
+    dist = pristine.get_distances(a, o, mic=True)
+    b = int(o[np.argsort(dist)[1]])
+    image = pristine.copy()
+    vec = pristine.get_distance(a, b, mic=True, vector=True)
+    image.positions[b] = pristine.positions[a] + 0.5 * vec  # the neighbour sits halfway
+    del image[a]
+    with pytest.warns(UserWarning, match="ambiguous|moved"):
+        m = match_image(pristine, image)
+    assert m.site in (a, b)
+    with pytest.raises(InputError, match="cell does not match"):
+        match_image(pristine, pristine[:-1] * (1, 1, 2))
+    extra = pristine.copy()
+    extra.append("O")
+    with pytest.raises(InputError, match="only single vacancies"):
+        match_image(pristine, extra)
+    with pytest.raises(InputError, match="matches no single defect site"):
+        match_image(pristine, pristine.copy())
+
+
+def test_image_energies_with_explicit_site_index_and_reference():
+    from ase_spacecharge.structure import image_energies
+    pristine = _fluorite()
+    pristine.info["energy"] = -100.0
+    images = []
+    o = np.flatnonzero(pristine.symbols == "O")
+    for k, site in enumerate(o[:4]):
+        image = pristine.copy()
+        del image[site]
+        image.info["energy"] = -90.0 - 0.1 * k
+        images.append(_shuffle_and_drift(image, k))
+    images[2].info["site_index"] = int(o[2])
+    dE, matches = image_energies(pristine, images, {"Vo": ("O", None)}, reference=10.0,
+                                 boundaries=[0.0, 0.5])
+    np.testing.assert_allclose(dE["Vo"][o[:4]], [0.0, -0.1, -0.2, -0.3], atol=1e-12)
+    assert np.isnan(dE["Vo"][o[4:]]).all() and len(matches) == 4
+
+
+def test_cli_runs_a_structure_case(tmp_path, column):
+    import json
+    from ase_spacecharge.cli import main
+    sites, lo, hi, bulk, ref = column
+    write(tmp_path / "gb.extxyz", column_atoms(sites, lo, hi))
+    (tmp_path / "case.toml").write_text(f"""
+structure = "gb.extxyz"
+temperature = {T}
+permittivity = 55.0
+boundaries = [{-lo / (hi - lo)!r}]
+bulk = [{bulk[0]!r}, {bulk[1]!r}]
+write_structure = "out.extxyz"
+[[defects]]
+label = "Vo"
+site = "O"
+valence = 2
+mole_fraction = 0.05
+mobility = 1.0
+[[defects]]
+label = "Gd"
+site = "Ce"
+valence = -1
+mole_fraction = 0.2
+""")
+    assert main(["run", str(tmp_path / "case.toml"), "--json", str(tmp_path / "s.json")]) == 0
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["phi0"] == pytest.approx(ref.phi0, rel=1e-8)
+    assert "mode 'cell'" in summary["projection"]
+    out = read(tmp_path / "out.extxyz")
+    assert out.info["sc_phi0"] == pytest.approx(ref.phi0, rel=1e-7)
+    (tmp_path / "bad.toml").write_text((tmp_path / "case.toml").read_text().replace('site = "Ce"\n', ""))
+    assert main(["run", str(tmp_path / "bad.toml")]) == 2
