@@ -171,6 +171,9 @@ def plot_structure(path, solutions, *, color_by="sc_phi"):
     atoms = getattr(solutions[0], "_structure", None)
     if atoms is None:
         raise InputError("--plot-structure needs a structure case (structure = ...)")
+    if color_by not in atoms.arrays or not color_by.startswith("sc_"):
+        have = sorted(k for k in atoms.arrays if k.startswith("sc_"))
+        raise InputError(f"--color-by {color_by!r}: not a per-atom result; choose one of {have}")
     values = np.asarray(atoms.arrays[color_by], float)
     ok = np.isfinite(values)
     lo, hi = (values[ok].min(), values[ok].max()) if ok.any() else (0.0, 1.0)

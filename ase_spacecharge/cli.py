@@ -46,7 +46,9 @@ def main(argv=None):
     run.add_argument("--csv", metavar="PROFILE", help="write the plane profiles as CSV")
     run.add_argument("--plot", metavar="PNG", help="plot the profiles")
     run.add_argument("--plot-structure", metavar="PNG",
-                     help="picture of the annotated cell coloured by potential (structure cases)")
+                     help="picture of the annotated cell (structure cases), coloured by --color-by")
+    run.add_argument("--color-by", metavar="ARRAY", default="sc_phi",
+                     help="per-atom array to colour by: sc_phi (default), sc_occ_<defect>, sc_dE_<defect>")
     args = parser.parse_args(argv)
 
     from .case import plot_profiles, plot_structure, run_case, write_profile_csv
@@ -67,7 +69,7 @@ def main(argv=None):
         if args.plot:
             plot_profiles(args.plot, solutions)
         if args.plot_structure:
-            plot_structure(args.plot_structure, solutions)
+            plot_structure(args.plot_structure, solutions, color_by=args.color_by)
     except InputError as exc:
         print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
         return 2

@@ -46,7 +46,9 @@ class StructureData:
 
 
 def _is_pymatgen(obj):
-    return type(obj).__module__.startswith("pymatgen")
+    """A pymatgen Structure (not an ``Atoms`` subclass such as pymatgen's ``MSONAtoms``)."""
+    from ase import Atoms
+    return not isinstance(obj, Atoms) and type(obj).__module__.startswith("pymatgen")
 
 
 def read_structure(structure) -> StructureData:

@@ -143,6 +143,9 @@ def test_write_back_round_trips_through_extxyz_and_pymatgen(tmp_path, column):
     np.testing.assert_array_equal(np.asarray(structure.site_properties["sc_occ_Vo"], float), back.arrays["sc_occ_Vo"])
     np.testing.assert_array_equal(again.arrays["sc_occ_Gd"], back.arrays["sc_occ_Gd"])
     np.testing.assert_array_equal(again.arrays["my_tags"], back.arrays["my_tags"])
+    # pymatgen's Atoms subclass (MSONAtoms) is still an ASE object
+    assert type(again).__module__.startswith("pymatgen")
+    assert "sc_phi" in annotate(again, sol, proj).arrays
     # re-annotating our own output is allowed; a user's own sc_ key is not overwritten
     annotate(back, sol, proj)
     atoms.set_array("sc_phi", np.zeros(len(atoms)))
@@ -312,7 +315,11 @@ site = "Ce"
 valence = -1
 mole_fraction = 0.2
 """)
-    assert main(["run", str(tmp_path / "case.toml"), "--json", str(tmp_path / "s.json")]) == 0
+    assert main(["run", str(tmp_path / "case.toml"), "--json", str(tmp_path / "s.json"),
+                 "--plot-structure", str(tmp_path / "cell.png"), "--color-by", "sc_occ_Vo"]) == 0
+    assert (tmp_path / "cell.png").stat().st_size > 1000
+    assert main(["run", str(tmp_path / "case.toml"), "--plot-structure", str(tmp_path / "x.png"),
+                 "--color-by", "numbers"]) == 2
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["phi0"] == pytest.approx(ref.phi0, rel=1e-8)
     assert "mode 'cell'" in summary["projection"]
@@ -320,3 +327,22 @@ mole_fraction = 0.2
     assert out.info["sc_phi0"] == pytest.approx(ref.phi0, rel=1e-7)
     (tmp_path / "bad.toml").write_text((tmp_path / "case.toml").read_text().replace('site = "Ce"\n', ""))
     assert main(["run", str(tmp_path / "bad.toml")]) == 2
+
+
+def test_image_energies_from_pymatgen_entries():
+    from pymatgen.entries.computed_entries import ComputedStructureEntry
+    from pymatgen.io.ase import AseAtomsAdaptor
+    from ase_spacecharge.structure import image_energies
+    pristine = _fluorite()
+    ce = np.flatnonzero(pristine.symbols == "Ce")[:2]
+    entries = []
+    for k, site in enumerate(ce):
+        image = pristine.copy()
+        image.symbols[site] = "Gd"
+        entries.append(ComputedStructureEntry(AseAtomsAdaptor.get_structure(_shuffle_and_drift(image, k)), -5.0 + k))
+    base = ComputedStructureEntry(AseAtomsAdaptor.get_structure(pristine), -4.0)
+    dE, matches = image_energies(base, entries, {"Gd": ("Ce", "Gd")}, reference=None)
+    np.testing.assert_allclose(dE["Gd"][ce], [-1.0, 0.0])
+    assert [m.site for m in matches] == list(ce)
+    with pytest.raises(InputError, match="none of the defects"):
+        image_energies(base, entries, {"Vo": ("O", None)}, reference=None)
