@@ -145,6 +145,7 @@ def run_case(path):
             write(case["write_structure"], frames)
         for s, frame in zip(solutions, frames):
             s._structure = frame
+            s._projection_axis = proj.axis
     if not isinstance(case["temperature"], list):
         summary = results[0]
     else:
@@ -180,7 +181,17 @@ def plot_structure(path, solutions, *, color_by="sc_phi"):
     scaled = (values - lo) / (hi - lo if hi > lo else 1.0)
     cmap = colormaps["coolwarm"]
     colors = [cmap(v)[:3] if np.isfinite(v) else (0.7, 0.7, 0.7) for v in scaled]
-    write(path, atoms, rotation="-90x", colors=colors, scale=20)
+    view = atoms.copy()
+    view.set_array("_colors", np.array(colors))
+    axis = int(solutions[0]._projection_axis) if hasattr(solutions[0], "_projection_axis") else 2
+    i, j = [k for k in range(3) if k != axis]
+    normal = np.cross(view.cell[i], view.cell[j])
+    view.rotate(normal, "x", rotate_cell=True)  # boundary normal horizontal
+    reps = [1, 1, 1]
+    for k in (i, j):  # widen slim cells in the boundary plane so the picture shows a slab
+        reps[k] = max(1, int(np.ceil(8.0 / max(np.linalg.norm(view.cell[k]), 1e-9))))
+    view = view.repeat(reps)
+    write(path, view, colors=view.arrays["_colors"], scale=15)
 
 
 def write_profile_csv(path, solutions):

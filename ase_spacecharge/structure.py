@@ -390,8 +390,7 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
                 if all(g.size for g in groups):
                     mean_x = [np.mean(x_raw[g]) for g in groups]
                     spread_pos = max(spread_pos, float(np.ptp(mean_x)))
-                    Eg = E[keep][members]
-                    for j in range(Eg.shape[1]):
+                    for j in range(E.shape[1]):
                         vals = [np.nanmean(E[keep[g], j]) if np.isfinite(E[keep[g], j]).any() else np.nan
                                 for g in groups]
                         if np.all(np.isfinite(vals)):

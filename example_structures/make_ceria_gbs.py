@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 # name: (rotation axis, Sigma, plane, ab_shift, expand_times, in-plane repeat for defects)
 BOUNDARIES = {
     "sigma3_111": ((1, 1, 1), 3, (1, 1, 1), (0.0, 0.0), 3, (3, 3, 1)),
-    "sigma5_310": ((0, 0, 1), 5, (3, 1, 0), (0.0, 0.5), 3, (2, 2, 1)),
+    "sigma5_310": ((0, 0, 1), 5, (3, 1, 0), (0.0, 0.5), 6, (2, 1, 1)),
 }
 
 
@@ -139,6 +139,7 @@ def finish(out):
         idx = np.flatnonzero(np.isfinite(e))
         atoms.arrays[f"dE_{kind}"] = segregation_energies(atoms, list(zip(idx, e[idx])), reference="far")
     write(out / "gb.extxyz", atoms)
+    (out / "raw.extxyz").unlink()
 
 
 if __name__ == "__main__":

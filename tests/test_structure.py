@@ -346,3 +346,13 @@ def test_image_energies_from_pymatgen_entries():
     assert [m.site for m in matches] == list(ce)
     with pytest.raises(InputError, match="none of the defects"):
         image_energies(base, entries, {"Vo": ("O", None)}, reference=None)
+
+
+def test_ase_only_users_do_not_import_pymatgen():
+    import subprocess
+    import sys
+    code = ("import sys; from ase.build import bulk; import ase_spacecharge.structure as s; "
+            "s.read_structure(bulk('CeO2', 'fluorite', a=5.45)); "
+            "print(any(m.startswith('pymatgen') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
