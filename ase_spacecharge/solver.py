@@ -17,7 +17,7 @@ import numpy as np
 from .constants import thermal_voltage
 from .grid import Grid
 from .linalg import SingularMatrixError, solve_bordered_tridiagonal
-from .occupancy import occupancy, occupancy_response
+from .occupancy import band_occupancy, occupancy, occupancy_response
 
 
 class ConvergenceError(RuntimeError):
@@ -57,6 +57,20 @@ class Problem:
         defect's occupancy
     dirichlet : None, "floating", or (phi_lower, phi_upper) in V
     statistics : "fermi-dirac" or "boltzmann"
+    carrier_labels : tuple, band carriers (electrons, holes, or any continuum species)
+    carrier_valence : array (k,), their charges (e)
+    carrier_dos : array (k, n), effective density of states per plane (Å⁻³; 0 where the
+        carrier is absent)
+    carrier_eta : array (k,), reduced chemical potential ``(μ - E_ref)/kT`` fixed by the
+        reference bulk (φ = 0, zero offset)
+    carrier_offset : array (k, n), energy offset per plane (eV): band-edge or standard
+        chemical-potential step of the plane's material relative to the reference
+    carrier_statistics : tuple, "boltzmann" or "fermi-dirac" (parabolic band) per carrier
+    background : array (n,), fixed charge per plane (e): frozen continuum dopants, interface
+        sheet charges
+
+    A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
+    ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
     """
 
     grid: Grid
@@ -77,6 +91,13 @@ class Problem:
     statistics: str = "fermi-dirac"
     defect_labels: tuple = ()
     info: dict = field(default_factory=dict)
+    carrier_labels: tuple = ()
+    carrier_valence: np.ndarray | None = None
+    carrier_dos: np.ndarray | None = None
+    carrier_eta: np.ndarray | None = None
+    carrier_offset: np.ndarray | None = None
+    carrier_statistics: tuple = ()
+    background: np.ndarray | None = None
 
     def __post_init__(self):
         # The Newton loop works on the mobile part only: the sites hosting at least one mobile
@@ -100,6 +121,19 @@ class Problem:
         self._gross_fixed = np.bincount(self.site_plane,
                                         weights=self.site_weight * np.abs(self.fixed_charge),
                                         minlength=n)
+        k = len(self.carrier_labels)
+        self.carrier_valence = np.zeros(0) if k == 0 else np.asarray(self.carrier_valence, float)
+        self.carrier_eta = np.zeros(0) if k == 0 else np.asarray(self.carrier_eta, float)
+        self.carrier_dos = np.zeros((k, n)) if k == 0 else np.broadcast_to(
+            np.asarray(self.carrier_dos, float), (k, n)).copy()
+        offset = np.zeros(0) if self.carrier_offset is None else np.asarray(self.carrier_offset, float)
+        self.carrier_offset = np.zeros((k, n)) if offset.size == 0 else np.broadcast_to(offset, (k, n)).copy()
+        if len(self.carrier_statistics) != k:
+            self.carrier_statistics = ("boltzmann",) * k
+        if self.background is not None:
+            bg = np.broadcast_to(np.asarray(self.background, float), (n,))
+            self._q_fixed = self._q_fixed + bg
+            self._gross_fixed = self._gross_fixed + np.abs(bg)
 
     @property
     def n_extra(self):
@@ -142,6 +176,29 @@ class Problem:
         """Charge per plane (e) from site fractions ``p`` (n_sites, m)."""
         return self._q_fixed + self._plane_sum(p[np.ix_(self._active, self._mob)] @ self._z)
 
+    def carrier_densities(self, phi, temperature, energy_scale=1.0):
+        """Band-carrier densities (k, n) in Å⁻³ and their derivatives with respect to phi."""
+        kT = thermal_voltage(temperature)
+        z = self.carrier_valence[:, None]
+        u = self.carrier_eta[:, None] - (z * phi[None, :] + energy_scale * self.carrier_offset) / kT
+        n = np.empty_like(u)
+        dn = np.empty_like(u)
+        for stat in set(self.carrier_statistics):
+            rows = [i for i, s in enumerate(self.carrier_statistics) if s == stat]
+            F, dF = band_occupancy(u[rows], stat)
+            n[rows] = self.carrier_dos[rows] * F
+            dn[rows] = self.carrier_dos[rows] * dF * (-z[rows] / kT)
+        return n, dn
+
+    def plane_charges(self, y, temperature):
+        """Total charge per plane (e) at the unknowns ``y``: sites, band carriers, background."""
+        phi, _, _, eta = self.unpack(y)
+        q = self.plane_charge(self.occupancies(phi, eta, temperature))
+        if self.carrier_labels:
+            n, _ = self.carrier_densities(phi, temperature)
+            q = q + (self.carrier_valence @ n) * self.grid.dx * self.grid.area
+        return q
+
     def _boundary_values(self, phi, phi_d):
         if self.grid.boundary == "periodic":
             return phi[-1], phi[0]
@@ -157,13 +214,18 @@ class Problem:
         kT = thermal_voltage(temperature)
         p = self._mobile_occupancies(phi, eta, temperature, energy_scale)
         q = self._q_fixed + self._plane_sum(p @ self._z)
+        gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
+        if self.carrier_labels:
+            vol = g.dx * g.area
+            n_c, dn_c = self.carrier_densities(phi, temperature, energy_scale)
+            q = q + (self.carrier_valence @ n_c) * vol
+            gross = gross + (np.abs(self.carrier_valence) @ n_c) * vol
         lower, diag, upper = g.laplacian()
         below, above = self._boundary_values(phi, phi_d)
         flux_up = upper * (np.append(phi[1:], above) - phi)
         flux_down = lower * (np.insert(phi[:-1], 0, below) - phi)
         c = g.w / g.dx / g.area
         residual = flux_up + flux_down + c * q - g.w * rho_b
-        gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
         scale = float(np.max(np.abs(flux_up) + np.abs(flux_down) + c * gross + g.w * abs(rho_b)))
         rows = [residual]
         if self.gauge is not None:
@@ -176,6 +238,8 @@ class Problem:
             return F, scale, None
         dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics)
         T_diag = diag + c * self._plane_sum(dp_dphi @ self._z)
+        if self.carrier_labels:
+            T_diag = T_diag + c * (self.carrier_valence @ dn_c) * vol
         cols = []
         if g.boundary == "periodic":
             cols.append(-g.w)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from monty.json import MSONable
 
-from .constants import E_PER_A3_TO_C_PER_M3
+from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
 from .sites import InputError
 from .solver import Problem, solve_problem
 from . import transport
@@ -68,6 +68,10 @@ class SpaceChargeSolution(MSONable):
     site_charges: bool
     iterations: int
     residual: float
+    carrier_labels: tuple = ()
+    carrier_valence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    carrier_density: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    carrier_edge: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def as_dict(self):
         out = {"@module": type(self).__module__, "@class": type(self).__name__}
@@ -84,12 +88,18 @@ class SpaceChargeSolution(MSONable):
     def from_dict(cls, d):
         kwargs = {}
         for f in fields(cls):
+            if f.name not in d:  # written before the field existed
+                continue
             v = d[f.name]
             if f.type == "np.ndarray":
                 v = np.asarray(v, dtype=_ARRAY_DTYPES.get(f.name, float))
             elif f.type == "tuple":
                 v = tuple(v)
             kwargs[f.name] = v
+        k = len(kwargs.get("carrier_labels", ()))
+        for name in ("carrier_density", "carrier_edge"):  # (k, n) even when k = 0
+            if name in kwargs:
+                kwargs[name] = kwargs[name].reshape(k, -1 if k else 0)
         return cls(**kwargs)
 
     @property
@@ -165,11 +175,11 @@ def _solution(problem: Problem, y, temperature, residual, iterations):
     phi, rho_b, _, eta = problem.unpack(y)
     p = problem.occupancies(phi, eta, temperature)
     p_site = np.where(np.isfinite(problem.energies), p, np.nan)
-    q = problem.plane_charge(p)
+    q = problem.plane_charges(y, temperature)
     p_bulk = problem.occupancies(np.zeros(g.n), eta, temperature, energy_scale=0.0)
     hosted = np.isfinite(problem.energies)
-    first_host = np.argmax(hosted, axis=0)
-    x_in = p_bulk[first_host, np.arange(len(problem.defect_labels))]
+    first_host = np.argmax(hosted, axis=0) if hosted.shape[0] else np.zeros(hosted.shape[1], dtype=int)
+    x_in = p_bulk[first_host, np.arange(len(problem.defect_labels))] if hosted.shape[0] else np.zeros(0)
     info = problem.info
     return SpaceChargeSolution(
         temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
@@ -182,7 +192,21 @@ def _solution(problem: Problem, y, temperature, residual, iterations):
         site_energies=problem.energies, site_occupancy=p_site, plane_hosts=info["plane_hosts"],
         permittivity=float(np.mean(info["permittivity"])), approximation=info["approximation"],
         model=info["model"], compat=info["compat"], site_charges=bool(info["site_charges"]),
-        iterations=int(iterations), residual=float(residual))
+        iterations=int(iterations), residual=float(residual), **_carrier_fields(problem, phi, temperature))
+
+
+def _carrier_fields(problem, phi, temperature):
+    """Band-carrier densities (Å⁻³) and band edges relative to the (flat) Fermi level (eV):
+    ``E - E_F = z kT u`` with ``u`` the carrier's reduced chemical potential on the plane
+    (conduction-band edge for electrons, z = -1; valence-band edge for holes, z = +1)."""
+    if not problem.carrier_labels:
+        return {}
+    kT = thermal_voltage(temperature)
+    z = problem.carrier_valence
+    n, _ = problem.carrier_densities(phi, temperature)
+    u = problem.carrier_eta[:, None] - (z[:, None] * phi[None, :] + problem.carrier_offset) / kT
+    return dict(carrier_labels=tuple(problem.carrier_labels), carrier_valence=z.copy(), carrier_density=n,
+                carrier_edge=z[:, None] * kT * u)
 
 
 def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=100):

@@ -1,0 +1,196 @@
+"""Band carriers, heterojunctions and mixed conductors against ../shared/reference/analytic.md
+(e) and (f), which are restated here (computed at 40 digits with mpmath)."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ase_spacecharge import InputError, build_problem, solve
+from ase_spacecharge.constants import thermal_voltage
+from ase_spacecharge.interfaces import Carrier, Material, galvani_offset, interface_potential, layered_problem
+from ase_spacecharge.occupancy import fermi_dirac_half
+from conftest import GD, VO, ceria_like_column
+
+M3 = 1e-30                 # m^-3 -> Å^-3
+C_PER_M2 = 1 / 16.021766339  # C/m^2 -> e/Å^2
+
+
+def _charge_per_area(problem, sol, mask=None, diffuse=False):
+    """Charge per area (C/m^2) of the planes in ``mask``; ``diffuse`` leaves out the fixed
+    background (sheet charges)."""
+    q = problem.plane_charges(sol._state, sol.temperature)
+    if diffuse:
+        q = q - problem.background
+    if mask is not None:
+        q = q[mask]
+    return q.sum() / problem.grid.area / C_PER_M2  # C/m^2
+
+
+@given(st.floats(-60, 150))
+@settings(max_examples=30, deadline=None)
+def test_fermi_dirac_half_matches_polylog(eta):
+    F, dF = fermi_dirac_half(np.array([eta]))
+    ref = float(-mpmath.polylog(1.5, -mpmath.exp(eta)).real)
+    dref = float(-mpmath.polylog(0.5, -mpmath.exp(eta)).real)
+    assert F[0] == pytest.approx(ref, rel=1e-11)
+    assert dF[0] == pytest.approx(dref, rel=1e-8)
+
+
+def _mixed_conductor(spacing):
+    """(f): eps_r 150, 873.15 K, frozen acceptor 1e26, Vo (+2), holes 1e24, electrons 1e18 m^-3,
+    all Boltzmann, Phi0 = +0.5 V at x = 0."""
+    T = 873.15
+    c_v = (1e26 - 1e24 + 1e18) / 2  # bulk neutrality
+    carriers = [Carrier("Vo", 2, c_v * M3), Carrier("h", 1, 1e24 * M3), Carrier("e", -1, 1e18 * M3)]
+    problem = layered_problem([(Material("ceria", 150.0, background=-1e26 * M3), 400.0)], carriers,
+                              temperature=T, spacing=spacing, ends=(0.5, 0.0))
+    return problem, solve(problem, T)
+
+
+def test_mixed_conductor_matches_analytic_f():
+    problem, sol = _mixed_conductor(0.05)
+    assert sol.iterations <= 15
+    assert -_charge_per_area(problem, sol) == pytest.approx(0.140221042271419, rel=2e-7)
+    x_half = np.interp(-0.25, -sol.phi, sol.x) * 1e-10
+    x_tenth = np.interp(-0.05, -sol.phi, sol.x) * 1e-10
+    assert x_half == pytest.approx(2.82322148122e-9, rel=1e-6)
+    assert x_tenth == pytest.approx(7.14337980447e-9, rel=1e-6)
+    e = sol.carrier_labels.index("e")
+    n = sol.carrier_density[e]
+    excess = np.sum((n - 1e18 * M3) * sol.dx) * 1e20  # m^-2
+    assert excess == pytest.approx(6.04422467426e11, rel=1e-5)
+    kT = thermal_voltage(873.15)
+    # flat Fermi level: the conduction band follows -phi; n(0)/n_inf = exp(Phi0/kT) = 769.086...
+    edge = sol.carrier_edge[e]
+    np.testing.assert_allclose(edge + sol.phi, edge[-1] + sol.phi[-1], atol=1e-12)
+    assert np.exp(0.5 / kT) == pytest.approx(769.086210292, rel=1e-10)
+    np.testing.assert_allclose(n / (1e18 * M3), np.exp(sol.phi / kT), rtol=1e-10)
+
+
+def test_mixed_conductor_converges_at_second_order():
+    errors = [abs(-_charge_per_area(*_mixed_conductor(h)) - 0.140221042271419) for h in (0.2, 0.1)]
+    assert errors[0] / errors[1] == pytest.approx(4.0, rel=0.2)
+
+
+def _heterojunction(spacing, sheet=None):
+    """(e): 500 K, left eps_r 10 with 1e24 m^-3 of each sign, right eps_r 30 with 1e25, cation
+    mu0_R - mu0_L = -0.3 eV, equal site densities, z = +-1, Boltzmann."""
+    T = 500.0
+    kT = thermal_voltage(T)
+    carriers = [Carrier("p", 1, 1e24 * M3), Carrier("m", -1, 1e24 * M3)]
+    # anion offset from the right bulk's density 1e25 at neutrality
+    right = Material("R", 30.0, offsets={"p": -0.3, "m": 0.3 - 2 * kT * np.log(10)})
+    left = Material("L", 10.0)
+    problem = layered_problem([(left, 600.0), (right, 600.0)], carriers, temperature=T, spacing=spacing,
+                              sheet_charges=None if sheet is None else {0: sheet * C_PER_M2})
+    return problem, solve(problem, T), (left, right, carriers)
+
+
+def test_heterojunction_matches_analytic_e():
+    problem, sol, (left, right, carriers) = _heterojunction(0.125)
+    assert galvani_offset(left, right, carriers, 500.0) == pytest.approx(0.200789284446114, abs=1e-13)
+    phi0 = interface_potential(sol, problem, 0)
+    assert phi0 - sol.phi[0] * 0 == pytest.approx(0.156022063465568, abs=1e-6)
+    assert phi0 - problem.dirichlet[1] == pytest.approx(-0.0447672209805458, abs=1e-6)
+    x = sol.x - 600.0
+    np.testing.assert_allclose(np.interp([-50, -10, 10, 50], x, sol.phi),
+                               [0.0293691874557065, 0.103637022283507, 0.174798485319187, 0.197681893380106],
+                               atol=2e-6)
+    assert _charge_per_area(problem, sol, x < 0, True) == pytest.approx(-0.00657893851794939, rel=1e-4)
+    assert _charge_per_area(problem, sol, x > 0, True) == pytest.approx(0.00657893851794939, rel=1e-4)
+    # normal displacement continuous: the field jumps by eps_R / eps_L = 3 across the interface
+    j = int(np.flatnonzero(x < 0)[-1])
+    e_left = (phi0 - sol.phi[j]) / (0.5 * sol.dx[j])
+    e_right = (sol.phi[j + 1] - phi0) / (0.5 * sol.dx[j + 1])
+    assert e_left / e_right == pytest.approx(3.0, rel=1e-10)
+    assert e_left * 1e10 == pytest.approx(74303128.1586, rel=1e-3)
+
+
+def test_heterojunction_with_sheet_charge():
+    problem, sol, _ = _heterojunction(0.125, sheet=0.05)
+    assert interface_potential(sol, problem, 0) == pytest.approx(0.295132066245285, abs=5e-5)
+    # Gauss: the diffuse layers carry the sheet charge's opposite
+    assert _charge_per_area(problem, sol, diffuse=True) == pytest.approx(-0.05, rel=1e-7)
+
+
+def test_symmetric_boundary_with_core_charge():
+    """(e): both sides Gouy-Chapman under the conditions of (a), core charge 0.1 C/m^2."""
+    T = 773.15
+    carriers = [Carrier("p", 1, 1e26 * M3), Carrier("m", -1, 1e26 * M3)]
+    m = Material("a", 55.0)
+    problem = layered_problem([(m, 150.0), (m, 150.0)], carriers, temperature=T, spacing=0.05,
+                              sheet_charges={0: 0.1 * C_PER_M2})
+    sol = solve(problem, T)
+    assert interface_potential(sol, problem, 0) == pytest.approx(0.0950472442209292, abs=2e-6)
+
+
+def test_carriers_off_reproduce_the_core():
+    """Electrons and holes with no states anywhere, one material: bit-identical to the core."""
+    from dataclasses import replace
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    problem = build_problem(sites, [VO, GD], x_min=lo, x_max=hi, area=58.0, permittivity=55.0,
+                            bulk=(lo + 2, lo + 15))
+    core = solve(problem, 773.15)
+    n = problem.grid.n
+    off = replace(problem, carrier_labels=("e", "h"), carrier_valence=np.array([-1.0, 1.0]),
+                  carrier_dos=np.zeros((2, n)), carrier_eta=np.array([-20.0, -20.0]),
+                  carrier_statistics=("fermi-dirac", "boltzmann"), background=np.zeros(n))
+    with_off = solve(off, 773.15)
+    np.testing.assert_array_equal(with_off.phi, core.phi)
+    np.testing.assert_array_equal(with_off.site_occupancy, core.site_occupancy)
+    assert with_off.iterations == core.iterations
+    assert with_off.carrier_density.shape == (2, n) and not with_off.carrier_density.any()
+
+
+def test_fermi_dirac_electrons_reduce_to_boltzmann_when_dilute():
+    T = 873.15
+    dos = 1e27 * M3
+    c_v = (1e26 - 1e24 + 1e18) / 2
+
+    def run(stat):
+        carriers = [Carrier("Vo", 2, c_v * M3), Carrier("h", 1, 1e24 * M3),
+                    Carrier("e", -1, 1e18 * M3, dos=dos, statistics=stat)]
+        p = layered_problem([(Material("c", 150.0, background=-1e26 * M3), 300.0)], carriers, temperature=T,
+                            spacing=0.2, ends=(0.5, 0.0))
+        return solve(p, T)
+    fd, mb = run("fermi-dirac"), run("boltzmann")
+    e = fd.carrier_labels.index("e")
+    # n(0) / N_c ~ 1e-9 * 769: the degeneracy correction is ~ n/N / 2^1.5
+    np.testing.assert_allclose(fd.carrier_density[e], mb.carrier_density[e], rtol=1e-6)
+    assert np.all(fd.carrier_density[e] <= mb.carrier_density[e])
+
+
+def test_degenerate_electrons_follow_F_half():
+    T = 300.0
+    kT = thermal_voltage(T)
+    dos = 2.8e25 * M3
+    carriers = [Carrier("e", -1, 1e25 * M3, dos=dos, statistics="fermi-dirac")]
+    m = Material("n-type", 11.7, background=1e25 * M3)
+    problem = layered_problem([(m, 200.0)], carriers, temperature=T, spacing=0.2, ends=(0.3, 0.0))
+    sol = solve(problem, T)
+    eta = carriers[0].eta()
+    np.testing.assert_allclose(sol.carrier_density[0], dos * fermi_dirac_half(eta + sol.phi / kT)[0], rtol=1e-12)
+    assert sol.carrier_density[0][0] / dos > 1  # degenerate at the surface
+    assert sol.iterations <= 15
+
+
+def test_bad_material_input_gets_named_errors():
+    with pytest.raises(InputError, match="density of states"):
+        Carrier("e", -1, 1e-6, dos=-1.0)
+    with pytest.raises(InputError, match="need the density of states"):
+        Carrier("e", -1, 1e-6, statistics="fermi-dirac")
+    with pytest.raises(InputError, match="permittivity"):
+        Material("x", 0.0)
+    with pytest.raises(InputError, match=r"density of states of 'e' must be >= 0"):
+        Material("x", 5.0, dos={"e": -2.0})
+    carriers = [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)]
+    with pytest.raises(InputError, match="unknown carriers"):
+        layered_problem([(Material("x", 5.0, offsets={"zz": 0.1}), 10.0)], carriers, temperature=300.0)
+    with pytest.raises(InputError, match="'x' is not neutral"):
+        layered_problem([(Material("x", 5.0, background=1e-6), 10.0)], carriers, temperature=300.0)
+    only_plus = [Carrier("p", 1, 1e-6)]
+    with pytest.raises(InputError, match="'y' cannot be neutral"):
+        layered_problem([(Material("x", 5.0, background=-1e-6), 10.0), (Material("y", 5.0, background=1e-6), 10.0)],
+                        only_plus, temperature=300.0)
