@@ -268,6 +268,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                    capacity=capacity, log_x=log_x, gauge=gauge, fitted=fitted,
                    target=x_bulk[fitted], target_weight=target_weight, dirichlet=dirichlet,
                    statistics=statistics, defect_labels=labels,
+                   activities=tuple(d.activity for d in defects),
                    info=dict(site_x=site_x, site_label=site_label, approximation=approximation,
                              model=model, compat=compat, bulk=(lo, hi), site_charges=site_charges,
                              plane_hosts=plane_hosts, site_counts=counts,

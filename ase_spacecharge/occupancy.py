@@ -146,3 +146,63 @@ def band_occupancy(u, statistics="boltzmann"):
             e = np.exp(u)
         return e, e
     return fermi_dirac_half(u)
+
+
+# ---------------------------------------------------------------------------- activities
+
+class RegularSolution:
+    """Excess chemical potential of a regular lattice-gas solution (defects and empty sites
+    on one sublattice, interaction ``omega`` in eV): ``μ_ex(x) = Ω (1 - 2x)`` (eV), from
+    ``G_mix = Ω x (1 - x) + kT [x ln x + (1 - x) ln(1 - x)]`` per site.  Ω > 0 favours
+    clustering; the solution is stable while ``Ω < 2 kT``.  Called with site fractions, it
+    returns ``(μ_ex, dμ_ex/dx)``; any callable with that signature is an activity model.
+    """
+
+    def __init__(self, omega):
+        omega = float(omega)
+        if not np.isfinite(omega):
+            raise ValueError(f"interaction parameter must be finite, got {omega!r}")
+        self.omega = omega
+
+    def __call__(self, x):
+        x = np.asarray(x, float)
+        return self.omega * (1.0 - 2.0 * x), np.full_like(x, -2.0 * self.omega)
+
+    def __repr__(self):
+        return f"RegularSolution(omega={self.omega!r})"
+
+
+def activity_occupancy(u, capacity, mu_ex, mu_bulk, kT, label="defect"):
+    """Site fractions ``p`` of a species alone on its sites with excess chemical potential
+    ``mu_ex`` (eV): the root of ``ln(p/(c-p)) + (μ_ex(p) - μ_ex,bulk)/kT = u`` (``c`` the
+    capacity), and the response factor ``1/Γ`` with ``Γ = 1 + μ_ex'(p) p (c-p)/(c kT)`` the
+    thermodynamic factor (``dp/du = p (c-p) / (c Γ)``).
+
+    Safeguarded Newton in ``t = ln(p/(c-p))``, vectorised; raises ``ValueError`` when ``Γ``
+    is not positive (the solution would phase-separate) or no root is found.
+    """
+    u = np.asarray(u, float)
+    c = np.asarray(capacity, float)
+    grid = np.linspace(0.0, 1.0, 257)
+    mu_grid = mu_ex(grid)[0]
+    lo = u - (np.max(mu_grid) - mu_bulk) / kT - 1.0
+    hi = u - (np.min(mu_grid) - mu_bulk) / kT + 1.0
+    t = np.clip(u, lo, hi)
+    for _ in range(200):
+        s = 0.5 * (1.0 + np.tanh(0.5 * t))  # logistic, overflow-free
+        p = c * s
+        mu, dmu = mu_ex(p)
+        g = t + (mu - mu_bulk) / kT - u
+        gamma = 1.0 + dmu * c * s * (1.0 - s) / kT
+        if np.any(gamma <= 0):
+            raise ValueError(f"{label}: thermodynamic factor {float(np.min(gamma)):.3g} <= 0 at site fraction "
+                             f"{float(p.flat[np.argmin(gamma)]):.4g}: the activity model phase-separates at "
+                             f"kT = {kT:.5g} eV")
+        hi = np.where(g > 0, np.minimum(hi, t), hi)  # g increases with t
+        lo = np.where(g < 0, np.maximum(lo, t), lo)
+        step = t - g / gamma
+        t_new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+        if np.all(np.abs(g) <= 1e-13 * (1.0 + np.abs(u))):
+            return p, 1.0 / gamma
+        t = t_new
+    raise ValueError(f"{label}: activity equation did not converge (|g| = {float(np.max(np.abs(g))):.3g})")

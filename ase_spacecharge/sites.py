@@ -38,12 +38,16 @@ class DefectSpecies:
     mobility : float
         Relative mobility; zero freezes the species at its bulk fraction under the
         Mott–Schottky approximation.
+    activity : callable, optional
+        Non-ideal activity model ``x -> (μ_ex, dμ_ex/dx)`` (eV), e.g.
+        ``occupancy.RegularSolution(omega)``; None is the ideal lattice gas.
     """
 
     label: str
     valence: float
     mole_fraction: float
     mobility: float = 0.0
+    activity: object = None
 
     def __post_init__(self):
         for name in ("valence", "mole_fraction", "mobility"):
@@ -55,6 +59,18 @@ class DefectSpecies:
                 f"defect {self.label!r}: mole_fraction must lie in (0, 1), got {self.mole_fraction!r}")
         if self.mobility < 0:
             raise InputError(f"defect {self.label!r}: mobility must be >= 0, got {self.mobility!r}")
+        if self.activity is not None:
+            if not callable(self.activity):
+                raise InputError(f"defect {self.label!r}: activity must be callable x -> (mu_ex, dmu_ex/dx), "
+                                 f"got {self.activity!r}")
+            try:
+                mu, dmu = self.activity(np.array([self.mole_fraction]))
+                ok = np.all(np.isfinite(mu)) and np.all(np.isfinite(dmu))
+            except Exception as exc:  # noqa: BLE001 - report any failure of the user's model
+                raise InputError(f"defect {self.label!r}: activity model failed at x = {self.mole_fraction}: "
+                                 f"{exc}") from None
+            if not ok:
+                raise InputError(f"defect {self.label!r}: activity model is not finite at x = {self.mole_fraction}")
 
 
 @dataclass

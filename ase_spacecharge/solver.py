@@ -16,8 +16,9 @@ import numpy as np
 
 from .constants import thermal_voltage
 from .grid import Grid
+from .sites import InputError
 from .linalg import SingularMatrixError, solve_bordered_tridiagonal
-from .occupancy import band_occupancy, occupancy, occupancy_response
+from .occupancy import activity_occupancy, band_occupancy, occupancy, occupancy_response
 
 
 class ConvergenceError(RuntimeError):
@@ -68,6 +69,9 @@ class Problem:
     carrier_statistics : tuple, "boltzmann" or "fermi-dirac" (parabolic band) per carrier
     background : array (n,), fixed charge per plane (e): frozen continuum dopants, interface
         sheet charges
+    activities : tuple, per defect None (ideal) or an activity model ``x -> (μ_ex, dμ_ex/dx)``
+        (eV), e.g. :class:`~.occupancy.RegularSolution`; such a defect must be the only mobile
+        species on its sites
 
     A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
     ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
@@ -98,6 +102,7 @@ class Problem:
     carrier_offset: np.ndarray | None = None
     carrier_statistics: tuple = ()
     background: np.ndarray | None = None
+    activities: tuple = ()
 
     def __post_init__(self):
         # The Newton loop works on the mobile part only: the sites hosting at least one mobile
@@ -121,6 +126,20 @@ class Problem:
         self._gross_fixed = np.bincount(self.site_plane,
                                         weights=self.site_weight * np.abs(self.fixed_charge),
                                         minlength=n)
+        acts = tuple(self.activities) if self.activities else (None,) * len(self.valence)
+        if self.statistics == "boltzmann" and any(a is not None for a in acts):
+            raise InputError("activity models need Fermi–Dirac (lattice-gas) site statistics")
+        self._act = []  # (column, model, bulk excess chemical potential, label)
+        for col, d in enumerate(mob):
+            if acts[d] is None:
+                continue
+            shared = hosted[active][:, col] & (hosted[active].sum(axis=1) > 1)
+            if shared.any():
+                raise InputError(f"defect {self.defect_labels[d]!r}: an activity model needs it to be the only "
+                                 f"mobile species on its sites, but site {int(active[np.argmax(shared)])} "
+                                 "hosts others")
+            self._act.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
+                              self.defect_labels[d] if self.defect_labels else str(d)))
         k = len(self.carrier_labels)
         self.carrier_valence = np.zeros(0) if k == 0 else np.asarray(self.carrier_valence, float)
         self.carrier_eta = np.zeros(0) if k == 0 else np.asarray(self.carrier_eta, float)
@@ -150,13 +169,24 @@ class Problem:
             phi_d, rest = rest[0], rest[1:]
         return phi, rho_b, phi_d, rest
 
-    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
-        """Site fractions of the mobile species on the active sites, (n_active, n_mobile)."""
+    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0, *, factors=False):
+        """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
+        with ``factors`` the inverse thermodynamic factors ``1/Γ`` scaling their response
+        (1 for ideal species)."""
         kT = thermal_voltage(temperature)
         u = self._log_x - (self._z[None, :] * phi[self._plane, None] + energy_scale * self._dE) / kT
         if len(self.fitted):
             u[:, self._fit_col] += eta[None, :]
-        return occupancy(u, self._cap, self.statistics)
+        p = occupancy(u, self._cap, self.statistics)
+        inv_gamma = np.ones_like(p)
+        for col, model, mu_bulk, label in self._act:
+            on = np.isfinite(u[:, col])
+            try:
+                p[on, col], inv_gamma[on, col] = activity_occupancy(u[on, col], self._cap[on], model, mu_bulk,
+                                                                    kT, label=f"defect {label!r}")
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        return (p, inv_gamma) if factors else p
 
     def occupancies(self, phi, eta, temperature, energy_scale=1.0):
         """Site fractions (n_sites, m) at plane potentials ``phi`` (V); zero where not hosted."""
@@ -212,7 +242,7 @@ class Problem:
         n = g.n
         phi, rho_b, phi_d, eta = self.unpack(y)
         kT = thermal_voltage(temperature)
-        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)
+        p, inv_gamma = self._mobile_occupancies(phi, eta, temperature, energy_scale, factors=True)
         q = self._q_fixed + self._plane_sum(p @ self._z)
         gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
         if self.carrier_labels:
@@ -236,7 +266,7 @@ class Problem:
         F = np.concatenate(rows)
         if not jacobian:
             return F, scale, None
-        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics)
+        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics) * inv_gamma
         T_diag = diag + c * self._plane_sum(dp_dphi @ self._z)
         if self.carrier_labels:
             T_diag = T_diag + c * (self.carrier_valence @ dn_c) * vol
@@ -251,7 +281,7 @@ class Problem:
         for col_k in self._fit_col:
             v = np.zeros(p.shape[1])
             v[col_k] = 1.0
-            dp = occupancy_response(p, self._cap, v[None, :], self.statistics)
+            dp = occupancy_response(p, self._cap, v[None, :], self.statistics) * inv_gamma
             dp_deta.append(dp)
             cols.append(c * self._plane_sum(dp @ self._z))
         m = len(cols)

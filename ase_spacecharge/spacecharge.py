@@ -72,6 +72,7 @@ class SpaceChargeSolution(MSONable):
     carrier_valence: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carrier_density: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     carrier_edge: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    thermodynamic_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def as_dict(self):
         out = {"@module": type(self).__module__, "@class": type(self).__name__}
@@ -147,6 +148,15 @@ class SpaceChargeSolution(MSONable):
         z = [self.valence[self.defect_labels.index(k)] for k in conc]
         return transport.debye_length(list(conc.values()), z, self.temperature, self.permittivity)
 
+    def screening_length(self):
+        """Screening length (Å) of the mobile species' bulk densities with their thermodynamic
+        factors (site exclusion, activities): ``1/λ² = Σ z² e² c / (Γ ε ε0 kT)``."""
+        conc = self.bulk_concentrations()
+        idx = [self.defect_labels.index(k) for k in conc]
+        gamma = self.thermodynamic_factor[idx] if self.thermodynamic_factor.size else None
+        return transport.screening_length(list(conc.values()), self.valence[idx], self.temperature,
+                                          self.permittivity, gamma)
+
     def summary(self, *, scr_limit=0.02, species=None, profile=True):
         """The case-file summary: Φ0, resistivity ratios and lengths, plus the profile."""
         d = transport.conducting_species(self, species)
@@ -164,6 +174,14 @@ class SpaceChargeSolution(MSONable):
         for key in ("perp_excess", "par_excess"):
             if key in res:
                 out[key] = res[key]
+        if self.thermodynamic_factor.size:
+            out["screening_length"] = self.screening_length()
+            out["thermodynamic_factors"] = {self.defect_labels[j]: float(self.thermodynamic_factor[j])
+                                            for j in np.flatnonzero(self.mobile)}
+        if self.carrier_labels:
+            out["carriers"] = {lab: dict(bulk_density=float(self.carrier_density[k][-1]),
+                                         edge_shift=float(self.carrier_edge[k][0] - self.carrier_edge[k][-1]))
+                               for k, lab in enumerate(self.carrier_labels)}
         if profile:
             out["profile"] = dict(x=self.x.tolist(), phi=self.phi.tolist(), rho=self.rho.tolist(),
                                   mole_fractions={k: v.tolist() for k, v in self.mole_fractions.items()})
@@ -192,7 +210,11 @@ def _solution(problem: Problem, y, temperature, residual, iterations):
         site_energies=problem.energies, site_occupancy=p_site, plane_hosts=info["plane_hosts"],
         permittivity=float(np.mean(info["permittivity"])), approximation=info["approximation"],
         model=info["model"], compat=info["compat"], site_charges=bool(info["site_charges"]),
-        iterations=int(iterations), residual=float(residual), **_carrier_fields(problem, phi, temperature))
+        iterations=int(iterations), residual=float(residual),
+        thermodynamic_factor=np.array([transport.thermodynamic_factor(x, temperature, a, problem.statistics)
+                                       for x, a in zip(problem.mole_fraction, problem.activities
+                                                       or (None,) * len(problem.mole_fraction))]),
+        **_carrier_fields(problem, phi, temperature))
 
 
 def _carrier_fields(problem, phi, temperature):

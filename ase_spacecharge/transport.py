@@ -163,14 +163,28 @@ def mott_schottky_potential(ratio, valence, temperature):
     return float(-w.real) * thermal_voltage(temperature) / valence
 
 
-def screening_length(concentrations, valences, temperature, permittivity):
-    """Debye–Hückel screening length (Å): ``1/λ² = Σ z² e² c / (ε ε0 kT)``.
+def screening_length(concentrations, valences, temperature, permittivity, thermodynamic_factors=None):
+    """Screening length (Å): ``1/λ² = Σ z² e² c / (Γ ε ε0 kT)``.
 
-    ``concentrations`` in Å⁻³ (multiply m⁻³ by 1e-30), ``valences`` in e.
+    ``concentrations`` in Å⁻³ (multiply m⁻³ by 1e-30), ``valences`` in e.  Without
+    ``thermodynamic_factors`` (Γ = 1) this is the Debye–Hückel length of dilute species;
+    with Γ from :func:`thermodynamic_factor` it includes site exclusion (``Γ = 1/(1-x)``
+    for an ideal lattice gas) and non-ideal activities.
     """
     c = np.atleast_1d(np.asarray(concentrations, float))
     z = np.atleast_1d(np.asarray(valences, float))
-    return float(np.sqrt(permittivity * EPSILON_0 * thermal_voltage(temperature) / np.sum(z * z * c)))
+    gamma = np.ones_like(c) if thermodynamic_factors is None else np.atleast_1d(np.asarray(thermodynamic_factors, float))
+    return float(np.sqrt(permittivity * EPSILON_0 * thermal_voltage(temperature) / np.sum(z * z * c / gamma)))
+
+
+def thermodynamic_factor(x, temperature, activity=None, statistics="fermi-dirac"):
+    """Darken's thermodynamic factor ``Γ = ∂ln a/∂ln x`` of a species at site fraction ``x``:
+    ``1/(1-x) + x μ_ex'(x)/kT`` for a lattice gas with excess chemical potential ``μ_ex``
+    (eV; ``activity`` returns ``(μ_ex, dμ_ex/dx)``), 1 for Boltzmann statistics."""
+    if statistics == "boltzmann":
+        return 1.0
+    extra = 0.0 if activity is None else float(x * activity(np.array([x]))[1][0] / thermal_voltage(temperature))
+    return float(1.0 / (1.0 - x) + extra)
 
 
 def debye_length(concentrations, valences, temperature, permittivity):

@@ -194,3 +194,47 @@ def test_bad_material_input_gets_named_errors():
     with pytest.raises(InputError, match="'y' cannot be neutral"):
         layered_problem([(Material("x", 5.0, background=-1e-6), 10.0), (Material("y", 5.0, background=1e-6), 10.0)],
                         only_plus, temperature=300.0)
+
+
+def test_site_exclusion_screening_length_matches_analytic_d():
+    """(d): ceria lattice (a = 5.411 Å, N_O = 8/a^3, N_Ce = 4/a^3), x_V = 0.05, x_Gd = 0.2, both
+    mobile, 773.15 K, eps_r 55: lambda_DH / sqrt(1 - x) per species."""
+    from ase_spacecharge.transport import screening_length, thermodynamic_factor
+    a = 5.411
+    c = [0.05 * 8 / a ** 3, 0.2 * 4 / a ** 3]
+    gamma = [thermodynamic_factor(0.05, 773.15), thermodynamic_factor(0.2, 773.15)]
+    assert screening_length(c, [2, -1], 773.15, 55.0, gamma) * 1e-10 == pytest.approx(1.2187321354e-10, rel=1e-9)
+    assert screening_length(c, [2, -1], 773.15, 55.0) * 1e-10 == pytest.approx(1.1561908217e-10, rel=1e-9)
+
+
+def test_regular_solution_activity():
+    """Omega = 0 is the ideal lattice gas bit for bit; repulsive/attractive Omega reduce/raise
+    segregation at a trap, and the reported factor and screening length follow
+    Γ = 1/(1-x) - 2 Ω x / kT."""
+    from ase_spacecharge import DefectSpecies
+    from ase_spacecharge.occupancy import RegularSolution
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    kw = dict(x_min=lo, x_max=hi, area=58.0, permittivity=55.0, bulk=(lo + 2, lo + 15))
+    T = 773.15
+    kT = thermal_voltage(T)
+
+    def run(omega):
+        vo = DefectSpecies("Vo", 2, 0.05, 1.0, activity=None if omega is None else RegularSolution(omega))
+        return solve(build_problem(sites, [vo, GD], **kw), T)
+    ideal, zero = run(None), run(0.0)
+    np.testing.assert_allclose(zero.phi, ideal.phi, rtol=0, atol=1e-14)
+    attractive, repulsive = run(0.05), run(-0.2)
+    peak = lambda s: np.nanmax(s.site_occupancy[:, 0])  # noqa: E731
+    assert peak(repulsive) < peak(ideal) < peak(attractive)
+    assert repulsive.iterations <= 15 and attractive.iterations <= 15
+    # each site solves ln(p/(1-p)) + (mu_ex(p) - mu_ex(x_b))/kT = ln(x_b/(1-x_b)) - (z phi + dE)/kT
+    model = RegularSolution(0.05)
+    p = attractive.site_occupancy[:, 0]
+    on = np.isfinite(p)
+    lhs = np.log(p[on] / (1 - p[on])) + (model(p[on])[0] - model(np.array([0.05]))[0]) / kT
+    rhs = np.log(0.05 / 0.95) - (2 * attractive.site_phi[on] + attractive.site_energies[on, 0]) / kT
+    np.testing.assert_allclose(lhs, rhs, atol=1e-10)
+    gamma = attractive.summary(profile=False)["thermodynamic_factors"]["Vo"]
+    assert gamma == pytest.approx(1 / 0.95 - 2 * 0.05 * 0.05 / kT, rel=1e-12)
+    with pytest.raises(InputError, match="phase-separates"):
+        run(0.5)
