@@ -120,7 +120,7 @@ def _continuum_sites(sites, energies, plane_x_all, plane_of_all, grid_x, n_point
 def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bulk,
                   approximation="mott-schottky", model="site-explicit", boundary="periodic",
                   site_charges=False, statistics="fermi-dirac", compat=None, n_points=1000,
-                  plane_tol=0.2, dirichlet=None):
+                  plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None):
     """Discretise a space-charge problem.
 
     Parameters
@@ -148,6 +148,12 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         Grid points of the continuum model.
     plane_tol : float
         Sites closer than this (Å) along x form one plane.
+    carriers : sequence of interfaces.Carrier, optional
+        Band carriers (electrons, holes) solved with the defects: a mixed conductor.  Their
+        densities are those of the bulk region (φ = 0).
+    carrier_dos, carrier_offset : arrays (k, n_planes), optional
+        Per-plane density of states (Å⁻³) and energy offset (eV) of each carrier, for
+        heterostructures; default uniform (the carrier's own) and zero.
     """
     _check_choice("approximation", approximation, APPROXIMATIONS)
     _check_choice("model", model, MODELS)
@@ -260,8 +266,16 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         per_site = plane_w[site_plane] / np.where(counts[site_plane, d] > 0, counts[site_plane, d], 1.0)
         target_weight[k] = np.where(hosted[:, d], per_site * site_weight, 0.0)
 
+    carriers = list(carriers or [])
+    k = len(carriers)
+    c_dos = np.array([np.full(grid.n, c.reference_dos) for c in carriers]).reshape(k, grid.n) \
+        if carrier_dos is None else np.asarray(carrier_dos, float).reshape(k, grid.n)
+    c_off = np.zeros((k, grid.n)) if carrier_offset is None else np.asarray(carrier_offset, float).reshape(k, grid.n)
+    in_bulk_planes = (grid.x > lo) & (grid.x < hi)
+    carrier_bulk = sum(c.valence * c.density for c in carriers) * float(
+        np.sum(grid.dx[in_bulk_planes]) * grid.area)
     _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,
-                        lo, hi, labels)
+                        lo, hi, labels, extra=carrier_bulk)
 
     return Problem(grid=grid, site_plane=site_plane, site_weight=site_weight, energies=site_E,
                    valence=valence, mole_fraction=x_bulk, mobile=mobile, fixed_charge=fixed_charge,
@@ -269,6 +283,10 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                    target=x_bulk[fitted], target_weight=target_weight, dirichlet=dirichlet,
                    statistics=statistics, defect_labels=labels,
                    activities=tuple(d.activity for d in defects),
+                   carrier_labels=tuple(c.label for c in carriers),
+                   carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=c_dos,
+                   carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=c_off,
+                   carrier_statistics=tuple(c.statistics for c in carriers),
                    info=dict(site_x=site_x, site_label=site_label, approximation=approximation,
                              model=model, compat=compat, bulk=(lo, hi), site_charges=site_charges,
                              plane_hosts=plane_hosts, site_counts=counts,
@@ -276,7 +294,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
 
 
 def _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,
-                        lo, hi, labels):
+                        lo, hi, labels, extra=0.0):
     """Raise if the bulk composition is not charge neutral in the bulk region.
 
     The bulk region may cut a repeat unit, so a net charge up to that of one plane is
@@ -286,7 +304,7 @@ def _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mob
     q = site_weight * (fixed_charge + (hosted[:, mobile] * x_bulk[mobile]) @ valence[mobile])
     gross = site_weight * (np.abs(fixed_charge) + (hosted[:, mobile] * x_bulk[mobile]) @ np.abs(valence[mobile]))
     plane_gross = np.bincount(site_plane[in_bulk], weights=gross[in_bulk], minlength=grid.n)
-    net = q[in_bulk].sum()
+    net = q[in_bulk].sum() + extra
     if abs(net) > plane_gross.max() * (1 + 1e-9) + 1e-12:
         raise InputError(
             f"the bulk is not charge neutral under the given mole fractions: the bulk region "

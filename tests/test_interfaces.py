@@ -238,3 +238,27 @@ def test_regular_solution_activity():
     assert gamma == pytest.approx(1 / 0.95 - 2 * 0.05 * 0.05 / kT, rel=1e-12)
     with pytest.raises(InputError, match="phase-separates"):
         run(0.5)
+
+
+def test_site_explicit_mixed_conductor():
+    """Vacancies on sites plus band electrons and holes (intrinsic, 1e25 m^-3 each) in one solve:
+    a flat Fermi level (n p = n_i^2 on every plane), electrons pile up where phi > 0, the
+    periodic cell stays neutral, and Newton still needs O(10) iterations."""
+    sites, lo, hi = ceria_like_column(well=-0.4)
+    carriers = [Carrier("e", -1, 1e25 * M3), Carrier("h", 1, 1e25 * M3)]
+    kw = dict(x_min=lo, x_max=hi, area=58.0, permittivity=55.0, bulk=(lo + 2, lo + 15))
+    ionic = solve(build_problem(sites, [VO, GD], **kw), 773.15)
+    problem = build_problem(sites, [VO, GD], carriers=carriers, **kw)
+    mixed = solve(problem, 773.15)
+    assert mixed.iterations <= 15
+    n, p = mixed.carrier_density
+    np.testing.assert_allclose(n * p, (1e25 * M3) ** 2, rtol=1e-10)
+    kT = thermal_voltage(773.15)
+    np.testing.assert_allclose(n, 1e25 * M3 * np.exp(mixed.phi / kT), rtol=1e-10)
+    assert mixed.phi0 > 0 and n[np.argmax(mixed.phi)] > 5 * 1e25 * M3
+    # electrons screen part of the boundary charge: a lower barrier than the ionic solution
+    assert 0 < mixed.phi0 < ionic.phi0
+    net = np.sum(mixed.rho * mixed.dx) - mixed.background * np.sum(mixed.dx)
+    assert abs(net) <= 1e-10 * np.sum(np.abs(mixed.rho) * mixed.dx)
+    summary = mixed.summary(profile=False)
+    assert summary["carriers"]["e"]["edge_shift"] == pytest.approx(-(mixed.phi[0] - mixed.phi[-1]), abs=1e-12)
