@@ -120,7 +120,8 @@ def _continuum_sites(sites, energies, plane_x_all, plane_of_all, grid_x, n_point
 def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bulk,
                   approximation="mott-schottky", model="site-explicit", boundary="periodic",
                   site_charges=False, statistics="fermi-dirac", compat=None, n_points=1000,
-                  plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None):
+                  plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None,
+                  background_density=None):
     """Discretise a space-charge problem.
 
     Parameters
@@ -154,6 +155,8 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     carrier_dos, carrier_offset : arrays (k, n_planes), optional
         Per-plane density of states (Å⁻³) and energy offset (eV) of each carrier, for
         heterostructures; default uniform (the carrier's own) and zero.
+    background_density : array (n_planes,), optional
+        Fixed charge density (e/Å³) per plane: frozen continuum dopants.
     """
     _check_choice("approximation", approximation, APPROXIMATIONS)
     _check_choice("model", model, MODELS)
@@ -274,6 +277,10 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     in_bulk_planes = (grid.x > lo) & (grid.x < hi)
     carrier_bulk = sum(c.valence * c.density for c in carriers) * float(
         np.sum(grid.dx[in_bulk_planes]) * grid.area)
+    background = None
+    if background_density is not None:
+        background = np.asarray(background_density, float).reshape(grid.n) * grid.dx * grid.area
+        carrier_bulk += float(background[in_bulk_planes].sum())
     _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,
                         lo, hi, labels, extra=carrier_bulk)
 
@@ -286,7 +293,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                    carrier_labels=tuple(c.label for c in carriers),
                    carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=c_dos,
                    carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=c_off,
-                   carrier_statistics=tuple(c.statistics for c in carriers),
+                   carrier_statistics=tuple(c.statistics for c in carriers), background=background,
                    info=dict(site_x=site_x, site_label=site_label, approximation=approximation,
                              model=model, compat=compat, bulk=(lo, hi), site_charges=site_charges,
                              plane_hosts=plane_hosts, site_counts=counts,

@@ -524,6 +524,12 @@ def annotate(structure, solution, projection: Projection, *, summary=None, inpla
         dE = np.full(n, np.nan)
         dE[idx] = solution.site_energies[on, j]
         arrays[f"sc_occ_{lab}"], arrays[f"sc_dE_{lab}"] = occ, dE
+    for k, lab in enumerate(getattr(solution, "carrier_labels", ())):
+        dens = np.full(n, np.nan)
+        edge = np.full(n, np.nan)
+        dens[idx] = solution.carrier_density[k][solution.site_plane[on]]
+        edge[idx] = solution.carrier_edge[k][solution.site_plane[on]]
+        arrays[f"sc_n_{lab}"], arrays[f"sc_edge_{lab}"] = dens, edge
     summ = summary if summary is not None else solution.summary(profile=False)
     scalars = {f"sc_{k}": float(summ[k]) for k in _SCALARS if k in summ}
     ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
@@ -587,10 +593,11 @@ def default_bulk(projection: Projection):
     return mid - half, mid + half
 
 
-def structure_problem(structure, defects, *, permittivity, temperature=None, bulk=None, x_min=None,
+def structure_problem(structure, defects, *, permittivity=None, temperature=None, bulk=None, x_min=None,
                       x_max=None, approximation="mott-schottky", model="site-explicit", boundary="periodic",
                       statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
-                      boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None):
+                      boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
+                      carriers=None, materials=None, material_of="material"):
     """Project a structure and build its :class:`~.solver.Problem`.
 
     ``mode`` defaults to "cell" without padding and "unfold" with ``pad_to`` (Å from the
@@ -598,7 +605,16 @@ def structure_problem(structure, defects, *, permittivity, temperature=None, bul
     ``temperature``, with δ the depletion width and L_D the Debye length, at least the cell,
     grown until it no longer grows).  ``x_min``, ``x_max`` and ``bulk`` are signed distances
     (Å) from the boundary; the defaults are the projected domain and :func:`default_bulk`.
-    Other keywords as in :func:`project` and :func:`~.model.build_problem`.
+    ``carriers`` (:class:`~.interfaces.Carrier`) adds band electrons/holes.
+
+    Heterointerfaces: ``materials`` maps material labels to :class:`~.interfaces.Material`
+    and ``material_of`` says which atom is which: the name of a per-atom array of labels
+    (default ``"material"``) or a list of ``(label, frac_lo, frac_hi)`` regions along the
+    axis.  Each plane takes its atoms' material (mixed planes raise): its permittivity
+    (harmonic mean on faces between materials; ``permittivity`` is then not given), its
+    per-species energy offsets (added to the defects' ΔE and the carriers' band edges),
+    densities of states and background charge.  The bulk region must lie in one material,
+    the reference.  Other keywords as in :func:`project` and :func:`~.model.build_problem`.
 
     Returns ``(problem, projection)``.
     """
@@ -615,10 +631,15 @@ def structure_problem(structure, defects, *, permittivity, temperature=None, bul
         lo = proj.x_min if x_min is None else x_min
         hi = proj.x_max if x_max is None else x_max
         region = default_bulk(proj) if bulk is None else bulk
-        problem = build_problem(proj.sites, [_species(d) for d in defects], x_min=lo, x_max=hi, area=proj.area,
-                                permittivity=permittivity, bulk=tuple(region), approximation=approximation,
+        extra = {} if not materials else _material_fields(structure, proj, defects, carriers, materials,
+                                                           material_of, lo, hi, region)
+        eps = extra.pop("permittivity", permittivity)
+        if eps is None:
+            raise InputError("permittivity is required (or give materials)")
+        problem = build_problem(extra.pop("sites", proj.sites), [_species(d) for d in defects], x_min=lo, x_max=hi,
+                                area=proj.area, permittivity=eps, bulk=tuple(region), approximation=approximation,
                                 model=model, boundary=boundary, site_charges=site_charges,
-                                statistics=statistics, plane_tol=1e-3)
+                                statistics=statistics, plane_tol=1e-3, carriers=carriers, **extra)
         return problem, proj
 
     if not isinstance(pad_to, str):
@@ -636,6 +657,76 @@ def structure_problem(structure, defects, *, permittivity, temperature=None, bul
             break
         width = new
     return problem, proj
+
+
+def _material_labels(data: StructureData, material_of, axis):
+    """Material label of every atom: a per-atom array name, or (label, frac_lo, frac_hi) regions."""
+    n = len(data.symbols)
+    if isinstance(material_of, str):
+        if material_of not in data.arrays:
+            raise InputError(f"materials given but the structure has no per-atom array {material_of!r}")
+        return np.asarray(data.arrays[material_of]).astype(str)
+    labels = np.full(n, "", dtype=object)
+    f = np.mod(data.frac[:, axis], 1.0)
+    for label, a, b in material_of:
+        inside = (f >= a % 1.0) & (f < b % 1.0) if a % 1.0 <= b % 1.0 else (f >= a % 1.0) | (f < b % 1.0)
+        labels[inside & (labels == "")] = label
+    if np.any(labels == ""):
+        i = int(np.flatnonzero(labels == "")[0])
+        raise InputError(f"material regions leave atom {i} (fractional {f[i]:.4f}) without a material")
+    return labels.astype(str)
+
+
+def _material_fields(structure, proj, defects, carriers, materials, material_of, lo, hi, bulk):
+    """Per-plane permittivity, offsets, densities of states and background for build_problem."""
+    from .grid import group_planes
+    data = read_structure(structure)
+    atom_mat = _material_labels(data, material_of, proj.axis)
+    unknown = sorted(set(atom_mat.tolist()) - set(materials))
+    if unknown:
+        raise InputError(f"atoms carry material labels {unknown} that `materials` does not define "
+                         f"(defined: {sorted(materials)})")
+    s = proj.sites
+    site_mat = np.empty(s.x.size, dtype=object)
+    on = proj.atom_index >= 0
+    site_mat[on] = atom_mat[proj.atom_index[on]]
+    if (~on).any():  # bulk padding continues the outermost material of its side
+        lower = site_mat[on][np.argmin(s.x[on])]
+        upper = site_mat[on][np.argmax(s.x[on])]
+        site_mat[~on] = np.where(s.x[~on] < 0, lower, upper)
+    inside = (s.x > lo) & (s.x < hi)
+    plane_x, plane_of = group_planes(s.x[inside], 1e-3)
+    plane_mat = np.empty(plane_x.size, dtype=object)
+    for p in range(plane_x.size):
+        labels = set(site_mat[inside][plane_of == p].tolist())
+        if len(labels) > 1:
+            raise InputError(f"inconsistent material labels on the plane at x = {plane_x[p]:.4f} Å: "
+                             f"{sorted(labels)}")
+        plane_mat[p] = labels.pop()
+    in_bulk = (plane_x > bulk[0]) & (plane_x < bulk[1])
+    ref_labels = set(plane_mat[in_bulk].tolist())
+    if len(ref_labels) != 1:
+        raise InputError(f"the bulk region {bulk[0]}..{bulk[1]} Å must lie in one material, it spans {sorted(ref_labels)}")
+    ref = materials[ref_labels.pop()]
+    eps = np.array([materials[m].permittivity for m in plane_mat])
+    faces = np.empty(eps.size + 1)
+    faces[1:-1] = 2.0 / (1.0 / eps[:-1] + 1.0 / eps[1:])
+    faces[0] = faces[-1] = 2.0 / (1.0 / eps[-1] + 1.0 / eps[0])
+    energies = s.energies.copy()
+    for j, d in enumerate(defects):
+        label = d.label if isinstance(d, DefectSpecies) else d["label"]
+        for name, mat in materials.items():
+            shift = mat.offsets.get(label, 0.0) - ref.offsets.get(label, 0.0)
+            rows = site_mat == name
+            energies[rows, j] = energies[rows, j] + shift  # NaN stays NaN
+    carriers = list(carriers or [])
+    dos = np.array([[materials[m].carrier_dos(c) for m in plane_mat] for c in carriers])
+    off = np.array([[materials[m].carrier_offset(c) - ref.carrier_offset(c) for m in plane_mat] for c in carriers])
+    background = np.array([materials[m].background for m in plane_mat])
+    sites = Sites(s.x, s.label, s.valence, s.defect_labels, energies, source=s.source)
+    return dict(sites=sites, permittivity=faces, carrier_dos=dos if carriers else None,
+                carrier_offset=off if carriers else None,
+                background_density=background if np.any(background) else None)
 
 
 def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=False, **kw):

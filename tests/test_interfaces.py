@@ -262,3 +262,43 @@ def test_site_explicit_mixed_conductor():
     assert abs(net) <= 1e-10 * np.sum(np.abs(mixed.rho) * mixed.dx)
     summary = mixed.summary(profile=False)
     assert summary["carriers"]["e"]["edge_shift"] == pytest.approx(-(mixed.phi[0] - mixed.phi[-1]), abs=1e-12)
+
+
+def test_heterointerface_from_a_structure():
+    """Two ceria-like materials in one periodic cell (material from the atoms' positions):
+    with a V_O standard-potential step delta in B and Gd frozen, B's bulk sits at
+    phi = -delta / z (its vacancy fraction must equal A's); the permittivity changes only the
+    interface layers, and mixed planes or a bulk region across both materials raise."""
+    from ase import Atoms
+    from ase_spacecharge.structure import structure_problem
+    sites, lo, hi = ceria_like_column(well=0.0, n_cells=60)
+    L = hi - lo
+    a = np.sqrt(58.0)
+    pos = np.zeros((sites.x.size, 3))
+    pos[:, 2] = sites.x - lo
+    atoms = Atoms(sites.label.tolist(), positions=pos, cell=[a, a, L], pbc=True)
+    atoms.set_array("dE_Vo", sites.energies[:, 0])
+    atoms.set_array("dE_Gd", sites.energies[:, 1])
+    defects = [dict(label="Vo", site="O", valence=2, mole_fraction=0.05, mobility=1.0),
+               dict(label="Gd", site="Ce", valence=-1, mole_fraction=0.2)]
+    delta = 0.1
+    materials = {"A": Material("A", 55.0), "B": Material("B", 30.0, offsets={"Vo": delta})}
+    regions = [("A", 0.0, 0.5), ("B", 0.5, 1.0)]
+    bulk = (-0.35 * L, -0.15 * L)
+    problem, proj = structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk,
+                                      materials=materials, material_of=regions)
+    sol = solve(problem, 773.15)
+    assert sol.iterations <= 15
+    mid_b = (np.abs(sol.x - 0.25 * L) < 5) & sol.plane_hosts[:, 0]  # the vacancies' (O) planes
+    np.testing.assert_allclose(sol.phi[mid_b], -delta / 2, atol=1e-6)
+    assert problem.grid.eps_upper.min() == pytest.approx(30.0) and problem.grid.eps_upper.max() == pytest.approx(55.0)
+    doubled = atoms.repeat((2, 1, 1))  # two atoms per plane, one of each material
+    doubled.set_array("material", np.repeat(["A", "B"], len(atoms)))
+    with pytest.raises(InputError, match="inconsistent material labels"):
+        structure_problem(doubled, defects, temperature=773.15, boundaries=[0.5], bulk=bulk, materials=materials)
+    with pytest.raises(InputError, match="must lie in one material"):
+        structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=(-10.0, 10.0),
+                          materials=materials, material_of=regions)
+    with pytest.raises(InputError, match="does not define"):
+        structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk,
+                          materials={"A": materials["A"]}, material_of=regions)
