@@ -17,21 +17,28 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
 from .model import build_problem
-from .sites import DefectSpecies, InputError, read_pyscses_sites
+from .sites import InputError, defect_species_from_dict, read_pyscses_sites
 from .spacecharge import solve_temperatures
 from . import transport
 
 _REQUIRED = ("sites", "temperature", "permittivity", "area", "x_min", "x_max", "bulk", "defects")
 _OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
              "site_charges": False, "compat": None, "statistics": "fermi-dirac", "n_points": 1000,
-             "plane_tol": 0.2, "dirichlet": None, "resistivity": {}}
+             "plane_tol": 0.2, "dirichlet": None, "resistivity": {}, "carriers": []}
 # a structure case replaces ``sites`` (and the region keys become optional signed distances)
-_STRUCTURE_REQUIRED = ("structure", "temperature", "permittivity", "defects")
+_STRUCTURE_REQUIRED = ("structure", "temperature", "defects")
 _STRUCTURE_OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
                        "site_charges": False, "statistics": "fermi-dirac", "plane_tol": 0.3, "resistivity": {},
                        "axis": None, "boundaries": None, "pad_to": None, "write_structure": None, "mode": None,
-                       "missing": "error", "x_min": None, "x_max": None, "bulk": None, "area": None}
-_DEFECT_KEYS = {"label", "valence", "mole_fraction", "mobility", "site"}
+                       "missing": "error", "x_min": None, "x_max": None, "bulk": None, "area": None,
+                       "permittivity": None, "carriers": [], "materials": {}, "material_of": "material"}
+# a layered case: materials stacked along x with band carriers (no sites)
+_LAYERED_REQUIRED = ("layers", "temperature", "carriers")
+_LAYERED_OPTIONAL = {"spacing": 0.1, "area": 1.0, "sheet_charges": [], "ends": None}
+_DEFECT_KEYS = {"label", "valence", "mole_fraction", "mobility", "site", "interaction"}
+_CARRIER_KEYS = {"label", "valence", "density", "dos", "statistics", "mobility"}
+_MATERIAL_KEYS = {"permittivity", "background", "offsets", "dos"}
+_LAYER_KEYS = _MATERIAL_KEYS | {"label", "thickness"}
 _RESISTIVITY_KEYS = {"scr_limit", "species"}
 
 
@@ -43,17 +50,27 @@ def load_case(path):
             case = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
-    structure = "structure" in case
-    required, optional = (_STRUCTURE_REQUIRED, _STRUCTURE_OPTIONAL) if structure else (_REQUIRED, _OPTIONAL)
+    kind = "structure" if "structure" in case else "layered" if "layers" in case else "sites"
+    required, optional = {"structure": (_STRUCTURE_REQUIRED, _STRUCTURE_OPTIONAL),
+                          "layered": (_LAYERED_REQUIRED, _LAYERED_OPTIONAL),
+                          "sites": (_REQUIRED, _OPTIONAL)}[kind]
+    structure = kind == "structure"
     unknown = set(case) - set(required) - set(optional)
     if unknown:
         raise InputError(f"{path}: unknown keys {sorted(unknown)}"
-                         + ("" if structure or "sites" in case else " (a case needs `sites` or `structure`)"))
+                         + ("" if kind != "sites" or "sites" in case
+                            else " (a case needs `sites`, `structure` or `layers`)"))
     missing = [k for k in required if k not in case]
     if missing:
         raise InputError(f"{path}: missing keys {missing}")
     out = dict(optional)
     out.update(case)
+    out["kind"] = kind
+    out["carriers"] = [_carrier(c, path, i) for i, c in enumerate(out["carriers"])]
+    out["temperatures"] = _temperatures(out["temperature"], path)
+    if kind == "layered":
+        out["layers"] = [_layer(layer, path, i) for i, layer in enumerate(case["layers"])]
+        return out
     here = os.path.dirname(os.path.abspath(path))
     key = "structure" if structure else "sites"
     out[key] = os.path.join(here, case[key])
@@ -64,6 +81,11 @@ def load_case(path):
             raise InputError(f"{path}: `area` comes from the structure's cell; remove it")
         if "compat" in case:
             raise InputError(f"{path}: compat applies to site files only")
+        out["materials"] = {name: _material(name, m, path) for name, m in out["materials"].items()}
+        if out["permittivity"] is None and not out["materials"]:
+            raise InputError(f"{path}: missing keys ['permittivity'] (or give [materials.<label>] tables)")
+        if isinstance(out["material_of"], list):
+            out["material_of"] = [tuple(r) for r in out["material_of"]]
         for i, d in enumerate(case["defects"]):
             if "site" not in d:
                 raise InputError(f"{path}: [[defects]] entry {i} ({d.get('label')!r}) needs `site`, the host species")
@@ -75,28 +97,59 @@ def load_case(path):
     bad = set(out["resistivity"]) - _RESISTIVITY_KEYS
     if bad:
         raise InputError(f"{path}: unknown [resistivity] keys {sorted(bad)}")
-    temps = out["temperature"]
-    out["temperatures"] = [float(t) for t in (temps if isinstance(temps, list) else [temps])]
-    if not out["temperatures"]:
+    return out
+
+
+def _temperatures(temps, path):
+    temps = [float(t) for t in (temps if isinstance(temps, list) else [temps])]
+    if not temps:
         raise InputError(f"{path}: temperature list is empty")
-    for t in out["temperatures"]:
+    for t in temps:
         if not np.isfinite(t) or t <= 0:
             raise InputError(f"{path}: temperature must be > 0 K, got {t!r}")
-    return out
+    return temps
+
+
+def _carrier(table, path, i):
+    from .interfaces import Carrier
+    bad = set(table) - _CARRIER_KEYS
+    if bad or not {"label", "valence", "density"} <= set(table):
+        raise InputError(f"{path}: [[carriers]] entry {i} needs label, valence, density (Å⁻³) and optional "
+                         f"dos, statistics, mobility; unknown keys {sorted(bad)}")
+    return Carrier(**table)
+
+
+def _material(name, table, path):
+    from .interfaces import Material
+    bad = set(table) - _MATERIAL_KEYS
+    if bad or "permittivity" not in table:
+        raise InputError(f"{path}: material {name!r} needs permittivity and optional background, offsets, dos; "
+                         f"unknown keys {sorted(bad)}")
+    return Material(name, table["permittivity"], table.get("background", 0.0), dict(table.get("offsets", {})),
+                    dict(table.get("dos", {})))
+
+
+def _layer(table, path, i):
+    bad = set(table) - _LAYER_KEYS
+    if bad or not {"thickness", "permittivity"} <= set(table):
+        raise InputError(f"{path}: [[layers]] entry {i} needs thickness (Å) and permittivity, optional label, "
+                         f"background, offsets, dos; unknown keys {sorted(bad)}")
+    name = table.get("label", f"layer {i}")
+    material = _material(name, {k: v for k, v in table.items() if k in _MATERIAL_KEYS}, path)
+    return material, float(table["thickness"])
 
 
 def problem_from_case(case):
     """Build the :class:`~.solver.Problem` a case describes."""
     sites = read_pyscses_sites(case["sites"])
-    defects = [DefectSpecies(d["label"], d["valence"], d["mole_fraction"], d.get("mobility", 0.0))
-               for d in case["defects"]]
+    defects = [defect_species_from_dict(d) for d in case["defects"]]
     return build_problem(sites, defects, x_min=case["x_min"], x_max=case["x_max"], area=case["area"],
                          permittivity=case["permittivity"], bulk=tuple(case["bulk"]),
                          approximation=case["approximation"], model=case["model"],
                          boundary=case["boundary"], site_charges=case["site_charges"],
                          statistics=case["statistics"], compat=case["compat"],
                          n_points=case["n_points"], plane_tol=case["plane_tol"],
-                         dirichlet=case["dirichlet"])
+                         dirichlet=case["dirichlet"], carriers=case["carriers"])
 
 
 def structure_problem_from_case(case):
@@ -115,8 +168,38 @@ def structure_problem_from_case(case):
         approximation=case["approximation"], model=case["model"], boundary=case["boundary"],
         statistics=case["statistics"], site_charges=case["site_charges"], axis=case["axis"],
         boundaries=case["boundaries"], mode=case["mode"], plane_tol=case["plane_tol"], missing=case["missing"],
-        pad_to=tuple(pad) if isinstance(pad, list) else pad)
+        pad_to=tuple(pad) if isinstance(pad, list) else pad, carriers=case["carriers"],
+        materials=case["materials"] or None, material_of=case["material_of"])
     return atoms, problem, proj
+
+
+def layered_problem_from_case(case):
+    """The :func:`~.interfaces.layered_problem` of a layered case (first temperature)."""
+    from .interfaces import layered_problem
+    sheets = {i: float(s) for i, s in enumerate(case["sheet_charges"]) if s}
+    ends = case["ends"]
+    return layered_problem(case["layers"], case["carriers"], temperature=case["temperatures"][0],
+                           spacing=case["spacing"], area=case["area"], sheet_charges=sheets,
+                           ends=None if ends is None else tuple(ends))
+
+
+def layered_summary(problem, sol):
+    """Summary of a layered solution: interface potentials (V), band-carrier bulk densities
+    (Å⁻³) and band-edge shifts (eV, first plane minus last), charge per area (e/Å²) of each
+    layer, and the profile."""
+    from .interfaces import interface_potential
+    layer = problem.info["layer"]
+    q = problem.plane_charges(sol._state, sol.temperature) - problem.background
+    return dict(
+        temperature=float(sol.temperature), iterations=int(sol.iterations), residual=float(sol.residual),
+        ends=list(problem.dirichlet),
+        interface_potentials=[interface_potential(sol, problem, i) for i in range(int(layer.max()))],
+        layer_charges=[float(q[layer == i].sum() / problem.grid.area) for i in range(int(layer.max()) + 1)],
+        carriers={lab: dict(edge_shift=float(sol.carrier_edge[k][0] - sol.carrier_edge[k][-1]))
+                  for k, lab in enumerate(sol.carrier_labels)},
+        profile=dict(x=sol.x.tolist(), phi=sol.phi.tolist(), rho=sol.rho.tolist(),
+                     carrier_density={lab: sol.carrier_density[k].tolist() for k, lab in enumerate(sol.carrier_labels)},
+                     band_edge={lab: sol.carrier_edge[k].tolist() for k, lab in enumerate(sol.carrier_labels)}))
 
 
 def run_case(path):
@@ -129,6 +212,11 @@ def run_case(path):
     (one frame per temperature).
     """
     case = load_case(path)
+    if case["kind"] == "layered":
+        problem = layered_problem_from_case(case)
+        solutions = solve_temperatures(problem, case["temperatures"])
+        results = [layered_summary(problem, s) for s in solutions]
+        return (results[0] if not isinstance(case["temperature"], list) else dict(results=results)), solutions
     if "structure" in case:
         atoms, problem, proj = structure_problem_from_case(case)
     else:

@@ -11,8 +11,20 @@ from .sites import InputError
 from .solver import ConvergenceError
 
 
+def _print_layered(rows, stream):
+    print(f"{'T (K)':>8} {'ends (V)':>24} {'interface potentials (V)':>30} {'iter':>5}", file=stream)
+    for r in rows:
+        ends = ", ".join(f"{v:.8f}" for v in r["ends"])
+        faces = ", ".join(f"{v:.8f}" for v in r["interface_potentials"]) or "-"
+        print(f"{r['temperature']:8.2f} {ends:>24} {faces:>30} {r['iterations']:5d}", file=stream)
+        for lab, c in r["carriers"].items():
+            print(f"{'':8} {lab}: band edge shift {c['edge_shift']:+.6f} eV (first plane - last)", file=stream)
+
+
 def _print_summary(summary, stream):
     rows = summary.get("results", [summary])
+    if "interface_potentials" in rows[0]:
+        return _print_layered(rows, stream)
     print(f"{'T (K)':>8} {'phi0 (V)':>12} {'r_perp':>12} {'r_par':>12} {'phi0_MS (V)':>12} "
           f"{'L_D (Å)':>9} {'width (Å)':>10} {'iter':>5}", file=stream)
     for r in rows:

@@ -73,6 +73,21 @@ class DefectSpecies:
                 raise InputError(f"defect {self.label!r}: activity model is not finite at x = {self.mole_fraction}")
 
 
+def defect_species_from_dict(d):
+    """A :class:`DefectSpecies` from a case-file table: ``label``, ``valence``,
+    ``mole_fraction``, optional ``mobility`` and ``interaction`` (regular-solution Ω, eV);
+    other keys (``site``) are left to the caller."""
+    from .occupancy import RegularSolution
+    activity = None
+    if d.get("interaction") is not None:
+        try:
+            activity = RegularSolution(d["interaction"])
+        except (TypeError, ValueError):
+            raise InputError(f"defect {d.get('label')!r}: interaction must be a number (eV), "
+                             f"got {d['interaction']!r}") from None
+    return DefectSpecies(d["label"], d["valence"], d["mole_fraction"], d.get("mobility", 0.0), activity)
+
+
 @dataclass
 class Sites:
     """Sites of a one-dimensional space-charge problem, as arrays.

@@ -754,9 +754,8 @@ def auto_padding(solution, projection):
 
 
 def _species(d):
-    if isinstance(d, DefectSpecies):
-        return d
-    return DefectSpecies(d["label"], d["valence"], d["mole_fraction"], d.get("mobility", 0.0))
+    from .sites import defect_species_from_dict
+    return d if isinstance(d, DefectSpecies) else defect_species_from_dict(d)
 
 
 # ---------------------------------------------------------------------------- images

@@ -302,3 +302,58 @@ def test_heterointerface_from_a_structure():
     with pytest.raises(InputError, match="does not define"):
         structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk,
                           materials={"A": materials["A"]}, material_of=regions)
+
+
+def test_cli_runs_layered_and_mixed_conductor_cases(tmp_path):
+    import json
+    from ase_spacecharge.cli import main
+    kT = thermal_voltage(500.0)
+    (tmp_path / "junction.toml").write_text(f"""
+temperature = 500.0
+spacing = 0.25
+sheet_charges = [{0.05 * C_PER_M2!r}]
+[[carriers]]
+label = "p"
+valence = 1
+density = 1e-6
+[[carriers]]
+label = "m"
+valence = -1
+density = 1e-6
+[[layers]]
+label = "L"
+thickness = 600.0
+permittivity = 10.0
+[[layers]]
+label = "R"
+thickness = 600.0
+permittivity = 30.0
+offsets = {{ p = -0.3, m = {float(0.3 - 2 * kT * np.log(10))!r} }}
+""")
+    assert main(["run", str(tmp_path / "junction.toml"), "--json", str(tmp_path / "j.json")]) == 0
+    out = json.loads((tmp_path / "j.json").read_text())
+    assert out["ends"][1] == pytest.approx(0.200789284446114, abs=1e-12)
+    assert out["interface_potentials"][0] == pytest.approx(0.295132066245285, abs=2e-4)
+    assert sum(out["layer_charges"]) == pytest.approx(-0.05 * C_PER_M2, rel=1e-6)
+    (tmp_path / "bad.toml").write_text((tmp_path / "junction.toml").read_text().replace("permittivity = 30.0", ""))
+    assert main(["run", str(tmp_path / "bad.toml")]) == 2
+
+
+def test_site_case_with_carriers_and_interaction(tmp_path):
+    """A site-file case gains [[carriers]] and a defect `interaction`: the summary reports the
+    thermodynamic factors, the screening length and the band bending."""
+    from pathlib import Path
+    from ase_spacecharge.case import run_case
+    example = Path(__file__).resolve().parents[1] / "example_structures" / "ceria_111_column"
+    text = (example / "case.toml").read_text()
+    text = text.replace('sites = "sites.txt"', f'sites = "{example / "sites.txt"}"')
+    text = text.replace("temperature = [773.15, 873.15, 973.15, 1073.15, 1173.15, 1273.15]", "temperature = 773.15")
+    text = text.replace("mobility = 1.0\n", "mobility = 1.0\ninteraction = 0.02\n", 1)
+    text += '\n[[carriers]]\nlabel = "e"\nvalence = -1\ndensity = 1e-7\n[[carriers]]\nlabel = "h"\nvalence = 1\ndensity = 1e-7\n'
+    (tmp_path / "mixed.toml").write_text(text)
+    summary, (sol,) = run_case(tmp_path / "mixed.toml")
+    kT = thermal_voltage(773.15)
+    assert summary["thermodynamic_factors"]["Vo"] == pytest.approx(1 / 0.95 - 2 * 0.02 * 0.05 / kT, rel=1e-12)
+    assert summary["screening_length"] > 0
+    assert summary["carriers"]["e"]["edge_shift"] == pytest.approx(-(sol.phi[0] - sol.phi[-1]), abs=1e-12)
+    assert sol.residual <= 1e-10
