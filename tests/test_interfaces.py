@@ -357,3 +357,28 @@ def test_site_case_with_carriers_and_interaction(tmp_path):
     assert summary["screening_length"] > 0
     assert summary["carriers"]["e"]["edge_shift"] == pytest.approx(-(sol.phi[0] - sol.phi[-1]), abs=1e-12)
     assert sol.residual <= 1e-10
+
+
+@given(st.floats(2, 200), st.floats(2, 200), st.floats(-7, -4), st.floats(-7, -4), st.floats(-0.4, 0.4),
+       st.floats(300, 1500), st.floats(-0.01, 0.01))
+@settings(max_examples=15, deadline=None)
+def test_random_heterojunctions_converge_and_are_neutral(eps_l, eps_r, log_n, log_dos_r, step, T, sheet):
+    """Random two-material junctions (z = +-1 carriers, offsets, a sheet charge): Newton converges
+    to 1e-10 in O(10) iterations and the whole junction, sheet included, is neutral."""
+    from ase_spacecharge.transport import screening_length
+    n = 10.0 ** log_n
+    carriers = [Carrier("p", 1, n), Carrier("m", -1, n)]
+    right = Material("R", eps_r, offsets={"p": step}, dos={"m": 10.0 ** log_dos_r})
+    left = Material("L", eps_l)
+    kT = thermal_voltage(T)
+    phi_r = galvani_offset(left, right, carriers, T)
+    n_right = [n * np.exp(-(phi_r + step) / kT), 10.0 ** log_dos_r * np.exp(phi_r / kT)]
+    lam_l = screening_length([n, n], [1, -1], T, eps_l)
+    lam_r = screening_length(n_right, [1, -1], T, eps_r)
+    problem = layered_problem([(left, 40 * lam_l), (right, 40 * lam_r)], carriers, temperature=T,
+                              spacing=min(lam_l, lam_r) / 8, sheet_charges={0: sheet})
+    sol = solve(problem, T)
+    assert sol.residual <= 1e-10 and sol.iterations <= 30
+    total = problem.plane_charges(sol._state, T).sum() / problem.grid.area
+    gross = np.abs(problem.plane_charges(sol._state, T)).sum() / problem.grid.area + abs(sheet)
+    assert abs(total) <= 1e-6 * gross
