@@ -295,7 +295,7 @@ def _defect_hosts(defects, hosts):
 
 
 def project(structure, defects, *, hosts=None, energies=None, axis=None, boundaries=None, mode="cell",
-            plane_tol=0.3, missing="error", valences=None, pad_to=None):
+            plane_tol=0.3, missing="error", valences=None, pad_to=None, average_energies=False):
     """Project a structure's sites onto the 1D grid.
 
     Parameters
@@ -319,6 +319,9 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     pad_to : float or (float, float), optional
         Unfold mode only: extend the grid with bulk planes to these distances (Å) from the
         boundary (see :func:`pad_with_bulk`).
+    average_energies : bool
+        Replace each site's ΔE by the mean over the sites of its plane that host the defect
+        (by default every site keeps its own ΔE inside the Boltzmann factor).
     """
     data = read_structure(structure)
     if mode not in ("cell", "unfold"):
@@ -396,7 +399,15 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
                         if np.all(np.isfinite(vals)):
                             spread_E = max(spread_E, float(np.ptp(vals)))
     valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
-    sites = Sites(x_plane, sym, valence, tuple(labels), E[keep], source="structure")
+    E_keep = E[keep]
+    if average_energies:
+        _, plane_id = np.unique(np.round(x_plane, 6), return_inverse=True)
+        for j in range(E_keep.shape[1]):
+            ok = np.isfinite(E_keep[:, j])
+            total = np.bincount(plane_id[ok], weights=E_keep[ok, j], minlength=plane_id.max() + 1)
+            count = np.bincount(plane_id[ok], minlength=plane_id.max() + 1)
+            E_keep[ok, j] = total[plane_id[ok]] / count[plane_id[ok]]
+    sites = Sites(x_plane, sym, valence, tuple(labels), E_keep, source="structure")
     proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge), area * n_stack, ax, d, b, mode,
                       mirror_spread=dict(position=spread_pos, energy=spread_E) if mode == "unfold" and b.size > 1
                       else {})
@@ -597,7 +608,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                       x_max=None, approximation="mott-schottky", model="site-explicit", boundary="periodic",
                       statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
                       boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
-                      carriers=None, materials=None, material_of="material"):
+                      carriers=None, materials=None, material_of="material", average_energies=False):
     """Project a structure and build its :class:`~.solver.Problem`.
 
     ``mode`` defaults to "cell" without padding and "unfold" with ``pad_to`` (Å from the
@@ -624,7 +635,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
     if mode is None:
         mode = "cell" if pad_to is None else "unfold"
     kw = dict(hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode, plane_tol=plane_tol,
-              missing=missing, valences=valences)
+              missing=missing, valences=valences, average_energies=average_energies)
 
     def build(pad):
         proj = project(structure, defects, pad_to=pad, **kw)

@@ -7,7 +7,7 @@ boundary from pymatgen's ``GrainBoundaryGenerator`` with ``rm_ratio=0.0`` (the d
 removes close oxygen atoms and breaks stoichiometry; checked below), relaxed with ASE (FIRE,
 positions and the cell length along the boundary normal).  Then, for every O and every Ce
 site of the relaxed cell, a defect (V_O: the O removed; Gd_Ce: Ce replaced by Gd) in an
-in-plane supercell (>= 10 Å), relaxing the atoms within 5 Å of it.  The raw energies
+in-plane supercell (8.6-11.6 Å), relaxing the atoms within 5 Å of it (FIRE to 0.03 eV/Å).  The raw energies
 E(defect cell) - E(pristine cell) go through ``ase_spacecharge.segregation_energies`` with
 ``reference="far"`` and are stored as per-atom arrays ``dE_Vo`` / ``dE_Gd`` (eV, NaN on the
 other sublattice) in ``<name>/gb.extxyz``, beside a case file.  Takes ~15 min on 2 cores.
@@ -67,8 +67,9 @@ def relax_boundary(gb):
     return atoms
 
 
-def defect_energy(super_pristine, e0, index, kind, radius=5.0, fmax=0.05, steps=150):
-    """E(defect supercell) - E(pristine supercell), relaxing atoms within ``radius`` Å."""
+def defect_energy(super_pristine, e0, index, kind, radius=5.0, fmax=0.03, steps=800):
+    """E(defect supercell) - E(pristine supercell), relaxing atoms within ``radius`` Å of the
+    defect; returns (energy, converged)."""
     atoms = super_pristine.copy()
     centre = atoms.positions[index].copy()
     if kind == "Vo":
@@ -82,8 +83,8 @@ def defect_energy(super_pristine, e0, index, kind, radius=5.0, fmax=0.05, steps=
     d = np.linalg.norm(frac @ atoms.cell, axis=1)
     atoms.set_constraint(FixAtoms(mask=d > radius))
     atoms.calc = calculator()
-    FIRE(atoms, logfile=None).run(fmax=fmax, steps=steps)
-    return atoms.get_potential_energy() - e0
+    converged = FIRE(atoms, logfile=None).run(fmax=fmax, steps=steps)
+    return atoms.get_potential_energy() - e0, bool(converged)
 
 
 def raw_defect_energies(atoms, repeat):
@@ -93,9 +94,14 @@ def raw_defect_energies(atoms, repeat):
     e0 = sup.get_potential_energy()
     out = {"Vo": np.full(len(atoms), np.nan), "Gd": np.full(len(atoms), np.nan)}
     sym = np.array(atoms.get_chemical_symbols())
+    unconverged = []
     for i in range(len(atoms)):  # atoms.repeat keeps the original cell's atoms first
         kind = "Vo" if sym[i] == "O" else "Gd"
-        out[kind][i] = defect_energy(sup, e0, i, kind)
+        out[kind][i], ok = defect_energy(sup, e0, i, kind)
+        if not ok:
+            unconverged.append(i)
+    if unconverged:
+        print(f"  {len(unconverged)} defect relaxations hit the step limit: sites {unconverged}", flush=True)
     return out
 
 

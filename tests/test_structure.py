@@ -356,3 +356,20 @@ def test_ase_only_users_do_not_import_pymatgen():
             "print(any(m.startswith('pymatgen') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_sites_keep_their_own_energies_unless_averaging_is_asked(column):
+    sites, lo, hi, _, _ = column
+    atoms = column_atoms(sites, lo, hi).repeat((2, 1, 1))  # two sites per plane
+    dE = atoms.arrays["dE_Vo"].copy()
+    o = np.flatnonzero(atoms.symbols == "O")
+    half = len(atoms) // 2
+    dE[o[o < half]] -= 0.1  # the first copy of every O plane binds more strongly
+    atoms.set_array("dE_Vo", dE)
+    own = project(atoms, DEFECTS, boundaries=[-lo / (hi - lo)])
+    avg = project(atoms, DEFECTS, boundaries=[-lo / (hi - lo)], average_energies=True)
+    first = own.atom_index == o[0]
+    partner = own.atom_index == o[0] + half
+    assert own.sites.energies[first, 0] == pytest.approx(own.sites.energies[partner, 0] - 0.1)
+    assert avg.sites.energies[first, 0] == pytest.approx(avg.sites.energies[partner, 0])
+    assert avg.sites.energies[first, 0] == pytest.approx(0.5 * (own.sites.energies[first, 0] + own.sites.energies[partner, 0]))
