@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .grid import group_planes
 from .sites import DefectSpecies, InputError, Sites
 
 
@@ -140,31 +141,24 @@ def find_boundaries(data: StructureData, axis, boundaries=None):
 def periodic_planes(x, period, tol):
     """Group coordinates ``x`` (Å) on a circle of circumference ``period`` into planes.
 
-    Sort-and-split: a new plane starts wherever the gap to the previous coordinate exceeds
-    ``tol``; the first and last groups merge when the wrap-around gap is within ``tol``.
-    Returns ``(centres, plane_of)``: the planes' mean positions (wrapped into the range of
-    ``x``, sorted) and each coordinate's plane index.
+    :func:`~.grid.group_planes` (sort-and-split with ``tol``), then the first and last planes
+    merge when the wrap-around gap is within ``tol``.  Returns ``(centres, plane_of)``: the
+    planes' mean positions (near the range of ``x``, sorted) and each coordinate's plane.
     """
     x = np.asarray(x, float)
-    if x.size == 0:
-        return np.zeros(0), np.zeros(0, dtype=int)
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    new = np.concatenate(([True], np.diff(xs) > tol))
-    group = np.cumsum(new) - 1
-    if group[-1] > 0 and (xs[0] + period - xs[-1]) <= tol:
-        group[group == group[-1]] = 0
-        xs = np.where(group == 0, np.where(xs > xs[0] + period / 2, xs - period, xs), xs)
-    n = group.max() + 1
-    centres = np.bincount(group, weights=xs, minlength=n) / np.bincount(group, minlength=n)
-    lo = x.min()
-    centres = np.where(centres < lo - tol, centres + period, centres)
+    centres, plane_of = group_planes(x, tol)
+    n = centres.size
+    if n < 2 or x[plane_of == 0].min() + period - x[plane_of == n - 1].max() > tol:
+        return centres, plane_of
+    last = plane_of == n - 1
+    plane_of = np.where(last, 0, plane_of)
+    shifted = np.where(last, x - period, x)  # the last plane's members next to the first's
+    centres = np.bincount(plane_of, weights=shifted, minlength=n - 1) / np.bincount(plane_of, minlength=n - 1)
+    centres = np.where(centres < x.min() - tol, centres + period, centres)
     rank = np.argsort(centres, kind="stable")
-    inverse = np.empty(n, dtype=int)
-    inverse[rank] = np.arange(n)
-    plane_of = np.empty(x.size, dtype=int)
-    plane_of[order] = inverse[group]
-    return centres[rank], plane_of
+    inverse = np.empty(n - 1, dtype=int)
+    inverse[rank] = np.arange(n - 1)
+    return centres[rank], inverse[plane_of]
 
 
 # ---------------------------------------------------------------------------- energies
@@ -690,7 +684,6 @@ def _material_labels(data: StructureData, material_of, axis):
 
 def _material_fields(structure, proj, defects, carriers, materials, material_of, lo, hi, bulk):
     """Per-plane permittivity, offsets, densities of states and background for build_problem."""
-    from .grid import group_planes
     data = read_structure(structure)
     atom_mat = _material_labels(data, material_of, proj.axis)
     unknown = sorted(set(atom_mat.tolist()) - set(materials))

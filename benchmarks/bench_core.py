@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ase_spacecharge import DefectSpecies, Sites, build_problem, read_pyscses_sites, solve, solve_temperatures
+from ase_spacecharge import DefectSpecies, build_problem, read_pyscses_sites, solve, solve_temperatures
+from ase_spacecharge.examples import ceria_like_column
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "pyscses"
 DEFECTS = [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2, 0.0)]
@@ -41,19 +42,8 @@ def test1_problem():
 
 def synthetic(n_planes):
     """Alternating O / Ce planes (two O per Ce) with a segregation well at the centre."""
-    n_cells = n_planes // 3
-    a = 3.124
-    centres = (np.arange(n_cells) - (n_cells - 1) / 2) * a
-    x = np.concatenate([centres - 0.78, centres, centres + 0.78])
-    label = np.array(["O"] * n_cells + ["Ce"] * n_cells + ["O"] * n_cells)
-    E = np.full((x.size, 2), np.nan)
-    o = label == "O"
-    E[o, 0] = -0.6 * np.exp(-x[o] ** 2 / 2.0)
-    E[~o, 1] = -0.3 * np.exp(-x[~o] ** 2 / 2.0)
-    half = n_cells * a / 2
-    sites = Sites(x, label, np.where(o, -2.0, 4.0), ("Vo", "Gd"), E)
-    return build_problem(sites, DEFECTS, x_min=-half, x_max=half, area=58.57, permittivity=55.0,
-                         bulk=(-half, -half + 50.0))
+    sites, lo, hi = ceria_like_column(n_cells=n_planes // 3, well=-0.6, width=1.0)
+    return build_problem(sites, DEFECTS, x_min=lo, x_max=hi, area=58.57, permittivity=55.0, bulk=(lo, lo + 50.0))
 
 
 def pyscses_row(python):
