@@ -641,10 +641,13 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
         eps = extra.pop("permittivity", permittivity)
         if eps is None:
             raise InputError("permittivity is required (or give materials)")
+        check = extra.pop("_check", None)
         problem = build_problem(extra.pop("sites", proj.sites), [_species(d) for d in defects], x_min=lo, x_max=hi,
                                 area=proj.area, permittivity=eps, bulk=tuple(region), approximation=approximation,
                                 model=model, boundary=boundary, site_charges=site_charges,
                                 statistics=statistics, plane_tol=1e-3, carriers=carriers, **extra)
+        if check is not None and temperature is not None:
+            _check_materials_neutral(problem, check["plane_material"], check["bulk_energies"], temperature)
         return problem, proj
 
     if not isinstance(pad_to, str):
@@ -728,9 +731,35 @@ def _material_fields(structure, proj, defects, carriers, materials, material_of,
     off = np.array([[materials[m].carrier_offset(c) - ref.carrier_offset(c) for m in plane_mat] for c in carriers])
     background = np.array([materials[m].background for m in plane_mat])
     sites = Sites(s.x, s.label, s.valence, s.defect_labels, energies, source=s.source)
+    # the bulk of each material: its sites with the material's offsets only (no segregation)
+    bulk_energies = np.where(np.isfinite(energies), energies - np.nan_to_num(s.energies), np.nan)
     return dict(sites=sites, permittivity=faces, carrier_dos=dos if carriers else None,
                 carrier_offset=off if carriers else None,
-                background_density=background if np.any(background) else None)
+                background_density=background if np.any(background) else None,
+                _check=dict(plane_material=plane_mat, bulk_energies=bulk_energies[inside]))
+
+
+def _check_materials_neutral(problem, plane_material, bulk_energies, temperature):
+    """Raise when a material's bulk (its sites with only the material's energy offsets, its
+    carriers and background) is neutral at no potential: the junction could not settle."""
+    from dataclasses import replace
+    bulk = replace(problem, energies=bulk_energies)
+    n = problem.grid.n
+    gross = np.abs(bulk.plane_charges(np.zeros(n + problem.n_extra), temperature)).sum() + 1e-300
+    for name in dict.fromkeys(plane_material.tolist()):
+        planes = plane_material == name
+
+        def charge(phi):
+            y = np.zeros(n + problem.n_extra)
+            y[:n] = phi
+            return float(bulk.plane_charges(y, temperature)[planes].sum())
+        lo, hi = -1.0, 1.0
+        while not (charge(lo) > 0 > charge(hi)) and hi < 64:
+            lo, hi = 2 * lo, 2 * hi
+        if not charge(lo) > 0 > charge(hi) and min(abs(charge(lo)), abs(charge(hi))) > 1e-9 * gross:
+            raise InputError(f"the bulk of material {name!r} cannot be neutral: its net charge is "
+                             f"{charge(lo):+.4g} e at -{hi:g} V and {charge(hi):+.4g} e at +{hi:g} V "
+                             "(no species of the other sign can compensate)")
 
 
 def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=False, **kw):

@@ -299,6 +299,10 @@ def test_heterointerface_from_a_structure():
     with pytest.raises(InputError, match="must lie in one material"):
         structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=(-10.0, 10.0),
                           materials=materials, material_of=regions)
+    charged = {"A": materials["A"], "B": Material("B", 30.0, background=-0.01)}  # nothing compensates in B
+    with pytest.raises(InputError, match="bulk of material 'B' cannot be neutral"):
+        structure_problem(atoms, [dict(defects[0], mobility=0.0), defects[1]], temperature=773.15, boundaries=[0.5],
+                          bulk=bulk, materials=charged, material_of=regions)
     with pytest.raises(InputError, match="does not define"):
         structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk,
                           materials={"A": materials["A"]}, material_of=regions)
