@@ -288,6 +288,53 @@ def _defect_hosts(defects, hosts):
     return out
 
 
+def _site_energy_matrix(data: StructureData, pairs, energies, missing):
+    """ΔE (n_sites, n_defects), NaN where a site cannot host the defect; checks host species."""
+    n = len(data.symbols)
+    E = np.full((n, len(pairs)), np.nan)
+    for j, (lab, host) in enumerate(pairs):
+        on_host = data.symbols == host
+        if not on_host.any():
+            raise InputError(f"defect {lab!r}: the structure has no {host!r} sites "
+                             f"(species present: {sorted(set(data.symbols.tolist()))})")
+        if energies is not None and lab in energies:
+            e = _energy_array(data, energies[lab], f"energies[{lab!r}]")
+        elif f"dE_{lab}" in data.arrays:
+            e = np.asarray(data.arrays[f"dE_{lab}"], float)
+        else:
+            raise InputError(f"defect {lab!r}: no energies given and no per-site array 'dE_{lab}'")
+        wrong = np.flatnonzero(np.isfinite(e) & ~on_host)
+        if wrong.size:
+            i = int(wrong[0])
+            raise InputError(f"defect {lab!r}: site {i} is {str(data.symbols[i])!r}, not {host!r}, but has an "
+                             f"energy ({float(e[i])!r} eV); {wrong.size} such site(s)")
+        gaps = np.flatnonzero(on_host & ~np.isfinite(e))
+        if gaps.size and missing == "error":
+            raise InputError(f"defect {lab!r}: {gaps.size} {host!r} site(s) have no energy (first: site "
+                             f"{int(gaps[0])}); pass missing='zero' or 'drop' to say what they mean")
+        if missing == "zero":
+            e = np.where(on_host & ~np.isfinite(e), 0.0, e)
+        E[:, j] = np.where(on_host, e, np.nan)
+    return E
+
+
+def _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries):
+    """Largest spread (Å, eV) between the boundaries' contributions to one unfolded plane:
+    their mean positions and their mean ΔE per defect."""
+    spread_pos = spread_E = 0.0
+    for p in range(plane_of.max() + 1):
+        members = on[plane_of == p]
+        groups = [members[from_b[members] == k] for k in range(n_boundaries)]
+        if not all(g.size for g in groups):
+            continue
+        spread_pos = max(spread_pos, float(np.ptp([np.mean(x_raw[g]) for g in groups])))
+        for j in range(E.shape[1]):
+            vals = [np.nanmean(E[g, j]) if np.isfinite(E[g, j]).any() else np.nan for g in groups]
+            if np.all(np.isfinite(vals)):
+                spread_E = max(spread_E, float(np.ptp(vals)))
+    return spread_pos, spread_E
+
+
 def project(structure, defects, *, hosts=None, energies=None, axis=None, boundaries=None, mode="cell",
             plane_tol=0.3, missing="error", valences=None, pad_to=None, average_energies=False):
     """Project a structure's sites onto the 1D grid.
@@ -329,30 +376,7 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     pairs = _defect_hosts(defects, hosts)
     labels = [lab for lab, _ in pairs]
     n = len(data.symbols)
-    E = np.full((n, len(pairs)), np.nan)
-    for j, (lab, host) in enumerate(pairs):
-        on_host = data.symbols == host
-        if not on_host.any():
-            raise InputError(f"defect {lab!r}: the structure has no {host!r} sites "
-                             f"(species present: {sorted(set(data.symbols.tolist()))})")
-        if energies is not None and lab in energies:
-            e = _energy_array(data, energies[lab], f"energies[{lab!r}]")
-        elif f"dE_{lab}" in data.arrays:
-            e = np.asarray(data.arrays[f"dE_{lab}"], float)
-        else:
-            raise InputError(f"defect {lab!r}: no energies given and no per-site array 'dE_{lab}'")
-        wrong = np.flatnonzero(np.isfinite(e) & ~on_host)
-        if wrong.size:
-            i = int(wrong[0])
-            raise InputError(f"defect {lab!r}: site {i} is {str(data.symbols[i])!r}, not {host!r}, but has an "
-                             f"energy ({float(e[i])!r} eV); {wrong.size} such site(s)")
-        gaps = np.flatnonzero(on_host & ~np.isfinite(e))
-        if gaps.size and missing == "error":
-            raise InputError(f"defect {lab!r}: {gaps.size} {host!r} site(s) have no energy (first: site "
-                             f"{int(gaps[0])}); pass missing='zero' or 'drop' to say what they mean")
-        if missing == "zero":
-            e = np.where(on_host & ~np.isfinite(e), 0.0, e)
-        E[:, j] = np.where(on_host, e, np.nan)
+    E = _site_energy_matrix(data, pairs, energies, missing)
     keep = np.flatnonzero(np.isfinite(E).any(axis=1))
     if keep.size == 0:
         raise InputError("no site hosts any of the defects")
@@ -381,17 +405,8 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
         c = np.where(c <= lo_edge, c + period, np.where(c > hi_edge, c - period, c))
         x_plane[on] = c
         if mode == "unfold" and b.size > 1:
-            for p in range(centres.size):
-                members = on[plane_of == p]
-                groups = [members[from_b[members] == k] for k in range(b.size)]
-                if all(g.size for g in groups):
-                    mean_x = [np.mean(x_raw[g]) for g in groups]
-                    spread_pos = max(spread_pos, float(np.ptp(mean_x)))
-                    for j in range(E.shape[1]):
-                        vals = [np.nanmean(E[keep[g], j]) if np.isfinite(E[keep[g], j]).any() else np.nan
-                                for g in groups]
-                        if np.all(np.isfinite(vals)):
-                            spread_E = max(spread_E, float(np.ptp(vals)))
+            pos, energy = _mirror_spread(on, plane_of, from_b, x_raw, E[keep], b.size)
+            spread_pos, spread_E = max(spread_pos, pos), max(spread_E, energy)
     valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
     E_keep = E[keep]
     if average_energies:

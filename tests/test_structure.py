@@ -373,3 +373,21 @@ def test_sites_keep_their_own_energies_unless_averaging_is_asked(column):
     assert own.sites.energies[first, 0] == pytest.approx(own.sites.energies[partner, 0] - 0.1)
     assert avg.sites.energies[first, 0] == pytest.approx(avg.sites.energies[partner, 0])
     assert avg.sites.energies[first, 0] == pytest.approx(0.5 * (own.sites.energies[first, 0] + own.sites.energies[partner, 0]))
+
+
+def test_mirror_spread_reports_differences_between_the_boundaries():
+    from pymatgen.io.ase import AseAtomsAdaptor
+    from ase_spacecharge.structure import distance_to_boundaries
+    atoms = AseAtomsAdaptor.get_atoms(_sigma5())
+    data = read_structure(atoms)
+    b = find_boundaries(data, 2)
+    dist, which = distance_to_boundaries(data, 2, b)
+    o = atoms.symbols == "O"
+    well = -0.5 * np.exp(-dist ** 2 / 4.0)
+    atoms.set_array("dE_Vo", np.where(o, well, np.nan))
+    atoms.set_array("dE_Gd", np.where(~o, 0.5 * well, np.nan))
+    same = project(atoms, DEFECTS, mode="unfold")
+    assert same.mirror_spread["energy"] < 1e-12 and same.mirror_spread["position"] < 1e-6
+    shifted = atoms.arrays["dE_Vo"] + np.where(which == 1, 0.1, 0.0)
+    atoms.set_array("dE_Vo", shifted)
+    assert project(atoms, DEFECTS, mode="unfold").mirror_spread["energy"] == pytest.approx(0.1, abs=1e-12)
