@@ -1,6 +1,5 @@
 """Shared fixtures: the reference data beside the project and synthetic columns."""
 
-import os
 from pathlib import Path
 
 import numpy as np
