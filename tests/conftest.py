@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ase_spacecharge import DefectSpecies, Sites
-from ase_spacecharge.examples import ceria_like_column  # noqa: F401 - shared with the benchmarks
+from ase_spacecharge.examples import ceria_like_column  # noqa: F401 - re-exported for the tests
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 PYSCSES = REFERENCE / "pyscses"
