@@ -23,12 +23,17 @@ Conventions
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from ase import Atoms
+from scipy.optimize import linear_sum_assignment
 
 from .grid import group_planes
-from .sites import DefectSpecies, InputError, Sites
+from .model import build_problem
+from .sites import DefectSpecies, InputError, Sites, defect_species_from_dict
+from .spacecharge import solve
+from .transport import space_charge_width
 
 
 # ---------------------------------------------------------------------------- reading
@@ -48,7 +53,6 @@ class StructureData:
 
 def _is_pymatgen(obj):
     """A pymatgen Structure (not an ``Atoms`` subclass such as pymatgen's ``MSONAtoms``)."""
-    from ase import Atoms
     return not isinstance(obj, Atoms) and type(obj).__module__.startswith("pymatgen")
 
 
@@ -178,13 +182,15 @@ def _energy_array(data: StructureData, energies, name):
     else:
         raise InputError(f"{name}: expected one energy per site ({n}) or (site index, energy) pairs, "
                          f"got shape {arr.shape}")
+    idx, e = (np.array(v, dtype=float) for v in zip(*pairs)) if pairs else (np.zeros(0), np.zeros(0))
+    bad = ~np.isfinite(idx) | (idx != np.round(idx)) | (idx < 0) | (idx >= n)
+    if bad.any():
+        raise InputError(f"{name}: site index {idx[bad][0]:g} is out of range 0..{n - 1}")
+    if not np.all(np.isfinite(e)):
+        k = int(np.flatnonzero(~np.isfinite(e))[0])
+        raise InputError(f"{name}: energy of site {int(idx[k])} is {e[k]!r}")
     out = np.full(n, np.nan)
-    for idx, e in pairs:
-        if not np.isfinite(float(idx)) or float(idx) != int(idx) or not 0 <= int(idx) < n:
-            raise InputError(f"{name}: site index {float(idx):g} is out of range 0..{n - 1}")
-        if not np.isfinite(e):
-            raise InputError(f"{name}: energy of site {int(idx)} is {float(e)!r}")
-        out[int(idx)] = e
+    out[idx.astype(int)] = e
     return out
 
 
@@ -410,7 +416,7 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
     E_keep = E[keep]
     if average_energies:
-        _, plane_id = np.unique(np.round(x_plane, 6), return_inverse=True)
+        plane_id = group_planes(x_plane, 1e-3)[1]  # the grid's planes (build_problem's tolerance)
         for j in range(E_keep.shape[1]):
             ok = np.isfinite(E_keep[:, j])
             total = np.bincount(plane_id[ok], weights=E_keep[ok, j], minlength=plane_id.max() + 1)
@@ -457,7 +463,7 @@ def pad_with_bulk(proj: Projection, pad_to, *, plane_tol=0.3):
     if not (np.isfinite(lower) and np.isfinite(upper)) or lower <= 0 or upper <= 0:
         raise InputError(f"pad_to must be positive distances (Å), got {pad_to!r}")
     s = proj.sites
-    plane_x, plane_of = np.unique(np.round(s.x, 6), return_inverse=True)
+    plane_x, plane_of = group_planes(s.x, 1e-3)  # the grid's planes (build_problem's tolerance)
     hosts = np.unique(s.label)
     counts = np.zeros((plane_x.size, hosts.size), dtype=int)
     np.add.at(counts, (plane_of, np.searchsorted(hosts, s.label)), 1)
@@ -638,9 +644,6 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
 
     Returns ``(problem, projection)``.
     """
-    from .model import build_problem
-    from .spacecharge import solve
-
     if mode is None:
         mode = "cell" if pad_to is None else "unfold"
     kw = dict(hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode, plane_tol=plane_tol,
@@ -757,23 +760,24 @@ def _material_fields(structure, proj, defects, carriers, materials, material_of,
 def _check_materials_neutral(problem, plane_material, bulk_energies, temperature):
     """Raise when a material's bulk (its sites with only the material's energy offsets, its
     carriers and background) is neutral at no potential: the junction could not settle."""
-    from dataclasses import replace
     bulk = replace(problem, energies=bulk_energies)
     n = problem.grid.n
-    gross = np.abs(bulk.plane_charges(np.zeros(n + problem.n_extra), temperature)).sum() + 1e-300
+
+    def plane_charges(phi):
+        y = np.zeros(n + problem.n_extra)
+        y[:n] = phi
+        return bulk.plane_charges(y, temperature)
+    gross = np.abs(plane_charges(0.0)).sum() + 1e-300
     for name in dict.fromkeys(plane_material.tolist()):
         planes = plane_material == name
-
-        def charge(phi):
-            y = np.zeros(n + problem.n_extra)
-            y[:n] = phi
-            return float(bulk.plane_charges(y, temperature)[planes].sum())
-        lo, hi = -1.0, 1.0
-        while not (charge(lo) > 0 > charge(hi)) and hi < 64:
-            lo, hi = 2 * lo, 2 * hi
-        if not charge(lo) > 0 > charge(hi) and min(abs(charge(lo)), abs(charge(hi))) > 1e-9 * gross:
+        span = 1.0
+        q_lo, q_hi = plane_charges(-span)[planes].sum(), plane_charges(span)[planes].sum()
+        while not q_lo > 0 > q_hi and span < 64:  # the charge falls as phi rises
+            span *= 2
+            q_lo, q_hi = plane_charges(-span)[planes].sum(), plane_charges(span)[planes].sum()
+        if not q_lo > 0 > q_hi and min(abs(q_lo), abs(q_hi)) > 1e-9 * gross:
             raise InputError(f"the bulk of material {name!r} cannot be neutral: its net charge is "
-                             f"{charge(lo):+.4g} e at -{hi:g} V and {charge(hi):+.4g} e at +{hi:g} V "
+                             f"{q_lo:+.4g} e at -{span:g} V and {q_hi:+.4g} e at +{span:g} V "
                              "(no species of the other sign can compensate)")
 
 
@@ -782,7 +786,6 @@ def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=
 
     Returns ``(annotated structure, SpaceChargeSolution, Projection)``.
     """
-    from .spacecharge import solve
     problem, proj = structure_problem(structure, defects, temperature=temperature, **kw)
     sol = solve(problem, temperature)
     summary = sol.summary(scr_limit=scr_limit, profile=False)
@@ -794,7 +797,6 @@ def auto_padding(solution, projection):
     solution's Φ0, L_D its Debye length), and at least the cell's own extent."""
     L = solution.debye_length()
     z = solution.valence[solution.mobile][0] if solution.mobile.any() else 1.0
-    from .transport import space_charge_width
     delta = space_charge_width(L, solution.phi0, z, solution.temperature)
     delta = 0.0 if not np.isfinite(delta) else delta
     cell = max(abs(projection.x_min), abs(projection.x_max))
@@ -802,7 +804,6 @@ def auto_padding(solution, projection):
 
 
 def _species(d):
-    from .sites import defect_species_from_dict
     return d if isinstance(d, DefectSpecies) else defect_species_from_dict(d)
 
 
@@ -841,7 +842,6 @@ def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_ma
     explicit ``info['site_index']`` on the image wins.  Warns when an atom moved more than
     ``warn_displacement`` Å or the next-best assignment is within ``tie_margin`` Å².
     """
-    from scipy.optimize import linear_sum_assignment
     pr = pristine if isinstance(pristine, StructureData) else read_structure(pristine)
     img = _image_frame(pr, image)
     n_p, n_i = len(pr.symbols), len(img.symbols)
