@@ -118,12 +118,14 @@ def _check_carriers(carriers, materials):
             raise InputError(f"material {m.label!r} names unknown carriers {sorted(unknown)} (carriers: {labels})")
 
 
-def bulk_charge(material: Material, carriers, phi, temperature):
-    """Charge density (e/Å³) of ``material``'s bulk at potential ``phi`` (V)."""
+def bulk_charge(material: Material, carriers, phi, temperature, etas=None):
+    """Charge density (e/Å³) of ``material``'s bulk at potential ``phi`` (V); ``etas`` are the
+    carriers' :meth:`Carrier.eta` if already known."""
     kT = thermal_voltage(temperature)
+    etas = [c.eta() for c in carriers] if etas is None else etas
     total = material.background
-    for c in carriers:
-        u = c.eta() - (c.valence * phi + material.carrier_offset(c)) / kT
+    for c, eta in zip(carriers, etas):
+        u = eta - (c.valence * phi + material.carrier_offset(c)) / kT
         total += c.valence * material.carrier_dos(c) * band_occupancy(np.array([u]), c.statistics)[0][0]
     return float(total)
 
@@ -136,14 +138,15 @@ def galvani_offset(reference: Material, other: Material, carriers, temperature):
     """
     _check_carriers(carriers, [reference, other])
     scale = abs(reference.background) + sum(abs(c.valence) * c.density for c in carriers)
-    q_ref = bulk_charge(reference, carriers, 0.0, temperature)
+    etas = [c.eta() for c in carriers]  # fixed by the reference bulk; computed once
+    q_ref = bulk_charge(reference, carriers, 0.0, temperature, etas)
     if abs(q_ref) > 1e-9 * scale:
         raise InputError(f"the bulk of material {reference.label!r} is not neutral: net charge density "
                          f"{q_ref:.6g} e/Å³ (carriers {[c.label for c in carriers]}, background "
                          f"{reference.background!r})")
     if other is reference:
         return 0.0
-    f = lambda phi: bulk_charge(other, carriers, phi, temperature)  # noqa: E731 - decreasing in phi
+    f = lambda phi: bulk_charge(other, carriers, phi, temperature, etas)  # noqa: E731 - decreasing in phi
     lo, hi = -1.0, 1.0
     for _ in range(60):
         if f(lo) > 0 > f(hi):

@@ -175,10 +175,11 @@ class RegularSolution:
 def activity_occupancy(u, capacity, mu_ex, mu_bulk, kT, label="defect"):
     """Site fractions ``p`` of a species alone on its sites with excess chemical potential
     ``mu_ex`` (eV): the root of ``ln(p/(c-p)) + (μ_ex(p) - μ_ex,bulk)/kT = u`` (``c`` the
-    capacity), and the response factor ``1/Γ`` with ``Γ = 1 + μ_ex'(p) p (c-p)/(c kT)`` the
-    thermodynamic factor (``dp/du = p (c-p) / (c Γ)``).
+    capacity), and the response factor ``1/g`` with ``g = 1 + μ_ex'(p) p (c-p)/(c kT)`` the
+    non-ideality factor (``dp/du = p (c-p) / (c g)``).  For ``c = 1``, Darken's thermodynamic
+    factor (:func:`~.transport.thermodynamic_factor`) is ``Γ = g / (1 - p)``.
 
-    Safeguarded Newton in ``t = ln(p/(c-p))``, vectorised; raises ``ValueError`` when ``Γ``
+    Safeguarded Newton in ``t = ln(p/(c-p))``, vectorised; raises ``ValueError`` when ``g``
     is not positive (the solution would phase-separate) or no root is found.
     """
     u = np.asarray(u, float)
@@ -193,16 +194,16 @@ def activity_occupancy(u, capacity, mu_ex, mu_bulk, kT, label="defect"):
         p = c * s
         mu, dmu = mu_ex(p)
         g = t + (mu - mu_bulk) / kT - u
-        gamma = 1.0 + dmu * c * s * (1.0 - s) / kT
-        if np.any(gamma <= 0):
-            raise ValueError(f"{label}: thermodynamic factor {float(np.min(gamma)):.3g} <= 0 at site fraction "
-                             f"{float(p.flat[np.argmin(gamma)]):.4g}: the activity model phase-separates at "
+        g_factor = 1.0 + dmu * c * s * (1.0 - s) / kT
+        if np.any(g_factor <= 0):
+            raise ValueError(f"{label}: non-ideality factor {float(np.min(g_factor)):.3g} <= 0 at site fraction "
+                             f"{float(p.flat[np.argmin(g_factor)]):.4g}: the activity model phase-separates at "
                              f"kT = {kT:.5g} eV")
         hi = np.where(g > 0, np.minimum(hi, t), hi)  # g increases with t
         lo = np.where(g < 0, np.maximum(lo, t), lo)
-        step = t - g / gamma
+        step = t - g / g_factor
         t_new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
         if np.all(np.abs(g) <= 1e-13 * (1.0 + np.abs(u))):
-            return p, 1.0 / gamma
+            return p, 1.0 / g_factor
         t = t_new
     raise ValueError(f"{label}: activity equation did not converge (|g| = {float(np.max(np.abs(g))):.3g})")

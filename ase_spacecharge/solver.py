@@ -171,22 +171,22 @@ class Problem:
 
     def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0, *, factors=False):
         """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
-        with ``factors`` the inverse thermodynamic factors ``1/Γ`` scaling their response
+        with ``factors`` the inverse non-ideality factors ``1/g`` scaling their response
         (1 for ideal species)."""
         kT = thermal_voltage(temperature)
         u = self._log_x - (self._z[None, :] * phi[self._plane, None] + energy_scale * self._dE) / kT
         if len(self.fitted):
             u[:, self._fit_col] += eta[None, :]
         p = occupancy(u, self._cap, self.statistics)
-        inv_gamma = np.ones_like(p)
+        inv_g = np.ones_like(p)
         for col, model, mu_bulk, label in self._act:
             on = np.isfinite(u[:, col])
             try:
-                p[on, col], inv_gamma[on, col] = activity_occupancy(u[on, col], self._cap[on], model, mu_bulk,
+                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], self._cap[on], model, mu_bulk,
                                                                     kT, label=f"defect {label!r}")
             except ValueError as exc:
                 raise InputError(str(exc)) from None
-        return (p, inv_gamma) if factors else p
+        return (p, inv_g) if factors else p
 
     def occupancies(self, phi, eta, temperature, energy_scale=1.0):
         """Site fractions (n_sites, m) at plane potentials ``phi`` (V); zero where not hosted."""
@@ -206,27 +206,38 @@ class Problem:
         """Charge per plane (e) from site fractions ``p`` (n_sites, m)."""
         return self._q_fixed + self._plane_sum(p[np.ix_(self._active, self._mob)] @ self._z)
 
+    def carrier_potentials(self, phi, temperature, energy_scale=1.0):
+        """Reduced chemical potentials ``u = η - (z φ + ΔE)/kT`` (k, n) of the band carriers."""
+        kT = thermal_voltage(temperature)
+        z = self.carrier_valence[:, None]
+        return self.carrier_eta[:, None] - (z * phi[None, :] + energy_scale * self.carrier_offset) / kT
+
     def carrier_densities(self, phi, temperature, energy_scale=1.0):
         """Band-carrier densities (k, n) in Å⁻³ and their derivatives with respect to phi."""
         kT = thermal_voltage(temperature)
-        z = self.carrier_valence[:, None]
-        u = self.carrier_eta[:, None] - (z * phi[None, :] + energy_scale * self.carrier_offset) / kT
+        u = self.carrier_potentials(phi, temperature, energy_scale)
         n = np.empty_like(u)
         dn = np.empty_like(u)
         for stat in set(self.carrier_statistics):
             rows = [i for i, s in enumerate(self.carrier_statistics) if s == stat]
             F, dF = band_occupancy(u[rows], stat)
             n[rows] = self.carrier_dos[rows] * F
-            dn[rows] = self.carrier_dos[rows] * dF * (-z[rows] / kT)
+            dn[rows] = self.carrier_dos[rows] * dF * (-self.carrier_valence[rows, None] / kT)
         return n, dn
+
+    def _carrier_charges(self, phi, temperature, energy_scale=1.0):
+        """Band-carrier charge per plane (e), its gross size and its derivative dq/dphi."""
+        n, dn = self.carrier_densities(phi, temperature, energy_scale)
+        vol = self.grid.dx * self.grid.area
+        z = self.carrier_valence
+        return (z @ n) * vol, (np.abs(z) @ n) * vol, (z @ dn) * vol
 
     def plane_charges(self, y, temperature):
         """Total charge per plane (e) at the unknowns ``y``: sites, band carriers, background."""
         phi, _, _, eta = self.unpack(y)
         q = self.plane_charge(self.occupancies(phi, eta, temperature))
         if self.carrier_labels:
-            n, _ = self.carrier_densities(phi, temperature)
-            q = q + (self.carrier_valence @ n) * self.grid.dx * self.grid.area
+            q = q + self._carrier_charges(phi, temperature)[0]
         return q
 
     def _boundary_values(self, phi, phi_d):
@@ -242,14 +253,12 @@ class Problem:
         n = g.n
         phi, rho_b, phi_d, eta = self.unpack(y)
         kT = thermal_voltage(temperature)
-        p, inv_gamma = self._mobile_occupancies(phi, eta, temperature, energy_scale, factors=True)
+        p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale, factors=True)
         q = self._q_fixed + self._plane_sum(p @ self._z)
         gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
         if self.carrier_labels:
-            vol = g.dx * g.area
-            n_c, dn_c = self.carrier_densities(phi, temperature, energy_scale)
-            q = q + (self.carrier_valence @ n_c) * vol
-            gross = gross + (np.abs(self.carrier_valence) @ n_c) * vol
+            q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
+            q, gross = q + q_c, gross + gross_c
         lower, diag, upper = g.laplacian()
         below, above = self._boundary_values(phi, phi_d)
         flux_up = upper * (np.append(phi[1:], above) - phi)
@@ -266,10 +275,10 @@ class Problem:
         F = np.concatenate(rows)
         if not jacobian:
             return F, scale, None
-        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics) * inv_gamma
+        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics) * inv_g
         T_diag = diag + c * self._plane_sum(dp_dphi @ self._z)
         if self.carrier_labels:
-            T_diag = T_diag + c * (self.carrier_valence @ dn_c) * vol
+            T_diag = T_diag + c * dq_c
         cols = []
         if g.boundary == "periodic":
             cols.append(-g.w)
@@ -281,7 +290,7 @@ class Problem:
         for col_k in self._fit_col:
             v = np.zeros(p.shape[1])
             v[col_k] = 1.0
-            dp = occupancy_response(p, self._cap, v[None, :], self.statistics) * inv_gamma
+            dp = occupancy_response(p, self._cap, v[None, :], self.statistics) * inv_g
             dp_deta.append(dp)
             cols.append(c * self._plane_sum(dp @ self._z))
         m = len(cols)

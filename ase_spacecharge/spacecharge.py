@@ -226,7 +226,7 @@ def _carrier_fields(problem, phi, temperature):
     kT = thermal_voltage(temperature)
     z = problem.carrier_valence
     n, _ = problem.carrier_densities(phi, temperature)
-    u = problem.carrier_eta[:, None] - (z[:, None] * phi[None, :] + problem.carrier_offset) / kT
+    u = problem.carrier_potentials(phi, temperature)
     return dict(carrier_labels=tuple(problem.carrier_labels), carrier_valence=z.copy(), carrier_density=n,
                 carrier_edge=z[:, None] * kT * u)
 
