@@ -10,15 +10,18 @@ import csv
 import os
 
 import numpy as np
+from ase.io import read, write
 
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
+from .interfaces import Carrier, Material, interface_potential, layered_problem
 from .model import build_problem
 from .sites import InputError, defect_species_from_dict, read_pyscses_sites
 from .spacecharge import solve_temperatures
+from .structure import annotate, structure_problem
 from . import transport
 
 _REQUIRED = ("sites", "temperature", "permittivity", "area", "x_min", "x_max", "bulk", "defects")
@@ -111,7 +114,6 @@ def _temperatures(temps, path):
 
 
 def _carrier(table, path, i):
-    from .interfaces import Carrier
     bad = set(table) - _CARRIER_KEYS
     if bad or not {"label", "valence", "density"} <= set(table):
         raise InputError(f"{path}: [[carriers]] entry {i} needs label, valence, density (Å⁻³) and optional "
@@ -120,7 +122,6 @@ def _carrier(table, path, i):
 
 
 def _material(name, table, path):
-    from .interfaces import Material
     bad = set(table) - _MATERIAL_KEYS
     if bad or "permittivity" not in table:
         raise InputError(f"{path}: material {name!r} needs permittivity and optional background, offsets, dos; "
@@ -154,9 +155,6 @@ def problem_from_case(case):
 
 def structure_problem_from_case(case):
     """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
-    from ase.io import read
-
-    from .structure import structure_problem
     try:
         atoms = read(case["structure"])
     except (OSError, ValueError, StopIteration) as exc:
@@ -175,7 +173,6 @@ def structure_problem_from_case(case):
 
 def layered_problem_from_case(case):
     """The :func:`~.interfaces.layered_problem` of a layered case (first temperature)."""
-    from .interfaces import layered_problem
     sheets = {i: float(s) for i, s in enumerate(case["sheet_charges"]) if s}
     ends = case["ends"]
     return layered_problem(case["layers"], case["carriers"], temperature=case["temperatures"][0],
@@ -187,7 +184,6 @@ def layered_summary(problem, sol):
     """Summary of a layered solution: interface potentials (V), band-carrier bulk densities
     (Å⁻³) and band-edge shifts (eV, first plane minus last), charge per area (e/Å²) of each
     layer, and the profile."""
-    from .interfaces import interface_potential
     layer = problem.info["layer"]
     q = problem.plane_charges(sol._state, sol.temperature) - problem.background
     return dict(
@@ -226,10 +222,8 @@ def run_case(path):
                 species=case["resistivity"].get("species"))
     results = [s.summary(**opts) for s in solutions]
     if proj is not None:
-        from .structure import annotate
         frames = [annotate(atoms, s, proj, summary=r) for s, r in zip(solutions, results)]
         if case["write_structure"]:
-            from ase.io import write
             write(case["write_structure"], frames)
         for s, frame in zip(solutions, frames):
             s._structure = frame
@@ -256,7 +250,6 @@ def plot_structure(path, solutions, *, color_by="sc_phi"):
         from matplotlib import colormaps
     except ImportError:
         raise InputError("--plot-structure needs matplotlib: pip install 'ase_spacecharge[plot]'") from None
-    from ase.io import write
     atoms = getattr(solutions[0], "_structure", None)
     if atoms is None:
         raise InputError("--plot-structure needs a structure case (structure = ...)")

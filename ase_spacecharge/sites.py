@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .constants import ANGSTROM
+from .occupancy import RegularSolution
 
 
 class InputError(ValueError):
@@ -77,7 +78,6 @@ def defect_species_from_dict(d):
     """A :class:`DefectSpecies` from a case-file table: ``label``, ``valence``,
     ``mole_fraction``, optional ``mobility`` and ``interaction`` (regular-solution Ω, eV);
     other keys (``site``) are left to the caller."""
-    from .occupancy import RegularSolution
     activity = None
     if d.get("interaction") is not None:
         try:
