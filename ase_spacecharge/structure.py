@@ -326,18 +326,23 @@ def _site_energy_matrix(data: StructureData, pairs, energies, missing):
 
 def _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries):
     """Largest spread (Å, eV) between the boundaries' contributions to one unfolded plane:
-    their mean positions and their mean ΔE per defect."""
-    spread_pos = spread_E = 0.0
-    for p in range(plane_of.max() + 1):
-        members = on[plane_of == p]
-        groups = [members[from_b[members] == k] for k in range(n_boundaries)]
-        if not all(g.size for g in groups):
-            continue
-        spread_pos = max(spread_pos, float(np.ptp([np.mean(x_raw[g]) for g in groups])))
-        for j in range(E.shape[1]):
-            vals = [np.nanmean(E[g, j]) if np.isfinite(E[g, j]).any() else np.nan for g in groups]
-            if np.all(np.isfinite(vals)):
-                spread_E = max(spread_E, float(np.ptp(vals)))
+    their mean positions and their mean ΔE per defect (planes all boundaries reach)."""
+    n_planes = plane_of.max() + 1
+    key = plane_of * n_boundaries + from_b[on]
+
+    def means(values, mask):
+        total = np.bincount(key[mask], weights=values[mask], minlength=n_planes * n_boundaries)
+        count = np.bincount(key[mask], minlength=n_planes * n_boundaries)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (total / count).reshape(n_planes, n_boundaries)
+
+    def spread(m):
+        full = np.all(np.isfinite(m), axis=1)
+        return float(np.max(np.ptp(m[full], axis=1), initial=0.0))
+
+    spread_pos = spread(means(x_raw[on], np.ones(on.size, dtype=bool)))
+    spread_E = max((spread(means(np.nan_to_num(E[on, j]), np.isfinite(E[on, j]))) for j in range(E.shape[1])),
+                   default=0.0)
     return spread_pos, spread_E
 
 
@@ -721,13 +726,15 @@ def _material_fields(structure, proj, defects, carriers, materials, material_of,
         site_mat[~on] = np.where(s.x[~on] < 0, lower, upper)
     inside = (s.x > lo) & (s.x < hi)
     plane_x, plane_of = group_planes(s.x[inside], 1e-3)
-    plane_mat = np.empty(plane_x.size, dtype=object)
-    for p in range(plane_x.size):
-        labels = set(site_mat[inside][plane_of == p].tolist())
-        if len(labels) > 1:
-            raise InputError(f"inconsistent material labels on the plane at x = {plane_x[p]:.4f} Å: "
-                             f"{sorted(labels)}")
-        plane_mat[p] = labels.pop()
+    names, code = np.unique(site_mat[inside].astype(str), return_inverse=True)
+    first = np.full(plane_x.size, -1)
+    first[plane_of[::-1]] = code[::-1]  # one label per plane ...
+    mixed = np.flatnonzero(np.bincount(plane_of, weights=(code != first[plane_of]), minlength=plane_x.size))
+    if mixed.size:  # ... unless its sites disagree
+        p = int(mixed[0])
+        raise InputError(f"inconsistent material labels on the plane at x = {plane_x[p]:.4f} Å: "
+                         f"{sorted(set(names[code[plane_of == p]].tolist()))}")
+    plane_mat = names[first].astype(object)
     in_bulk = (plane_x > bulk[0]) & (plane_x < bulk[1])
     ref_labels = set(plane_mat[in_bulk].tolist())
     if len(ref_labels) != 1:
