@@ -197,7 +197,7 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
     x = np.concatenate(x_parts)
     dx = np.concatenate(h_parts)
     layer = np.concatenate(layer_of)
-    eps_cell = np.array([materials[i].permittivity for i in layer])
+    eps_cell = np.array([m.permittivity for m in materials])[layer]
     n = x.size
     # faces: lower end, n-1 interior faces, upper end
     h_between = 0.5 * (dx[:-1] + dx[1:])
@@ -208,7 +208,7 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
     eps_upper = np.concatenate((eps_face, [eps_cell[-1]]))
     grid = Grid(x, dx, h_lower, h_upper, dx.copy(), eps_lower, eps_upper, float(area), "dirichlet", 0.0, float(x0))
 
-    background = np.array([materials[i].background for i in layer]) * dx * area
+    background = np.array([m.background for m in materials])[layer] * dx * area
     for index, sigma in (sheet_charges or {}).items():
         if not 0 <= int(index) < len(layers) - 1:
             raise InputError(f"sheet charge at interface {index}: there are {len(layers) - 1} interfaces")
@@ -225,8 +225,8 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
     else:
         galvani_offset(materials[0], materials[0], carriers, temperature)  # the reference must be neutral
     k = len(carriers)
-    dos = np.array([[materials[i].carrier_dos(c) for i in layer] for c in carriers]).reshape(k, n)
-    offset = np.array([[materials[i].carrier_offset(c) for i in layer] for c in carriers]).reshape(k, n)
+    dos = np.array([[m.carrier_dos(c) for m in materials] for c in carriers]).reshape(k, -1)[:, layer]
+    offset = np.array([[m.carrier_offset(c) for m in materials] for c in carriers]).reshape(k, -1)[:, layer]
     empty = np.zeros(0)
     info = dict(site_x=empty, site_label=np.zeros(0, dtype=str), approximation="gouy-chapman", model="continuum",
                 compat=None, bulk=(0.0, float(x0)), site_charges=False, plane_hosts=np.zeros((n, 0), dtype=bool),
