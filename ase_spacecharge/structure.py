@@ -651,6 +651,8 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
     """
     if mode is None:
         mode = "cell" if pad_to is None else "unfold"
+    if materials and model != "site-explicit":
+        raise InputError(f"materials need the site-explicit model (planes carry the materials), got model={model!r}")
     kw = dict(hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode, plane_tol=plane_tol,
               missing=missing, valences=valences, average_energies=average_energies)
 

@@ -303,6 +303,9 @@ def test_heterointerface_from_a_structure():
     with pytest.raises(InputError, match="bulk of material 'B' cannot be neutral"):
         structure_problem(atoms, [dict(defects[0], mobility=0.0), defects[1]], temperature=773.15, boundaries=[0.5],
                           bulk=bulk, materials=charged, material_of=regions)
+    with pytest.raises(InputError, match="site-explicit model"):
+        structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk, materials=materials,
+                          material_of=regions, model="continuum")
     with pytest.raises(InputError, match="does not define"):
         structure_problem(atoms, defects, temperature=773.15, boundaries=[0.5], bulk=bulk,
                           materials={"A": materials["A"]}, material_of=regions)
