@@ -6,23 +6,27 @@ See the README for the format.  Paths inside a case file are relative to it; len
 
 from __future__ import annotations
 
-import csv
 import os
+from dataclasses import dataclass, field
 
 import numpy as np
-from ase.io import read, write
 
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
-from .interfaces import Carrier, Material, interface_potential, layered_problem
+from .errors import InputError
+from .layered import layered_problem
+from .materials import Carrier, Material
 from .model import build_problem
-from .sites import InputError, defect_species_from_dict, read_pyscses_sites
-from .spacecharge import solve_temperatures
-from .structure import annotate, structure_problem
+from .report import layered_summary
+from .sites import DefectSpecies, read_pyscses_sites
+from .solution import solve_temperatures
 from . import transport
+
+__all__ = ["load_case", "run_case", "CaseResult", "problem_from_case", "structure_problem_from_case",
+           "layered_problem_from_case"]
 
 _REQUIRED = ("sites", "temperature", "permittivity", "area", "x_min", "x_max", "bulk", "defects")
 _OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
@@ -143,7 +147,7 @@ def _layer(table, path, i):
 def problem_from_case(case):
     """Build the :class:`~.solver.Problem` a case describes."""
     sites = read_pyscses_sites(case["sites"])
-    defects = [defect_species_from_dict(d) for d in case["defects"]]
+    defects = [DefectSpecies.from_dict(d) for d in case["defects"]]
     return build_problem(sites, defects, x_min=case["x_min"], x_max=case["x_max"], area=case["area"],
                          permittivity=case["permittivity"], bulk=tuple(case["bulk"]),
                          approximation=case["approximation"], model=case["model"],
@@ -155,6 +159,8 @@ def problem_from_case(case):
 
 def structure_problem_from_case(case):
     """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
+    from ase.io import read
+    from .structure import structure_problem
     try:
         atoms = read(case["structure"])
     except (OSError, ValueError, StopIteration) as exc:
@@ -180,136 +186,85 @@ def layered_problem_from_case(case):
                            ends=None if ends is None else tuple(ends))
 
 
-def layered_summary(problem, sol):
-    """Summary of a layered solution: interface potentials (V), band-carrier bulk densities
-    (Å⁻³) and band-edge shifts (eV, first plane minus last), charge per area (e/Å²) of each
-    layer, and the profile."""
-    layer = problem.info["layer"]
-    q = problem.plane_charges(sol._state, sol.temperature) - problem.background
-    return dict(
-        temperature=float(sol.temperature), iterations=int(sol.iterations), residual=float(sol.residual),
-        ends=list(problem.dirichlet),
-        interface_potentials=[interface_potential(sol, problem, i) for i in range(int(layer.max()))],
-        layer_charges=[float(q[layer == i].sum() / problem.grid.area) for i in range(int(layer.max()) + 1)],
-        carriers={lab: dict(edge_shift=float(sol.carrier_edge[k][0] - sol.carrier_edge[k][-1]))
-                  for k, lab in enumerate(sol.carrier_labels)},
-        profile=dict(x=sol.x.tolist(), phi=sol.phi.tolist(), rho=sol.rho.tolist(),
-                     carrier_density={lab: sol.carrier_density[k].tolist() for k, lab in enumerate(sol.carrier_labels)},
-                     band_edge={lab: sol.carrier_edge[k].tolist() for k, lab in enumerate(sol.carrier_labels)}))
+@dataclass
+class CaseResult:
+    """What :func:`run_case` built and found.
+
+    Attributes
+    ----------
+    summary : dict
+        The summary (one temperature) or ``{"results": [...], ...}`` (a temperature list).
+    solutions : list of SpaceChargeSolution
+        One per temperature.
+    problem : Problem
+    projection : Projection or None
+        Structure cases: what was projected and padded.
+    frames : list
+        Structure cases: the annotated structure, one per temperature.
+    case : dict
+        The validated case.
+    """
+
+    summary: dict
+    solutions: list
+    problem: object
+    projection: object = None
+    frames: list = field(default_factory=list)
+    case: dict = field(default_factory=dict)
 
 
 def run_case(path):
-    """Run a case file.  Returns ``(summary, solutions)``.
+    """Run a case file.
 
     One temperature: the summary of that solution.  A list: ``{"results": [...],
     "activation_energy_perp": eV, "activation_energy_par": eV}`` with least-squares
     Arrhenius slopes over all temperatures.  A structure case also gets ``projection`` (what
     was projected and padded) and, with ``write_structure``, writes the annotated structure
     (one frame per temperature).
+
+    Returns
+    -------
+    CaseResult
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import ase_spacecharge
+    >>> case = Path(ase_spacecharge.__file__).parents[1] / "example_structures/ceria_111_column/case.toml"
+    >>> r = run_case(case)  # doctest: +SKIP
+    >>> len(r.solutions), round(r.summary["results"][0]["phi0"], 3)  # doctest: +SKIP
+    (6, 0.4)
     """
     case = load_case(path)
     if case["kind"] == "layered":
         problem = layered_problem_from_case(case)
         solutions = solve_temperatures(problem, case["temperatures"])
         results = [layered_summary(problem, s) for s in solutions]
-        return (results[0] if not isinstance(case["temperature"], list) else dict(results=results)), solutions
-    if "structure" in case:
+        summary = results[0] if not isinstance(case["temperature"], list) else dict(results=results)
+        return CaseResult(summary, solutions, problem, case=case)
+    atoms = proj = None
+    if case["kind"] == "structure":
         atoms, problem, proj = structure_problem_from_case(case)
     else:
-        problem, proj = problem_from_case(case), None
+        problem = problem_from_case(case)
     solutions = solve_temperatures(problem, case["temperatures"])
-    opts = dict(scr_limit=case["resistivity"].get("scr_limit", 0.02),
-                species=case["resistivity"].get("species"))
+    opts = dict(scr_limit=case["resistivity"].get("scr_limit", 0.02), species=case["resistivity"].get("species"))
     results = [s.summary(**opts) for s in solutions]
+    frames = []
     if proj is not None:
+        from ase.io import write
+        from .structure import annotate
         frames = [annotate(atoms, s, proj, summary=r) for s, r in zip(solutions, results)]
         if case["write_structure"]:
             write(case["write_structure"], frames)
-        for s, frame in zip(solutions, frames):
-            s._structure = frame
-            s._projection_axis = proj.axis
     if not isinstance(case["temperature"], list):
         summary = results[0]
     else:
         summary = dict(results=results)
-        if len(results) > 1:
+        if len(results) > 1 and all(r["r_perp"] is not None for r in results):
             T = [r["temperature"] for r in results]
             summary["activation_energy_perp"] = transport.activation_energy(T, [r["r_perp"] for r in results])
             summary["activation_energy_par"] = transport.activation_energy(T, [r["r_par"] for r in results])
     if proj is not None:
         summary["projection"] = proj.report()
-    return summary, solutions
-
-
-def plot_structure(path, solutions, *, color_by="sc_phi"):
-    """Picture of the annotated cell (ase.io png), atoms coloured by a per-atom ``sc_*`` array
-    (potential by default; NaN atoms grey), viewed along the boundary plane."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        from matplotlib import colormaps
-    except ImportError:
-        raise InputError("--plot-structure needs matplotlib: pip install 'ase_spacecharge[plot]'") from None
-    atoms = getattr(solutions[0], "_structure", None)
-    if atoms is None:
-        raise InputError("--plot-structure needs a structure case (structure = ...)")
-    if color_by not in atoms.arrays or not color_by.startswith("sc_"):
-        have = sorted(k for k in atoms.arrays if k.startswith("sc_"))
-        raise InputError(f"--color-by {color_by!r}: not a per-atom result; choose one of {have}")
-    values = np.asarray(atoms.arrays[color_by], float)
-    ok = np.isfinite(values)
-    lo, hi = (values[ok].min(), values[ok].max()) if ok.any() else (0.0, 1.0)
-    scaled = (values - lo) / (hi - lo if hi > lo else 1.0)
-    cmap = colormaps["coolwarm"]
-    colors = [cmap(v)[:3] if np.isfinite(v) else (0.7, 0.7, 0.7) for v in scaled]
-    view = atoms.copy()
-    view.set_array("_colors", np.array(colors))
-    axis = int(solutions[0]._projection_axis) if hasattr(solutions[0], "_projection_axis") else 2
-    i, j = [k for k in range(3) if k != axis]
-    normal = np.cross(view.cell[i], view.cell[j])
-    view.rotate(normal, "x", rotate_cell=True)  # boundary normal horizontal
-    reps = [1, 1, 1]
-    for k in (i, j):  # widen slim cells in the boundary plane so the picture shows a slab
-        reps[k] = max(1, int(np.ceil(8.0 / max(np.linalg.norm(view.cell[k]), 1e-9))))
-    view = view.repeat(reps)
-    write(path, view, colors=view.arrays["_colors"], scale=15)
-
-
-def write_profile_csv(path, solutions):
-    """Write the plane profiles: temperature, x (Å), phi (V), rho (C/m³), one mole-fraction
-    column per defect."""
-    labels = solutions[0].defect_labels
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["temperature", "x", "phi", "rho"] + [f"{lab}_mole_fraction" for lab in labels])
-        for sol in solutions:
-            mf = sol.mole_fractions
-            for i in range(sol.x.size):
-                writer.writerow([sol.temperature, repr(float(sol.x[i])), repr(float(sol.phi[i])),
-                                 repr(float(sol.rho[i]))] + [repr(float(mf[lab][i])) for lab in labels])
-
-
-def plot_profiles(path, solutions):
-    """Plot phi(x) and the mobile species' mole fractions to a PNG (needs matplotlib)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError("--plot needs matplotlib: pip install 'ase_spacecharge[plot]'") from None
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
-    for sol in solutions:
-        ax1.plot(sol.x, sol.phi, ".-", label=f"{sol.temperature:g} K")
-        for lab, mf in sol.mole_fractions.items():
-            j = sol.defect_labels.index(lab)
-            if sol.mobile[j]:
-                hosts = sol.plane_hosts[:, j]
-                ax2.semilogy(sol.x[hosts], mf[hosts], ".-", label=f"{lab}, {sol.temperature:g} K")
-    ax1.set_ylabel("φ (V)")
-    ax2.set_ylabel("site fraction")
-    ax2.set_xlabel("x (Å)")
-    ax1.legend(fontsize="small")
-    ax2.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return CaseResult(summary, solutions, problem, proj, frames, case)

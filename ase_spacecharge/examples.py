@@ -1,14 +1,36 @@
-"""Synthetic inputs for tests, benchmarks and documentation."""
+"""Synthetic inputs for tests, benchmarks and documentation: a CeO2 (111)-like column with a
+segregation well at x = 0, as sites, as a ready problem, and as ASE atoms."""
 
 import numpy as np
 
 from .sites import Sites
 
+__all__ = ["ceria_like_column", "ceria_like_problem", "ceria_like_atoms", "CERIA_DEFECTS", "CERIA_AREA"]
+
+#: V_O (mobile) and Gd_Ce (frozen) in Gd-doped ceria, as dicts with their host species.
+CERIA_DEFECTS = (dict(label="Vo", site="O", valence=2, mole_fraction=0.05, mobility=1.0),
+                 dict(label="Gd", site="Ce", valence=-1, mole_fraction=0.2, mobility=0.0))
+#: Cross-section (Å²) of the column: pyscses' 7.65327 Å × 7.65327 Å.
+CERIA_AREA = 58.5725
+
 
 def ceria_like_column(n_cells=30, well=-0.3, width=3.0, symmetric=True):
     """O-Ce-O trilayers (CeO2 (111)-like, 3.124 Å repeat) filling a periodic cell of
     ``n_cells`` repeats, mirror-symmetric about x = 0, with a Gaussian segregation well at
-    x = 0 for both defects.  Returns (sites, x_min, x_max)."""
+    x = 0 for both defects.
+
+    Returns
+    -------
+    sites : Sites
+    x_min, x_max : float
+        The periodic cell (Å).
+
+    Examples
+    --------
+    >>> sites, lo, hi = ceria_like_column()
+    >>> len(sites), sites.defect_labels, round(hi - lo, 3)
+    (90, ('Vo', 'Gd'), 93.72)
+    """
     a = 3.1240
     centres = (np.arange(n_cells) - (n_cells - 1) / 2) * a
     x = np.concatenate([centres - 0.78, centres, centres + 0.78])
@@ -21,3 +43,42 @@ def ceria_like_column(n_cells=30, well=-0.3, width=3.0, symmetric=True):
         E[o, 0] *= 1 + 0.3 * np.tanh(x[o])
     half = n_cells * a / 2
     return Sites(x, label, np.where(o, -2.0, 4.0), ("Vo", "Gd"), E), -half, half
+
+
+def ceria_like_problem(**kw):
+    """The Mott–Schottky problem of :func:`ceria_like_column` (V_O mobile, Gd frozen, ε = 55,
+    bulk region the first 13 Å of the cell); keywords go to ``build_problem``.
+
+    Examples
+    --------
+    >>> ceria_like_problem().grid.n
+    90
+    """
+    from .model import build_problem
+    sites, lo, hi = ceria_like_column()
+    opts = dict(x_min=lo, x_max=hi, area=CERIA_AREA, permittivity=55.0, bulk=(lo + 2, lo + 15))
+    opts.update(kw)
+    return build_problem(sites, [{k: v for k, v in d.items() if k != "site"} for d in CERIA_DEFECTS], **opts)
+
+
+def ceria_like_atoms(**kw):
+    """:func:`ceria_like_column` as an orthorhombic ASE cell: x along c, the well at the
+    fractional coordinate 0.5, per-atom ``dE_Vo`` and ``dE_Gd`` (eV); keywords go to
+    :func:`ceria_like_column`.
+
+    Examples
+    --------
+    >>> atoms = ceria_like_atoms()
+    >>> len(atoms), atoms.cell.lengths().round(3).tolist()
+    (90, [7.653, 7.653, 93.72])
+    """
+    from ase import Atoms
+    sites, lo, hi = ceria_like_column(**kw)
+    a = np.sqrt(CERIA_AREA)
+    pos = np.zeros((sites.x.size, 3))
+    pos[:, 2] = sites.x - lo
+    pos[:, 0] = np.where(sites.label == "Ce", 0.0, 0.5 * a)
+    atoms = Atoms(sites.label.tolist(), positions=pos, cell=[a, a, hi - lo], pbc=True)
+    atoms.set_array("dE_Vo", sites.energies[:, 0].copy())
+    atoms.set_array("dE_Gd", sites.energies[:, 1].copy())
+    return atoms

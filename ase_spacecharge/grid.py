@@ -9,7 +9,7 @@ across an interface.  The finite-volume Poisson equation for plane ``i`` reads
     ε0 [ε_u (φ_{i+1} - φ_i)/h_u - ε_l (φ_i - φ_{i-1})/h_l] = -c_i q_i / A + w_i ρ_b
 
 with ``q_i`` the plane charge (e), ``c_i = w_i/dx_i`` (1 except in pyscses compatibility
-mode) and ``ρ_b`` the neutralising background of a periodic cell.
+mode, :mod:`.compat`) and ``ρ_b`` the neutralising background of a periodic cell.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import EPSILON_0
-from .sites import InputError
+from .errors import InputError
+
+__all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "central_widths",
+           "harmonic_face_permittivity", "region_weights"]
 
 BOUNDARIES = ("periodic", "dirichlet")
 
@@ -30,12 +33,24 @@ def group_planes(x, tol=0.2):
     Sorted neighbours closer than ``tol`` (Å) belong to one plane; a plane sits at the
     mean of its members.
 
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Positions (Å).
+    tol : float
+        Largest gap (Å) between neighbours of one plane.
+
     Returns
     -------
     plane_x : ndarray, shape (n_planes,)
         Sorted plane positions (Å).
-    plane_of : ndarray of int, shape (len(x),)
+    plane_of : ndarray of int, shape (n,)
         Plane index of every input position.
+
+    Examples
+    --------
+    >>> group_planes([0.0, 3.0, 0.1, 2.95], tol=0.2)
+    (array([0.05 , 2.975]), array([0, 1, 0, 1]))
     """
     x = np.asarray(x, dtype=float)
     if x.size == 0:
@@ -54,8 +69,24 @@ def group_planes(x, tol=0.2):
 def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None):
     """Control-volume widths ``(x[i+1] - x[i-1]) / 2`` of sorted positions (Å).
 
-    With ``period`` the positions wrap around; otherwise the end widths are
-    ``lower_end`` and ``upper_end`` (default: half the neighbouring spacing, doubled).
+    Parameters
+    ----------
+    x : array_like
+        Sorted positions (Å).
+    period : float, optional
+        The positions wrap around with this period (Å).
+    lower_end, upper_end : float, optional
+        End widths without a period (default: the neighbouring spacing).
+
+    Returns
+    -------
+    ndarray
+        Widths (Å).
+
+    Examples
+    --------
+    >>> control_volume_widths([0.0, 1.0, 3.0], period=6.0)
+    array([2. , 1.5, 2.5])
     """
     x = np.asarray(x, dtype=float)
     if x.size == 1:
@@ -73,18 +104,108 @@ def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None):
     return dx
 
 
+def central_widths(xs, idx):
+    """Control-volume widths ``(x[j+1] - x[j-1]) / 2`` (Å) of the interior points ``idx`` of
+    the sorted coordinates ``xs``.
+
+    Examples
+    --------
+    >>> central_widths(np.array([0.0, 1.0, 3.0, 4.0]), [1, 2])
+    array([1.5, 1.5])
+    """
+    idx = np.asarray(idx)
+    return 0.5 * (xs[idx + 1] - xs[idx - 1])
+
+
+def harmonic_face_permittivity(eps_lower_cell, eps_upper_cell, d_lower=1.0, d_upper=1.0):
+    """Permittivity of a face between two cells: the distance-weighted harmonic mean
+    ``(d_l + d_u) / (d_l/ε_l + d_u/ε_u)``, exact for the flux of the discrete scheme when the
+    material boundary lies on the face (``d_l``, ``d_u``: node-to-face distances, Å).
+
+    Examples
+    --------
+    >>> float(harmonic_face_permittivity(10.0, 30.0))
+    15.0
+    """
+    return (d_lower + d_upper) / (d_lower / eps_lower_cell + d_upper / eps_upper_cell)
+
+
+def region_weights(plane_x, planes_mask, lo, hi, period):
+    """Control-volume weights (summing to 1) of the mean over the planes ``planes_mask`` that
+    lie strictly inside ``lo < x < hi`` (Å), the widths being those of that subset of planes
+    on a circle of circumference ``period`` (Å).
+
+    Returns
+    -------
+    ndarray, shape (len(plane_x),)
+        Zero outside the region and off the subset.
+
+    Examples
+    --------
+    >>> region_weights(np.arange(6.0), np.ones(6, bool), 0.5, 2.5, 6.0)
+    array([0. , 0.5, 0.5, 0. , 0. , 0. ])
+    """
+    sub = np.flatnonzero(planes_mask)
+    xs = np.asarray(plane_x, float)[sub]
+    idx = np.flatnonzero((xs > lo) & (xs < hi))
+    if idx.size == 0:
+        raise InputError(f"the bulk region {lo}..{hi} Å contains no planes")
+    dx = control_volume_widths(xs, period=period)[idx]
+    weights = np.zeros(len(plane_x))
+    weights[sub[idx]] = dx / dx.sum()
+    return weights
+
+
+def _validate_region(x_min, x_max, area, permittivity, boundary):
+    if not (np.isfinite(x_min) and np.isfinite(x_max)) or not x_max > x_min:
+        raise InputError(f"region must satisfy x_min < x_max, got x_min={x_min!r}, x_max={x_max!r}")
+    if not np.isfinite(area) or area <= 0:
+        raise InputError(f"area must be positive, got {area!r}")
+    eps = np.asarray(permittivity, dtype=float)
+    if not np.all(np.isfinite(eps)) or np.any(eps <= 0):
+        raise InputError(f"permittivity must be positive, got {permittivity!r}")
+    if boundary not in BOUNDARIES:
+        raise InputError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+
+
+def face_permittivities(permittivity, n):
+    """(lower, upper) face permittivities of ``n`` planes from a scalar or ``n + 1`` face
+    values (lower boundary face first)."""
+    eps = np.asarray(permittivity, dtype=float)
+    if eps.ndim > 0 and eps.size not in (1, n + 1):
+        raise InputError(f"permittivity: expected a number or one value per face ({n + 1} for {n} planes), "
+                         f"got {eps.size} values")
+    eps = np.broadcast_to(eps.reshape(-1) if eps.ndim else eps, (n + 1,)).copy()
+    return eps[:-1], eps[1:]
+
+
 @dataclass
 class Grid:
     """A 1D finite-volume grid (all lengths in Å).
 
     Attributes
     ----------
-    x : plane positions; dx : control-volume widths (volume = dx * area);
-    h_lower, h_upper : distances to the lower/upper neighbour (or boundary ghost point);
-    w : Laplacian cell widths (equal to dx except in pyscses compatibility mode);
-    eps_lower, eps_upper : relative permittivity on the lower/upper face;
-    area : cross-section (Å²); boundary : ``"periodic"`` or ``"dirichlet"``;
-    x_min, x_max : domain ends (Å).
+    x : ndarray
+        Plane positions.
+    dx : ndarray
+        Control-volume widths (volume = dx * area).
+    h_lower, h_upper : ndarray
+        Distances to the lower/upper neighbour (or boundary ghost point).
+    w : ndarray
+        Laplacian cell widths (equal to dx except in pyscses compatibility mode).
+    eps_lower, eps_upper : ndarray
+        Relative permittivity on the lower/upper face.
+    area : float
+        Cross-section (Å²).
+    boundary : {"periodic", "dirichlet"}
+    x_min, x_max : float
+        Domain ends (Å).
+
+    Examples
+    --------
+    >>> g = Grid.from_planes([1.0, 2.0, 4.0], 0.0, 5.0, area=10.0)
+    >>> g.dx, g.h_lower
+    (array([1. , 1.5, 2.5]), array([2., 1., 2.]))
     """
 
     x: np.ndarray
@@ -101,6 +222,7 @@ class Grid:
 
     @property
     def n(self):
+        """Number of planes."""
         return len(self.x)
 
     @property
@@ -118,130 +240,58 @@ class Grid:
         upper = EPSILON_0 * self.eps_upper / self.h_upper
         return lower, -(lower + upper), upper
 
+    @classmethod
+    def from_planes(cls, plane_x, x_min, x_max, area, *, boundary="periodic", permittivity=1.0):
+        """The grid of planes inside ``x_min < x < x_max`` (Å).
 
-def central_widths(xs, idx):
-    """Control-volume widths ``(x[j+1] - x[j-1]) / 2`` (Å) of the interior points ``idx`` of
-    the sorted coordinates ``xs``."""
-    idx = np.asarray(idx)
-    return 0.5 * (xs[idx + 1] - xs[idx - 1])
+        A periodic grid has period ``x_max - x_min``: the wrap-around face joins the last
+        plane to the first across the region ends.  A Dirichlet grid puts ghost points at
+        ``x_min`` and ``x_max``.  ``permittivity`` is relative: a scalar, or one value per
+        face (n + 1 values, from the lower boundary face to the upper one).
+        """
+        _validate_region(x_min, x_max, area, permittivity, boundary)
+        x = np.asarray(plane_x, dtype=float)
+        if x.size < 3:
+            raise InputError(f"the region {x_min} < x < {x_max} Å holds {x.size} planes; at least 3 are needed")
+        if np.any(np.diff(x) <= 0):
+            raise InputError("plane positions must be strictly increasing")
+        h = np.diff(x)
+        if boundary == "periodic":
+            lo_end = hi_end = (x[0] - x_min) + (x_max - x[-1])
+        else:
+            lo_end, hi_end = x[0] - x_min, x_max - x[-1]
+        h_lower = np.concatenate(([lo_end], h))
+        h_upper = np.concatenate((h, [hi_end]))
+        if np.any(h_lower <= 0) or np.any(h_upper <= 0):
+            raise InputError("a plane lies on the region boundary; move x_min/x_max off the planes")
+        dx = 0.5 * (h_lower + h_upper)
+        eps_lower, eps_upper = face_permittivities(permittivity, x.size)
+        if boundary == "periodic":
+            eps_lower[0] = eps_upper[-1]
+        return cls(x, dx, h_lower, h_upper, dx.copy(), eps_lower, eps_upper, float(area), boundary,
+                   float(x_min), float(x_max))
 
+    @classmethod
+    def regular(cls, x_min, x_max, n_points, area, *, boundary="periodic", permittivity=1.0):
+        """A regular grid of ``n_points`` cell centres over ``[x_min, x_max]`` (continuum model)."""
+        if int(n_points) < 3:
+            raise InputError(f"n_points must be at least 3, got {n_points!r}")
+        h = (x_max - x_min) / n_points
+        x = x_min + h * (np.arange(n_points) + 0.5)
+        return cls.from_planes(x, x_min, x_max, area, boundary=boundary, permittivity=permittivity)
 
-def pyscses_widths(xs, start, stop, *, lower_shift=0, upper_shift=0):
-    """The widths pyscses 1.0.0 gives the points ``start .. stop-1`` of the sorted ``xs``.
-
-    Central widths, except that the first point takes the width of the point
-    ``lower_shift`` places below it and the last point that of the point ``upper_shift``
-    places above it: pyscses' end cells are sized off by one in places (its grid's upper
-    end, its region averages' lower end).
-    """
-    dx = central_widths(xs, np.arange(start, stop))
-    dx[0] = central_widths(xs, start - lower_shift)
-    dx[-1] = central_widths(xs, stop - 1 + upper_shift)
-    return dx
-
-
-def _validate_region(x_min, x_max, area, permittivity, boundary):
-    if not (np.isfinite(x_min) and np.isfinite(x_max)) or not x_max > x_min:
-        raise InputError(f"region must satisfy x_min < x_max, got x_min={x_min!r}, x_max={x_max!r}")
-    if not np.isfinite(area) or area <= 0:
-        raise InputError(f"area must be positive, got {area!r}")
-    eps = np.asarray(permittivity, dtype=float)
-    if not np.all(np.isfinite(eps)) or np.any(eps <= 0):
-        raise InputError(f"permittivity must be positive, got {permittivity!r}")
-    if boundary not in BOUNDARIES:
-        raise InputError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
-
-
-def _face_permittivity(permittivity, n):
-    eps = np.broadcast_to(np.asarray(permittivity, dtype=float), (n + 1,)).copy()
-    return eps[:-1], eps[1:]
-
-
-def make_grid(plane_x, x_min, x_max, area, *, boundary="periodic", permittivity=1.0):
-    """The grid of planes inside ``x_min < x < x_max`` (Å).
-
-    A periodic grid has period ``x_max - x_min``: the wrap-around face joins the last
-    plane to the first across the region ends.  A Dirichlet grid puts ghost points at
-    ``x_min`` and ``x_max``.  ``permittivity`` is relative: a scalar, or one value per
-    face (n + 1 values, from the lower boundary face to the upper one).
-    """
-    _validate_region(x_min, x_max, area, permittivity, boundary)
-    x = np.asarray(plane_x, dtype=float)
-    if x.size < 3:
-        raise InputError(f"the region {x_min} < x < {x_max} Å holds {x.size} planes; at least 3 are needed")
-    if np.any(np.diff(x) <= 0):
-        raise InputError("plane positions must be strictly increasing")
-    h = np.diff(x)
-    if boundary == "periodic":
-        wrap = (x[0] - x_min) + (x_max - x[-1])
-        lo_end = hi_end = wrap
-    else:
-        lo_end, hi_end = x[0] - x_min, x_max - x[-1]
-    h_lower = np.concatenate(([lo_end], h))
-    h_upper = np.concatenate((h, [hi_end]))
-    if np.any(h_lower <= 0) or np.any(h_upper <= 0):
-        raise InputError("a plane lies on the region boundary; move x_min/x_max off the planes")
-    dx = 0.5 * (h_lower + h_upper)
-    eps_lower, eps_upper = _face_permittivity(permittivity, x.size)
-    if boundary == "periodic":
-        eps_lower[0] = eps_upper[-1]
-    return Grid(x, dx, h_lower, h_upper, dx.copy(), eps_lower, eps_upper, float(area), boundary,
-                float(x_min), float(x_max))
-
-
-def pyscses_grid(all_plane_x, x_min, x_max, area, *, boundary="periodic", permittivity=1.0):
-    """The grid pyscses 1.0.0 builds (compatibility mode).
-
-    ``all_plane_x`` are the sorted plane positions of the whole site file, including planes
-    outside the region: pyscses sizes its end cells from them.  End widths are
-    ``(x[m+1] - x[m-1]) / 2`` for the first plane ``m`` inside and for the first plane *past*
-    the upper end (pyscses' off-by-one); the wrap-around spacings are the gaps between the
-    first plane inside and the one before it (used at the upper end) and between the last
-    plane inside and the one after it (used at the lower end).
-    """
-    _validate_region(x_min, x_max, area, permittivity, boundary)
-    xs = np.asarray(all_plane_x, dtype=float)
-    lo = int(np.searchsorted(xs, x_min, side="right"))
-    hi = int(np.searchsorted(xs, x_max, side="left"))
-    if lo < 1 or hi + 1 >= xs.size:
-        raise InputError("pyscses compatibility mode needs at least one plane below x_min and two "
-                         "above x_max to size the end cells")
-    x = xs[lo:hi]
-    if x.size < 3:
-        raise InputError(f"the region {x_min} < x < {x_max} Å holds {x.size} planes; at least 3 are needed")
-    dx = pyscses_widths(xs, lo, hi, upper_shift=1)
-    gap_lower = xs[lo] - xs[lo - 1]
-    gap_upper = xs[hi] - xs[hi - 1]
-    h = np.diff(x)
-    h_lower = np.concatenate(([gap_upper], h))
-    h_upper = np.concatenate((h, [gap_lower]))
-    w = 0.5 * (h_lower + h_upper)
-    eps_lower, eps_upper = _face_permittivity(permittivity, x.size)
-    return Grid(x, dx, h_lower, h_upper, w, eps_lower, eps_upper, float(area), boundary,
-                float(x_min), float(x_max))
-
-
-def regular_grid(x_min, x_max, n_points, area, *, boundary="periodic", permittivity=1.0):
-    """A regular grid of ``n_points`` cell centres over ``[x_min, x_max]`` (continuum model)."""
-    if int(n_points) < 3:
-        raise InputError(f"n_points must be at least 3, got {n_points!r}")
-    h = (x_max - x_min) / n_points
-    x = x_min + h * (np.arange(n_points) + 0.5)
-    return make_grid(x, x_min, x_max, area, boundary=boundary, permittivity=permittivity)
-
-
-def pyscses_regular_grid(x_min, x_max, n_points, area, gaps, *, boundary="periodic", permittivity=1.0):
-    """pyscses' continuum grid: ``linspace(x_min, x_max, n)`` with end widths equal to the
-    spacing and the wrap-around spacings ``gaps`` (lower, upper) taken from the site file."""
-    _validate_region(x_min, x_max, area, permittivity, boundary)
-    x = np.linspace(x_min, x_max, int(n_points))
-    h = np.diff(x)
-    dx = np.empty_like(x)
-    dx[1:-1] = 0.5 * (x[2:] - x[:-2])
-    dx[0] = dx[-1] = h[0]
-    h_lower = np.concatenate(([gaps[1]], h))
-    h_upper = np.concatenate((h, [gaps[0]]))
-    w = 0.5 * (h_lower + h_upper)
-    eps_lower, eps_upper = _face_permittivity(permittivity, x.size)
-    return Grid(x, dx, h_lower, h_upper, w, eps_lower, eps_upper, float(area), boundary,
-                float(x_min), float(x_max))
+    @classmethod
+    def from_cells(cls, widths, eps_cell, area, *, x_min=0.0):
+        """A cell-centred Dirichlet grid: cells of ``widths`` (Å) stacked from ``x_min``, each
+        of relative permittivity ``eps_cell``; the faces between cells carry the harmonic
+        mean (exact when a material boundary is a face) and the ghost points sit on the
+        outer faces."""
+        dx = np.asarray(widths, float)
+        eps_cell = np.asarray(eps_cell, float)
+        edges = x_min + np.concatenate(([0.0], np.cumsum(dx)))
+        x = 0.5 * (edges[:-1] + edges[1:])
+        between = 0.5 * (dx[:-1] + dx[1:])
+        faces = harmonic_face_permittivity(eps_cell[:-1], eps_cell[1:], dx[:-1], dx[1:])
+        return cls(x, dx, np.concatenate(([0.5 * dx[0]], between)), np.concatenate((between, [0.5 * dx[-1]])),
+                   dx.copy(), np.concatenate(([eps_cell[0]], faces)), np.concatenate((faces, [eps_cell[-1]])),
+                   float(area), "dirichlet", float(edges[0]), float(edges[-1]))

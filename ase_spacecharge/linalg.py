@@ -11,11 +11,10 @@ handful of right-hand sides does the O(N) work.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import lapack
 
+from .errors import SingularMatrixError
 
-class SingularMatrixError(np.linalg.LinAlgError):
-    """The Newton matrix is singular."""
+__all__ = ["solve_bordered_tridiagonal"]
 
 
 def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic):
@@ -24,8 +23,26 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     ``T[i, i-1] = lower[i]``, ``T[i, i] = diag[i]``, ``T[i, i+1] = upper[i]``; when
     ``periodic`` also ``T[0, n-1] = lower[0]`` and ``T[n-1, 0] = upper[n-1]`` (otherwise
     ``lower[0]`` and ``upper[n-1]`` are ignored).  ``B`` is (n, m), ``C`` is (m, n), ``D`` is
-    (m, m); ``m`` may be zero.
+    (m, m); ``m`` may be zero.  Raises :class:`~.errors.SingularMatrixError`.
+
+    Returns
+    -------
+    y : ndarray (n,)
+    z : ndarray (m,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n = 4
+    >>> lower, diag, upper = np.full(n, 1.0), np.full(n, -3.0), np.full(n, 1.0)
+    >>> B, C, D = np.ones((n, 1)), np.ones((1, n)), np.zeros((1, 1))
+    >>> y, z = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, np.arange(n), [0.0], periodic=True)
+    >>> A = np.diag(diag) + np.diag(upper[:-1], 1) + np.diag(lower[1:], -1)
+    >>> A[0, -1], A[-1, 0] = lower[0], upper[-1]
+    >>> bool(np.allclose(A @ y + B @ z, np.arange(n)) and np.isclose(C @ y, 0.0).all())
+    True
     """
+    from scipy.linalg import lapack
     n = diag.size
     B = np.asarray(B, dtype=float).reshape(n, -1)
     C = np.asarray(C, dtype=float).reshape(-1, n)

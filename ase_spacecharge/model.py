@@ -1,4 +1,4 @@
-"""Build a :class:`~.solver.Problem` from sites, defect species and modelling options.
+"""Build a :class:`~.problem.Problem` from sites, defect species and modelling options.
 
 Options (all lengths in Å):
 
@@ -12,28 +12,38 @@ model
     regular grid of ``n_points`` cells, each carrying every host sublattice at its mean
     density, with ΔE averaged per plane and sublattice and mapped to the nearest plane.
 compat
-    ``None`` or ``"pyscses"``: reproduce pyscses 1.0.0's discretisation (end cells sized
-    from the sites outside the region, its wrap-around spacings, its bulk averages).
+    ``None`` or ``"pyscses"``: reproduce pyscses 1.0.0's discretisation
+    (:mod:`.conventions`).
 
 The bulk region ``bulk = (lo, hi)`` fixes the potential zero: the mean of phi over the planes
 with ``lo < x < hi`` (control-volume weighted) vanishes.  Under Mott–Schottky the mean is
 taken on the planes of the first mobile species (so that it has its nominal bulk fraction
 there); under Gouy–Chapman on all planes.
+
+:func:`build_problem` runs named steps: :func:`check_options`, :func:`ordered_energies`,
+:func:`discretise` (planes and grid), :func:`site_statistics`, :func:`gauge_weights`,
+:func:`fitted_targets`, :func:`carrier_arrays` and :func:`check_bulk_neutral`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .grid import (BOUNDARIES, control_volume_widths, group_planes, make_grid, pyscses_grid, pyscses_regular_grid,
-                   pyscses_widths, regular_grid)
+from .conventions import conventions
+from .errors import InputError
+from .grid import BOUNDARIES
 from .occupancy import STATISTICS
-from .sites import DefectSpecies, InputError, Sites
-from .solver import Problem
+from .problem import Problem
+from .sites import DefectSpecies, Sites
+
+__all__ = ["APPROXIMATIONS", "MODELS", "build_problem", "check_options", "ordered_energies", "discretise",
+           "site_statistics", "gauge_weights", "fitted_targets", "carrier_arrays", "check_bulk_neutral",
+           "Discretisation", "SiteStatistics"]
 
 APPROXIMATIONS = ("mott-schottky", "gouy-chapman")
 MODELS = ("site-explicit", "continuum")
-COMPAT = (None, "pyscses")
 
 
 def _check_choice(name, value, allowed):
@@ -41,7 +51,36 @@ def _check_choice(name, value, allowed):
         raise InputError(f"{name} must be one of {allowed}, got {value!r}")
 
 
-def _ordered_energies(sites, defects):
+def check_options(*, approximation, model, statistics, boundary, bulk, x_min, x_max, dirichlet):
+    """Validate the modelling options; returns the bulk region as floats ``(lo, hi)`` (Å)."""
+    _check_choice("approximation", approximation, APPROXIMATIONS)
+    _check_choice("model", model, MODELS)
+    _check_choice("statistics", statistics, STATISTICS)
+    _check_choice("boundary", boundary, BOUNDARIES)
+    try:
+        lo, hi = (float(v) for v in bulk)
+    except (TypeError, ValueError):
+        raise InputError(f"bulk must be (lo, hi) in Å, got {bulk!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise InputError(f"bulk must be (lo, hi) with lo < hi in Å, got {bulk!r}")
+    if lo < x_min or hi > x_max:
+        raise InputError(f"bulk region {lo}..{hi} Å lies outside the region {x_min}..{x_max} Å")
+    if dirichlet is not None:
+        if boundary != "dirichlet":
+            raise InputError(f"dirichlet = {dirichlet!r} fixes end potentials, but boundary is {boundary!r}; "
+                             "set boundary = 'dirichlet'")
+        try:
+            values = [float(v) for v in dirichlet]
+        except (TypeError, ValueError):
+            raise InputError(f"dirichlet must be two end potentials (V), got {dirichlet!r}") from None
+        if len(values) != 2 or not np.all(np.isfinite(values)):
+            raise InputError(f"dirichlet must be two finite end potentials (V), got {dirichlet!r}")
+    return lo, hi
+
+
+def ordered_energies(sites, defects):
+    """ΔE (n_sites, m) with the columns in the order of ``defects``; raises for site-file
+    defect labels no species defines and for species that occupy no site."""
     labels = [d.label for d in defects]
     if len(set(labels)) != len(labels):
         raise InputError(f"duplicate defect labels: {labels}")
@@ -54,56 +93,40 @@ def _ordered_energies(sites, defects):
     for j, lab in enumerate(labels):
         if lab in sites.defect_labels:
             energies[:, j] = sites.energies[:, sites.defect_labels.index(lab)]
+        if not np.isfinite(energies[:, j]).any():
+            raise InputError(f"defect {lab!r} occupies no site in {sites.source}")
     return energies
 
 
-def pyscses_region_average(xs, lo, hi):
-    """Indices and weights of pyscses 1.0.0's ``calculate_average`` over ``lo..hi`` on the
-    sorted coordinates ``xs``: it skips the first point inside and gives the next one the
-    skipped point's width."""
-    first = int(np.searchsorted(xs, lo))
-    stop = int(np.searchsorted(xs, hi))
-    if stop - first < 2 or first < 1 or stop >= xs.size:
-        raise InputError(f"the bulk region {lo}..{hi} Å holds too few planes for pyscses' average")
-    idx = np.arange(first + 1, stop)
-    dx = pyscses_widths(xs, first + 1, stop, lower_shift=1)
-    return idx, dx / dx.sum()
+@dataclass
+class Discretisation:
+    """The grid and the sites on it (continuum: one entry per grid point and sublattice).
+
+    Attributes: ``grid``; per site ``plane`` (grid plane), ``x`` (Å), ``label``,
+    ``valence`` (e), ``energies`` (eV, NaN where not hosted), ``weight`` (physical sites).
+    """
+
+    grid: object
+    plane: np.ndarray
+    x: np.ndarray
+    label: np.ndarray
+    valence: np.ndarray
+    energies: np.ndarray
+    weight: np.ndarray
 
 
-def region_average(xs, lo, hi, period):
-    """Indices and control-volume weights of the points ``lo < xs < hi`` of the sorted,
-    periodic (period ``period``) coordinates ``xs``."""
-    idx = np.flatnonzero((xs > lo) & (xs < hi))
-    if idx.size == 0:
-        raise InputError(f"the bulk region {lo}..{hi} Å contains no planes")
-    dx = control_volume_widths(xs, period=period)[idx]
-    return idx, dx / dx.sum()
-
-
-def _sublattice_weights(plane_x, planes_mask, lo, hi, period, compat):
-    """Weights over the grid planes for an average restricted to ``planes_mask``."""
-    sub = np.flatnonzero(planes_mask)
-    if compat == "pyscses":
-        idx, w = pyscses_region_average(plane_x[sub], lo, hi)
-    else:
-        idx, w = region_average(plane_x[sub], lo, hi, period)
-    weights = np.zeros(plane_x.size)
-    weights[sub[idx]] = w
-    return weights
-
-
-def _continuum_sites(sites, energies, plane_x_all, plane_of_all, grid_x, n_points):
-    """One site per (grid point, host label) carrying the label's mean plane energies."""
+def _continuum_sites(sites, energies, plane_x, plane_of, grid_x):
+    """One site per (grid point, host label) carrying the label's mean plane energies,
+    mapped to the nearest plane of that sublattice."""
     xs, labels, valences, rows, weights = [], [], [], [], []
     for lab in np.unique(sites.label):
         on = sites.label == lab
-        planes = np.unique(plane_of_all[on])
-        # mean ΔE per plane of this sublattice (before any Boltzmann factor)
-        sums = np.zeros((plane_x_all.size, energies.shape[1]))
-        counts = np.bincount(plane_of_all[on], minlength=plane_x_all.size)
-        np.add.at(sums, plane_of_all[on], energies[on])
+        planes = np.unique(plane_of[on])
+        sums = np.zeros((plane_x.size, energies.shape[1]))
+        counts = np.bincount(plane_of[on], minlength=plane_x.size)
+        np.add.at(sums, plane_of[on], energies[on])
         mean = sums[planes] / counts[planes][:, None]
-        px = plane_x_all[planes]
+        px = plane_x[planes]
         nearest = np.clip(np.searchsorted(px, grid_x), 1, px.size - 1)
         nearest -= (grid_x - px[nearest - 1]) <= (px[nearest] - grid_x)
         if px.size == 1:
@@ -112,9 +135,136 @@ def _continuum_sites(sites, energies, plane_x_all, plane_of_all, grid_x, n_point
         labels.append(np.full(grid_x.size, lab))
         valences.append(np.full(grid_x.size, sites.valence[on].mean()))
         rows.append(mean[nearest])
-        weights.append(np.full(grid_x.size, on.sum() / n_points))
+        weights.append(np.full(grid_x.size, on.sum() / grid_x.size))
     return (np.concatenate(xs), np.concatenate(labels), np.concatenate(valences), np.vstack(rows),
             np.concatenate(weights))
+
+
+def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, permittivity, n_points, plane_tol):
+    """Planes, grid and the sites on it (:class:`Discretisation`) under conventions ``conv``."""
+    inside = (sites.x > x_min) & (sites.x < x_max)
+    if not inside.any():
+        raise InputError(f"no sites in the region {x_min} < x < {x_max} Å of {sites.source}")
+    plane_x, plane_of = conv.planes(sites.x, inside, plane_tol)
+    if model == "site-explicit":
+        grid = conv.grid(plane_x, x_min, x_max, area, boundary, permittivity)
+        plane = np.searchsorted(grid.x, plane_x[plane_of[inside]])
+        return Discretisation(grid, plane, sites.x[inside], sites.label[inside], sites.valence[inside],
+                              energies[inside], np.ones(inside.sum()))
+    grid = conv.continuum_grid(plane_x, x_min, x_max, n_points, area, boundary, permittivity)
+    sub = sites.select(inside)
+    x, label, valence, E, weight = _continuum_sites(sub, energies[inside], plane_x, plane_of[inside], grid.x)
+    plane = np.tile(np.arange(grid.n), len(np.unique(sub.label)))
+    return Discretisation(grid, plane, x, label, valence, E, weight)
+
+
+@dataclass
+class SiteStatistics:
+    """Per-site inputs of the occupancy (see :class:`~.problem.Problem` for the meanings)."""
+
+    mobile: np.ndarray
+    log_x: np.ndarray
+    fixed_charge: np.ndarray
+    capacity: np.ndarray
+
+
+def site_statistics(disc, defects, *, approximation, statistics, site_charges):
+    """Which species are mobile, and each site's ``ln(x/A)``, fixed charge and capacity."""
+    valence = np.array([d.valence for d in defects], dtype=float)
+    x_bulk = np.array([d.mole_fraction for d in defects], dtype=float)
+    mobile = np.array([d.mobility > 0 or approximation == "gouy-chapman" for d in defects])
+    hosted = np.isfinite(disc.energies)
+    frozen_fraction = hosted[:, ~mobile] @ x_bulk[~mobile]
+    empty = 1.0 - frozen_fraction - hosted[:, mobile] @ x_bulk[mobile]
+    if np.any(empty <= 0):
+        s = int(np.flatnonzero(empty <= 0)[0])
+        names = [defects[j].label for j in np.flatnonzero(hosted[s])]
+        raise InputError(f"site at x = {disc.x[s]:.4f} Å ({disc.label[s]!r}): mole fractions of "
+                         f"{names} sum to {1 - empty[s]:.6g} >= 1")
+    log_x = np.full(disc.energies.shape, -np.inf)
+    mob_hosted = hosted & mobile[None, :]
+    with np.errstate(divide="ignore"):
+        base = np.log(x_bulk)[None, :] - (np.log(empty)[:, None] if statistics == "fermi-dirac" else 0.0)
+    log_x[mob_hosted] = np.broadcast_to(base, disc.energies.shape)[mob_hosted]
+    fixed = (disc.valence if site_charges else 0.0) + hosted[:, ~mobile].astype(float) @ (
+        valence[~mobile] * x_bulk[~mobile])
+    return SiteStatistics(mobile, log_x, fixed, 1.0 - frozen_fraction)
+
+
+def plane_hosts(disc, n_defects):
+    """Bool (n_planes, m): planes hosting each defect."""
+    hosts = np.zeros((disc.grid.n, n_defects), dtype=bool)
+    np.logical_or.at(hosts, disc.plane, np.isfinite(disc.energies))
+    return hosts
+
+
+def gauge_weights(grid, hosts, mobile, conv, *, approximation, bulk):
+    """Weights of the bulk-region mean of phi that the gauge sets to zero: on the planes of
+    the conventions' gauge species under Mott–Schottky, on all planes under Gouy–Chapman."""
+    lo, hi = bulk
+    period = grid.x_max - grid.x_min
+    if approximation == "mott-schottky":
+        mask = hosts[:, conv.gauge_species(mobile)]
+    else:
+        mask = np.ones(grid.n, dtype=bool)
+    return conv.region_weights(grid.x, mask, lo, hi, period)
+
+
+def fitted_targets(disc, hosts, mobile, defects, conv, *, approximation, bulk):
+    """Gouy–Chapman: the fitted species, their target fractions and per-site weights of
+    their bulk-region averages (empty under Mott–Schottky)."""
+    fitted = np.flatnonzero(mobile) if approximation == "gouy-chapman" else np.zeros(0, dtype=int)
+    grid = disc.grid
+    hosted = np.isfinite(disc.energies)
+    counts = np.zeros((grid.n, len(defects)))
+    np.add.at(counts, disc.plane, hosted * disc.weight[:, None])
+    target_weight = np.zeros((len(fitted), len(disc.plane)))
+    for k, d in enumerate(fitted):
+        plane_w = conv.region_weights(grid.x, hosts[:, d], bulk[0], bulk[1], grid.x_max - grid.x_min)
+        per_site = plane_w[disc.plane] / np.where(counts[disc.plane, d] > 0, counts[disc.plane, d], 1.0)
+        target_weight[k] = np.where(hosted[:, d], per_site * disc.weight, 0.0)
+    target = np.array([defects[d].mole_fraction for d in fitted], float)
+    return fitted, target, target_weight
+
+
+def carrier_arrays(grid, carriers, carrier_dos=None, carrier_offset=None):
+    """Per-plane densities of states (k, n; default each carrier's own) and offsets (zero)."""
+    k = len(carriers)
+    dos = (np.array([np.full(grid.n, c.reference_dos) for c in carriers]).reshape(k, grid.n)
+           if carrier_dos is None else np.asarray(carrier_dos, float).reshape(k, grid.n))
+    offset = np.zeros((k, grid.n)) if carrier_offset is None else np.asarray(carrier_offset, float).reshape(k, grid.n)
+    return dos, offset
+
+
+def check_bulk_neutral(disc, stats, defects, bulk, extra=0.0):
+    """Raise if the bulk composition is not charge neutral in the bulk region.
+
+    The bulk region may cut a repeat unit, so a net charge up to that of one plane is
+    tolerated; a non-neutral composition grows with the number of planes in the region.
+    ``extra`` is further charge in the region (e): band carriers, background.
+    """
+    valence = np.array([d.valence for d in defects], float)
+    x_bulk = np.array([d.mole_fraction for d in defects], float)
+    hosted, mobile = np.isfinite(disc.energies), stats.mobile
+    in_bulk = (disc.grid.x[disc.plane] > bulk[0]) & (disc.grid.x[disc.plane] < bulk[1])
+    q = disc.weight * (stats.fixed_charge + (hosted[:, mobile] * x_bulk[mobile]) @ valence[mobile])
+    gross = disc.weight * (np.abs(stats.fixed_charge) + (hosted[:, mobile] * x_bulk[mobile]) @ np.abs(valence[mobile]))
+    plane_gross = np.bincount(disc.plane[in_bulk], weights=gross[in_bulk], minlength=disc.grid.n)
+    net = q[in_bulk].sum() + extra
+    if abs(net) > plane_gross.max() * (1 + 1e-9) + 1e-12:
+        raise InputError(
+            f"the bulk is not charge neutral under the given mole fractions: the bulk region "
+            f"{bulk[0]}..{bulk[1]} Å holds a net charge of {net:+.6g} e "
+            f"({', '.join(f'{d.label}: z={d.valence:+g}, x={d.mole_fraction:g}' for d in defects)})")
+
+
+def _bulk_extra(grid, carriers, background, bulk):
+    """Charge (e) of the band carriers and the background in the bulk region."""
+    in_bulk = (grid.x > bulk[0]) & (grid.x < bulk[1])
+    extra = sum(c.valence * c.density for c in carriers) * float(np.sum(grid.dx[in_bulk]) * grid.area)
+    if background is not None:
+        extra += float(background[in_bulk].sum())
+    return extra
 
 
 def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bulk,
@@ -128,19 +278,18 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     ----------
     sites : Sites
         All sites (positions in Å); those with ``x_min < x < x_max`` are solved.
-    defects : sequence of DefectSpecies
+    defects : sequence of DefectSpecies (or dicts, see :meth:`DefectSpecies.from_dict`)
     x_min, x_max : float
         Region (Å); for a periodic boundary the period is ``x_max - x_min``.
     area : float
         Cross-section of the column (Å²).
-    permittivity : float
-        Relative permittivity (scalar, or one value per face).
+    permittivity : float or array
+        Relative permittivity (scalar, or one value per face: n_planes + 1).
     bulk : (float, float)
         Bulk region (Å) where the potential averages to zero.
+    approximation : {"mott-schottky", "gouy-chapman"}
+    model : {"site-explicit", "continuum"}
     boundary : {"periodic", "dirichlet"}
-    dirichlet : None or (phi_lower, phi_upper)
-        Fixed end potentials (V) for a Dirichlet grid; by default the ends float together
-        with the bulk gauge (pyscses' behaviour).
     site_charges : bool
         Include the host-site valences in the charge.
     statistics : {"fermi-dirac", "boltzmann"}
@@ -149,7 +298,10 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         Grid points of the continuum model.
     plane_tol : float
         Sites closer than this (Å) along x form one plane.
-    carriers : sequence of interfaces.Carrier, optional
+    dirichlet : None or (phi_lower, phi_upper)
+        Fixed end potentials (V) for a Dirichlet grid; by default the ends float together
+        with the bulk gauge (pyscses' behaviour).
+    carriers : sequence of :class:`~.materials.Carrier`, optional
         Band carriers (electrons, holes) solved with the defects: a mixed conductor.  Their
         densities are those of the bulk region (φ = 0).
     carrier_dos, carrier_offset : arrays (k, n_planes), optional
@@ -157,163 +309,60 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         heterostructures; default uniform (the carrier's own) and zero.
     background_density : array (n_planes,), optional
         Fixed charge density (e/Å³) per plane: frozen continuum dopants.
+
+    Returns
+    -------
+    Problem
+
+    Examples
+    --------
+    >>> from ase_spacecharge import DefectSpecies, build_problem
+    >>> from ase_spacecharge.examples import ceria_like_column
+    >>> sites, lo, hi = ceria_like_column()
+    >>> problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2)],
+    ...                         x_min=lo, x_max=hi, area=58.57, permittivity=55.0, bulk=(lo + 2, lo + 15))
+    >>> problem.grid.n, problem.approximation
+    (90, 'mott-schottky')
     """
-    _check_choice("approximation", approximation, APPROXIMATIONS)
-    _check_choice("model", model, MODELS)
-    _check_choice("compat", compat, COMPAT)
-    _check_choice("statistics", statistics, STATISTICS)
-    _check_choice("boundary", boundary, BOUNDARIES)
-    defects = [d if isinstance(d, DefectSpecies) else DefectSpecies(**d) for d in defects]
+    conv = conventions(compat)
+    lo, hi = check_options(approximation=approximation, model=model, statistics=statistics, boundary=boundary,
+                           bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet)
+    defects = [DefectSpecies.from_dict(d) for d in defects]
     if not defects:
         raise InputError("no defect species given")
-    energies = _ordered_energies(sites, defects)
-    labels = tuple(d.label for d in defects)
-    for j, lab in enumerate(labels):
-        if not np.isfinite(energies[:, j]).any():
-            raise InputError(f"defect {lab!r} occupies no site in {sites.source}")
-    if bulk is None or len(bulk) != 2 or not bulk[1] > bulk[0]:
-        raise InputError(f"bulk must be (lo, hi) with lo < hi in Å, got {bulk!r}")
-    lo, hi = float(bulk[0]), float(bulk[1])
-    if lo < x_min or hi > x_max:
-        raise InputError(f"bulk region {lo}..{hi} Å lies outside the region {x_min}..{x_max} Å")
-
-    inside = (sites.x > x_min) & (sites.x < x_max)
-    if not inside.any():
-        raise InputError(f"no sites in the region {x_min} < x < {x_max} Å of {sites.source}")
-
-    if compat == "pyscses":
-        plane_x_all, plane_of_all = group_planes(sites.x, plane_tol)
-    else:
-        plane_x_all, plane_of_all = group_planes(sites.x[inside], plane_tol)
-        full = np.full(len(sites), -1)
-        full[inside] = plane_of_all
-        plane_of_all = full
-
-    if model == "site-explicit":
-        if compat == "pyscses":
-            grid = pyscses_grid(plane_x_all, x_min, x_max, area, boundary=boundary,
-                                permittivity=permittivity)
-        else:
-            grid = make_grid(plane_x_all, x_min, x_max, area, boundary=boundary,
-                             permittivity=permittivity)
-        site_plane = np.searchsorted(grid.x, plane_x_all[plane_of_all[inside]])
-        site_x, site_label, site_valence = sites.x[inside], sites.label[inside], sites.valence[inside]
-        site_E = energies[inside]
-        site_weight = np.ones(inside.sum())
-    else:
-        if compat == "pyscses":
-            lo_i = int(np.searchsorted(plane_x_all, x_min, side="right"))
-            hi_i = int(np.searchsorted(plane_x_all, x_max, side="left"))
-            gaps = (plane_x_all[lo_i] - plane_x_all[lo_i - 1], plane_x_all[hi_i] - plane_x_all[hi_i - 1])
-            grid = pyscses_regular_grid(x_min, x_max, n_points, area, gaps, boundary=boundary,
-                                        permittivity=permittivity)
-        else:
-            grid = regular_grid(x_min, x_max, n_points, area, boundary=boundary,
-                                permittivity=permittivity)
-        sub = sites.select(inside)
-        site_x, site_label, site_valence, site_E, site_weight = _continuum_sites(
-            sub, energies[inside], plane_x_all, plane_of_all[inside], grid.x, grid.n)
-        site_plane = np.tile(np.arange(grid.n), len(np.unique(sub.label)))
-
-    valence = np.array([d.valence for d in defects], dtype=float)
-    x_bulk = np.array([d.mole_fraction for d in defects], dtype=float)
-    if approximation == "mott-schottky":
-        mobile = np.array([d.mobility > 0 for d in defects])
-    else:
-        mobile = np.ones(len(defects), dtype=bool)
-    hosted = np.isfinite(site_E)
-    frozen_fraction = hosted[:, ~mobile] @ x_bulk[~mobile]
-    mobile_fraction = hosted[:, mobile] @ x_bulk[mobile]
-    empty = 1.0 - frozen_fraction - mobile_fraction
-    if np.any(empty <= 0):
-        s = int(np.flatnonzero(empty <= 0)[0])
-        names = [labels[j] for j in np.flatnonzero(hosted[s])]
-        raise InputError(f"site at x = {site_x[s]:.4f} Å ({site_label[s]!r}): mole fractions of "
-                         f"{names} sum to {1 - empty[s]:.6g} >= 1")
-    log_x = np.full(site_E.shape, -np.inf)
-    mob_hosted = hosted & mobile[None, :]
-    with np.errstate(divide="ignore"):
-        base = np.log(x_bulk)[None, :] - (np.log(empty)[:, None] if statistics == "fermi-dirac" else 0.0)
-    log_x[mob_hosted] = np.broadcast_to(base, site_E.shape)[mob_hosted]
-    fixed_charge = (site_valence if site_charges else 0.0) + hosted[:, ~mobile].astype(float) @ (
-        valence[~mobile] * x_bulk[~mobile])
-    capacity = 1.0 - frozen_fraction
-
-    # planes hosting each defect
-    plane_hosts = np.zeros((grid.n, len(defects)), dtype=bool)
-    np.logical_or.at(plane_hosts, site_plane, hosted)
-
-    period = x_max - x_min
+    energies = ordered_energies(sites, defects)
+    disc = discretise(sites, energies, conv, model=model, x_min=x_min, x_max=x_max, area=area, boundary=boundary,
+                      permittivity=permittivity, n_points=n_points, plane_tol=plane_tol)
+    grid = disc.grid
     if not ((grid.x > lo) & (grid.x < hi)).any():
         raise InputError(f"the bulk region {lo}..{hi} Å contains no planes")
-    if boundary == "dirichlet" and dirichlet is not None:
-        gauge = None
-        dirichlet = tuple(float(v) for v in dirichlet)
-    else:
-        if boundary == "dirichlet":
-            dirichlet = "floating"
-        if approximation == "mott-schottky":
-            first = int(np.flatnonzero(mobile)[0]) if mobile.any() else 0
-            if compat == "pyscses":
-                first = 0
-            gauge = _sublattice_weights(grid.x, plane_hosts[:, first], lo, hi, period, compat)
-        else:
-            gauge = _sublattice_weights(grid.x, np.ones(grid.n, dtype=bool), lo, hi, period, compat)
-
-    fitted = np.flatnonzero(mobile) if approximation == "gouy-chapman" else np.zeros(0, dtype=int)
-    target_weight = np.zeros((len(fitted), len(site_plane)))
-    counts = np.zeros((grid.n, len(defects)))
-    np.add.at(counts, site_plane, hosted * site_weight[:, None])
-    for k, d in enumerate(fitted):
-        plane_w = _sublattice_weights(grid.x, plane_hosts[:, d], lo, hi, period, compat)
-        per_site = plane_w[site_plane] / np.where(counts[site_plane, d] > 0, counts[site_plane, d], 1.0)
-        target_weight[k] = np.where(hosted[:, d], per_site * site_weight, 0.0)
-
+    stats = site_statistics(disc, defects, approximation=approximation, statistics=statistics,
+                            site_charges=site_charges)
+    hosts = plane_hosts(disc, len(defects))
+    gauge = None
+    if dirichlet is None:
+        gauge = gauge_weights(grid, hosts, stats.mobile, conv, approximation=approximation, bulk=(lo, hi))
+    fitted, target, target_weight = fitted_targets(disc, hosts, stats.mobile, defects, conv,
+                                                   approximation=approximation, bulk=(lo, hi))
     carriers = list(carriers or [])
-    k = len(carriers)
-    c_dos = np.array([np.full(grid.n, c.reference_dos) for c in carriers]).reshape(k, grid.n) \
-        if carrier_dos is None else np.asarray(carrier_dos, float).reshape(k, grid.n)
-    c_off = np.zeros((k, grid.n)) if carrier_offset is None else np.asarray(carrier_offset, float).reshape(k, grid.n)
-    in_bulk_planes = (grid.x > lo) & (grid.x < hi)
-    carrier_bulk = sum(c.valence * c.density for c in carriers) * float(
-        np.sum(grid.dx[in_bulk_planes]) * grid.area)
+    dos, offset = carrier_arrays(grid, carriers, carrier_dos, carrier_offset)
     background = None
     if background_density is not None:
         background = np.asarray(background_density, float).reshape(grid.n) * grid.dx * grid.area
-        carrier_bulk += float(background[in_bulk_planes].sum())
-    _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,
-                        lo, hi, labels, extra=carrier_bulk)
-
-    return Problem(grid=grid, site_plane=site_plane, site_weight=site_weight, energies=site_E,
-                   valence=valence, mole_fraction=x_bulk, mobile=mobile, fixed_charge=fixed_charge,
-                   capacity=capacity, log_x=log_x, gauge=gauge, fitted=fitted,
-                   target=x_bulk[fitted], target_weight=target_weight, dirichlet=dirichlet,
-                   statistics=statistics, defect_labels=labels,
-                   activities=tuple(d.activity for d in defects),
-                   carrier_labels=tuple(c.label for c in carriers),
-                   carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=c_dos,
-                   carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=c_off,
-                   carrier_statistics=tuple(c.statistics for c in carriers), background=background,
-                   info=dict(site_x=site_x, site_label=site_label, approximation=approximation,
-                             model=model, compat=compat, bulk=(lo, hi), site_charges=site_charges,
-                             plane_hosts=plane_hosts, site_counts=counts,
-                             mobility=[d.mobility for d in defects], permittivity=permittivity))
-
-
-def _check_bulk_neutral(grid, site_plane, site_weight, fixed_charge, hosted, mobile, valence, x_bulk,
-                        lo, hi, labels, extra=0.0):
-    """Raise if the bulk composition is not charge neutral in the bulk region.
-
-    The bulk region may cut a repeat unit, so a net charge up to that of one plane is
-    tolerated; a non-neutral composition grows with the number of planes in the region.
-    """
-    in_bulk = (grid.x[site_plane] > lo) & (grid.x[site_plane] < hi)
-    q = site_weight * (fixed_charge + (hosted[:, mobile] * x_bulk[mobile]) @ valence[mobile])
-    gross = site_weight * (np.abs(fixed_charge) + (hosted[:, mobile] * x_bulk[mobile]) @ np.abs(valence[mobile]))
-    plane_gross = np.bincount(site_plane[in_bulk], weights=gross[in_bulk], minlength=grid.n)
-    net = q[in_bulk].sum() + extra
-    if abs(net) > plane_gross.max() * (1 + 1e-9) + 1e-12:
-        raise InputError(
-            f"the bulk is not charge neutral under the given mole fractions: the bulk region "
-            f"{lo}..{hi} Å holds a net charge of {net:+.6g} e "
-            f"({', '.join(f'{lab}: z={z:+g}, x={x:g}' for lab, z, x in zip(labels, valence, x_bulk))})")
+    check_bulk_neutral(disc, stats, defects, (lo, hi), extra=_bulk_extra(grid, carriers, background, (lo, hi)))
+    return Problem(
+        grid=grid, site_plane=disc.plane, site_weight=disc.weight, energies=disc.energies,
+        valence=np.array([d.valence for d in defects], float),
+        mole_fraction=np.array([d.mole_fraction for d in defects], float), mobile=stats.mobile,
+        fixed_charge=stats.fixed_charge, capacity=stats.capacity, log_x=stats.log_x, gauge=gauge, fitted=fitted,
+        target=target, target_weight=target_weight,
+        dirichlet=(tuple(float(v) for v in dirichlet) if dirichlet is not None
+                   else "floating" if boundary == "dirichlet" else None),
+        statistics=statistics, defect_labels=tuple(d.label for d in defects),
+        activities=tuple(d.activity for d in defects), carrier_labels=tuple(c.label for c in carriers),
+        carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=dos,
+        carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=offset,
+        carrier_statistics=tuple(c.statistics for c in carriers), background=background,
+        site_x=disc.x, site_label=disc.label, plane_hosts=hosts, mobility=[d.mobility for d in defects],
+        permittivity=permittivity, approximation=approximation, model=model, compat=compat, bulk=(lo, hi),
+        site_charges=bool(site_charges))

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .constants import ANGSTROM
+from .errors import InputError, did_you_mean
 from .occupancy import RegularSolution
 
-
-class InputError(ValueError):
-    """Bad input: the message names the culprit (file line, site, species or value)."""
+__all__ = ["DefectSpecies", "Sites", "read_pyscses_sites", "write_pyscses_sites"]
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,12 @@ class DefectSpecies:
     activity: object = None
 
     def __post_init__(self):
+        if not isinstance(self.label, str) or not self.label:
+            raise InputError(f"defect label must be a non-empty string, got {self.label!r}")
         for name in ("valence", "mole_fraction", "mobility"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(value):
                 raise InputError(f"defect {self.label!r}: {name} must be a finite number, got {value!r}")
         if not 0.0 < self.mole_fraction < 1.0:
             raise InputError(
@@ -73,19 +75,43 @@ class DefectSpecies:
             if not ok:
                 raise InputError(f"defect {self.label!r}: activity model is not finite at x = {self.mole_fraction}")
 
+    #: keys a defect table (case file or dict) may have; ``site`` is the host species of
+    #: structure cases, ``interaction`` a regular-solution Ω (eV)
+    TABLE_KEYS = ("label", "valence", "mole_fraction", "mobility", "interaction", "site")
 
-def defect_species_from_dict(d):
-    """A :class:`DefectSpecies` from a case-file table: ``label``, ``valence``,
-    ``mole_fraction``, optional ``mobility`` and ``interaction`` (regular-solution Ω, eV);
-    other keys (``site``) are left to the caller."""
-    activity = None
-    if d.get("interaction") is not None:
-        try:
-            activity = RegularSolution(d["interaction"])
-        except (TypeError, ValueError):
-            raise InputError(f"defect {d.get('label')!r}: interaction must be a number (eV), "
-                             f"got {d['interaction']!r}") from None
-    return DefectSpecies(d["label"], d["valence"], d["mole_fraction"], d.get("mobility", 0.0), activity)
+    @classmethod
+    def from_dict(cls, table):
+        """A :class:`DefectSpecies` from a dict or case-file table: ``label``, ``valence``,
+        ``mole_fraction``, optional ``mobility`` and ``interaction`` (regular-solution Ω, eV);
+        ``site`` (the host species of structure cases) is accepted and ignored here.
+
+        Examples
+        --------
+        >>> DefectSpecies.from_dict(dict(label="Vo", valence=2, mole_fraction=0.05, mobility=1.0))
+        DefectSpecies(label='Vo', valence=2, mole_fraction=0.05, mobility=1.0, activity=None)
+        """
+        if isinstance(table, cls):
+            return table
+        if not isinstance(table, dict):
+            raise InputError(f"a defect must be a DefectSpecies or a dict, got {table!r}")
+        label = table.get("label")
+        unknown = sorted(set(table) - set(cls.TABLE_KEYS))
+        if unknown:
+            raise InputError(f"defect {label!r}: unknown keys {unknown}{did_you_mean(unknown[0], cls.TABLE_KEYS)}; "
+                             f"allowed: {list(cls.TABLE_KEYS)}")
+        missing = [k for k in ("label", "valence", "mole_fraction") if k not in table]
+        if missing:
+            raise InputError(f"defect {label!r}: missing keys {missing}")
+        if not isinstance(label, str) or not label:
+            raise InputError(f"defect label must be a non-empty string, got {label!r}")
+        activity = None
+        if table.get("interaction") is not None:
+            try:
+                activity = RegularSolution(table["interaction"])
+            except (TypeError, ValueError):
+                raise InputError(f"defect {label!r}: interaction must be a number (eV), "
+                                 f"got {table['interaction']!r}") from None
+        return cls(label, table["valence"], table["mole_fraction"], table.get("mobility", 0.0), activity)
 
 
 @dataclass

@@ -16,20 +16,22 @@ region is the set of those planes where ``|phi| > scr_limit`` (V), so the ratios
 (Å, over the whole cell) are reported too: the boundary adds the resistance of a slab of
 bulk ``perp_excess`` thick in series, and a sheet of bulk conductance ``par_excess`` thick in
 parallel.  ``compat="pyscses"`` evaluates pyscses 1.0.0's formulas instead (see
-:func:`pyscses_resistivity_ratios`).
+:func:`~.conventions.pyscses_resistivity_ratios`).
 """
 
 from __future__ import annotations
 
 import math
 
-import mpmath
 import numpy as np
 
 from .constants import BOLTZMANN_EV, EPSILON_0, thermal_voltage
-from .grid import central_widths, control_volume_widths, pyscses_widths
-from .occupancy import fermi_dirac
-from .sites import InputError
+from .errors import InputError
+from .grid import control_volume_widths
+
+__all__ = ["species_density", "bulk_density", "conducting_species", "resistivity_ratios", "mott_schottky_ratio",
+           "mott_schottky_potential", "screening_length", "thermodynamic_factor", "debye_length",
+           "space_charge_width", "activation_energy", "local_activation_energies"]
 
 
 def species_density(solution, d):
@@ -78,6 +80,9 @@ def resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     Returns a dict with ``r_perp``, ``r_par`` (NaN when no plane exceeds ``scr_limit``),
     ``perp_excess`` and ``par_excess`` (Å) and ``region_width`` (Å).
     """
+    if not (isinstance(scr_limit, (int, float, np.integer, np.floating)) and math.isfinite(scr_limit)
+            and scr_limit >= 0):
+        raise InputError(f"scr_limit must be a non-negative number of volts, got {scr_limit!r}")
     d = conducting_species(solution, species)
     planes, x, dx, n = species_density(solution, d)
     n_b = bulk_density(solution, d)
@@ -94,54 +99,6 @@ def resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     return out
 
 
-def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
-    """pyscses 1.0.0's resistivity ratios (compatibility mode).
-
-    On the conducting species' planes: the space-charge region is the planes with
-    ``phi - phi(first plane) > scr_limit``, minus its two outermost planes, the first of the
-    remaining planes taking the width of the dropped one.  The bulk comparison region has
-    the same width and starts at the bulk region's lower end; there the conductivity carries
-    a blocking factor ``(1 - p)`` with ``p`` evaluated at the potential of the *full* grid's
-    k-th plane (pyscses indexes the full potential with the bulk sub-grid's index).
-
-        r_perp = (sum_scr dx/sigma) (sum_bulk sigma/dx),
-        r_par = 1 / ((sum_scr sigma/dx) (sum_bulk dx/sigma)).
-    """
-    d = conducting_species(solution, species)
-    planes = np.flatnonzero(solution.plane_hosts[:, d])
-    xs = solution.x[planes]
-    phi = solution.phi[planes]
-    occupied = np.bincount(solution.site_plane, minlength=solution.x.size,
-                           weights=solution.site_weight * np.nan_to_num(solution.site_occupancy[:, d]))[planes]
-    scr = np.flatnonzero(phi - phi[0] > scr_limit)
-    if scr.size < 3:
-        raise InputError(f"pyscses resistivity: no space-charge region above scr_limit={scr_limit} V")
-    s_idx = np.arange(scr[0] + 1, scr[-1])
-    s_dx = pyscses_widths(xs, scr[0] + 1, scr[-1], lower_shift=1)
-    sigma_scr = occupied[s_idx] / (s_dx * solution.area)
-    region_width = xs[s_idx[-1]] - xs[s_idx[0]]
-    lo = solution.bulk[0]
-    inside = np.flatnonzero((xs > lo) & (xs < lo + region_width))
-    if inside.size < 2 or inside[0] < 1 or inside[-1] + 1 >= xs.size:
-        raise InputError(f"pyscses resistivity: the bulk comparison region {lo}..{lo + region_width} Å "
-                         "needs at least 2 planes with neighbours on both sides")
-    b_dx = central_widths(xs, inside)
-    n_bulk = occupied[inside] / (b_dx * solution.area)
-    # blocking factor with pyscses' shifted potential index: bulk plane k reads phi of the
-    # full grid's plane k (averaged over the plane's sites)
-    k_of_plane = np.full(solution.x.size, -1)
-    k_of_plane[planes[inside]] = np.arange(inside.size)
-    k = k_of_plane[solution.site_plane]
-    on = (k >= 0) & np.isfinite(solution.site_energies[:, d])
-    p = fermi_dirac(solution.phi[k[on]], solution.site_energies[on, d], solution.valence[d],
-                    solution.input_mole_fractions[d], solution.temperature)
-    p_shift = np.bincount(k[on], weights=p, minlength=inside.size) / np.bincount(k[on], minlength=inside.size)
-    sigma_bulk = n_bulk * (1.0 - p_shift)
-    r_perp = np.sum(s_dx / sigma_scr) * np.sum(sigma_bulk / b_dx)
-    r_par = 1.0 / (np.sum(sigma_scr / s_dx) * np.sum(b_dx / sigma_bulk))
-    return dict(r_perp=float(r_perp), r_par=float(r_par), region_width=float(region_width))
-
-
 def mott_schottky_ratio(phi0, valence, temperature):
     """Mott–Schottky resistivity ratio ``exp(a) / (2a)`` with ``a = z Φ0 / (kT/e)``
     (Φ0 in V, T in K)."""
@@ -152,11 +109,12 @@ def mott_schottky_ratio(phi0, valence, temperature):
 def mott_schottky_potential(ratio, valence, temperature):
     """Invert :func:`mott_schottky_ratio`: ``Φ0 = -W_{-1}(-1/(2r)) kT/(z e)`` in V.
 
-    Uses the physical branch -1 of Lambert W (``a >= 1``).  Raises ``ValueError`` for
-    ``r < e/2``, where no real solution exists.
+    Uses the physical branch -1 of Lambert W (``a >= 1``, mpmath at 30 digits).  Raises
+    :class:`~.errors.InputError` for ``r < e/2``, where no real solution exists.
     """
+    import mpmath
     if not np.isfinite(ratio) or ratio < math.e / 2:
-        raise ValueError(f"Mott-Schottky inversion needs a resistivity ratio >= e/2 = {math.e / 2:.6f}, "
+        raise InputError(f"Mott-Schottky inversion needs a resistivity ratio >= e/2 = {math.e / 2:.6f}, "
                          f"got {ratio!r}")
     with mpmath.workdps(30):
         w = mpmath.lambertw(-1 / (2 * mpmath.mpf(ratio)), k=-1)
@@ -210,8 +168,8 @@ def activation_energy(temperatures, ratios):
     """Least-squares Arrhenius slope ``E = k_B d ln r / d(1/T)`` (eV) over all points."""
     T = np.asarray(temperatures, float)
     r = np.asarray(ratios, float)
-    if T.size < 2:
-        raise InputError("an activation energy needs at least two temperatures")
+    if np.unique(T).size < 2:
+        raise InputError(f"an activation energy needs at least two different temperatures, got {T.tolist()}")
     slope = np.polyfit(1.0 / T, np.log(r), 1)[0]
     return float(BOLTZMANN_EV * slope)
 

@@ -76,7 +76,8 @@ print(time.perf_counter() - t, max(c.phi), c.niter)
 def mixed_heterojunction(n_planes):
     """Two mixed conductors joined at x = 0 (eps_r 150 | 30; frozen acceptors; V_O, holes and
     electrons as band/continuum carriers with energy offsets in the right material)."""
-    from ase_spacecharge.interfaces import Carrier, Material, layered_problem
+    from ase_spacecharge.layered import layered_problem
+    from ase_spacecharge.materials import Carrier, Material
     m3 = 1e-30
     c_v = (1e26 - 1e24 + 1e18) / 2
     carriers = [Carrier("Vo", 2, c_v * m3), Carrier("h", 1, 1e24 * m3), Carrier("e", -1, 1e18 * m3)]

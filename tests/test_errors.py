@@ -99,10 +99,13 @@ def test_fractions_filling_a_site():
 
 def test_non_convergence_raises_with_residual_and_iterations():
     problem = _build()
-    with pytest.raises(ConvergenceError, match=r"relative residual .* after 1 iterations") as info:
-        from ase_spacecharge.solver import newton
-        newton(problem, 773.15, max_iter=1)
-    assert info.value.iterations == 1 and info.value.residual > 1e-10
+    from ase_spacecharge.solver import newton
+    result = newton(problem, 773.15, max_iter=1)
+    assert not result.success and result.status == 1 and result.iterations == 1 and result.residual > 1e-10
+    with pytest.raises(ConvergenceError, match=r"relative residual .* after \d+ iterations") as info:
+        solve(problem, 773.15, max_iter=1)
+    assert info.value.iterations >= 1 and info.value.residual > 1e-10
+    assert info.value.state.shape == (problem.grid.n + problem.n_extra,)
 
 
 def test_cli_reports_bad_case(tmp_path, capsys):

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from ase_spacecharge import InputError, build_problem, solve
 from ase_spacecharge.constants import thermal_voltage
-from ase_spacecharge.interfaces import Carrier, Material, galvani_offset, interface_potential, layered_problem
+from ase_spacecharge.layered import interface_potential, layered_problem
+from ase_spacecharge.materials import Carrier, Material, galvani_offset
 from ase_spacecharge.occupancy import fermi_dirac_half
 from conftest import GD, VO, ceria_like_column
 
@@ -20,7 +21,7 @@ C_PER_M2 = 1 / 16.021766339  # C/m^2 -> e/Å^2
 def _charge_per_area(problem, sol, mask=None, diffuse=False):
     """Charge per area (C/m^2) of the planes in ``mask``; ``diffuse`` leaves out the fixed
     background (sheet charges)."""
-    q = problem.plane_charges(sol._state, sol.temperature)
+    q = problem.plane_charges(sol.phi, sol.temperature)
     if diffuse:
         q = q - problem.background
     if mask is not None:
@@ -358,7 +359,8 @@ def test_site_case_with_carriers_and_interaction(tmp_path):
     text = text.replace("mobility = 1.0\n", "mobility = 1.0\ninteraction = 0.02\n", 1)
     text += '\n[[carriers]]\nlabel = "e"\nvalence = -1\ndensity = 1e-7\n[[carriers]]\nlabel = "h"\nvalence = 1\ndensity = 1e-7\n'
     (tmp_path / "mixed.toml").write_text(text)
-    summary, (sol,) = run_case(tmp_path / "mixed.toml")
+    result = run_case(tmp_path / "mixed.toml")
+    summary, (sol,) = result.summary, result.solutions
     kT = thermal_voltage(773.15)
     assert summary["thermodynamic_factors"]["Vo"] == pytest.approx(1 / 0.95 - 2 * 0.02 * 0.05 / kT, rel=1e-12)
     assert summary["screening_length"] > 0
@@ -386,6 +388,6 @@ def test_random_heterojunctions_converge_and_are_neutral(eps_l, eps_r, log_n, lo
                               spacing=min(lam_l, lam_r) / 8, sheet_charges={0: sheet})
     sol = solve(problem, T)
     assert sol.residual <= 1e-10 and sol.iterations <= 30
-    total = problem.plane_charges(sol._state, T).sum() / problem.grid.area
-    gross = np.abs(problem.plane_charges(sol._state, T)).sum() / problem.grid.area + abs(sheet)
+    total = problem.plane_charges(sol.phi, T).sum() / problem.grid.area
+    gross = np.abs(problem.plane_charges(sol.phi, T)).sum() / problem.grid.area + abs(sheet)
     assert abs(total) <= 1e-6 * gross

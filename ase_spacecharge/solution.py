@@ -1,4 +1,9 @@
-"""Solving a problem and the solution it gives: profiles, Φ0 and derived quantities."""
+"""Solving a problem and the solution it gives: profiles, Φ0 and derived quantities.
+
+A :class:`SpaceChargeSolution` holds plain arrays, including the solver's ``state`` vector,
+so that ``SpaceChargeSolution.from_dict(sol.as_dict())`` is a complete solution again: it
+warm-starts :func:`solve` and feeds the analysis.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,20 @@ import math
 from dataclasses import dataclass, field, fields
 
 import numpy as np
-from monty.json import MSONable
 
 from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
-from .sites import InputError
-from .solver import Problem, solve_problem
+from .conventions import conventions
+from .errors import InputError
+from .problem import Problem
+from .solver import solve_problem
 from . import transport
+
+__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures"]
 
 
 def _check_temperature(temperature):
-    if not isinstance(temperature, (int, float, np.integer, np.floating)) or not math.isfinite(temperature) \
-            or temperature <= 0:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(temperature) or temperature <= 0:
         raise InputError(f"temperature must be a positive number of kelvin, got {temperature!r}")
 
 
@@ -25,8 +33,8 @@ _ARRAY_DTYPES = {"site_label": str, "site_plane": int, "mobile": bool, "plane_ho
 
 
 @dataclass
-class SpaceChargeSolution(MSONable):
-    """A converged space-charge profile (plain arrays; JSON-serialisable via ``as_dict``).
+class SpaceChargeSolution:
+    """A converged space-charge profile (plain arrays; JSON-ready through :meth:`as_dict`).
 
     Per plane: ``x`` (Å), ``dx`` (Å), ``phi`` (V), ``rho`` (C/m³, the plane's charge over its
     control volume, background not subtracted).  Per site: ``site_x`` (Å), ``site_plane``,
@@ -35,6 +43,19 @@ class SpaceChargeSolution(MSONable):
     neutralising charge density of a periodic cell; ``input_mole_fractions`` are the
     fractions that reproduce the solution's chemical potentials on a defect-free bulk site
     (equal to ``mole_fraction`` under Mott–Schottky; fitted under Gouy–Chapman).
+    ``state`` is the solver's unknown vector (see :mod:`.problem`): pass the solution as
+    ``initial`` to :func:`solve` to warm-start a solve of the same problem.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> sol = solve(ceria_like_problem(), 773.15)
+    >>> round(sol.phi0, 4), sol.iterations <= 10
+    (0.2656, True)
+    >>> again = SpaceChargeSolution.from_dict(sol.as_dict())
+    >>> solve(ceria_like_problem(), 773.15, initial=again).iterations
+    0
     """
 
     temperature: float
@@ -68,6 +89,7 @@ class SpaceChargeSolution(MSONable):
     site_charges: bool
     iterations: int
     residual: float
+    state: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carrier_labels: tuple = ()
     carrier_valence: np.ndarray = field(default_factory=lambda: np.zeros(0))
     carrier_density: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -75,6 +97,8 @@ class SpaceChargeSolution(MSONable):
     thermodynamic_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def as_dict(self):
+        """JSON-ready dict (lists for arrays), with ``@module``/``@class`` as pymatgen's
+        MSONable objects have, so monty's ``MontyDecoder`` can restore it."""
         out = {"@module": type(self).__module__, "@class": type(self).__name__}
         for f in fields(self):
             v = getattr(self, f.name)
@@ -87,6 +111,7 @@ class SpaceChargeSolution(MSONable):
 
     @classmethod
     def from_dict(cls, d):
+        """The solution of :meth:`as_dict` (arrays with their dtypes restored)."""
         kwargs = {}
         for f in fields(cls):
             if f.name not in d:  # written before the field existed
@@ -101,19 +126,23 @@ class SpaceChargeSolution(MSONable):
         for name in ("carrier_density", "carrier_edge"):  # (k, n) even when k = 0
             if name in kwargs:
                 kwargs[name] = kwargs[name].reshape(k, -1 if k else 0)
+        m, n_sites, n = len(kwargs["defect_labels"]), kwargs["site_x"].size, kwargs["x"].size
+        for name in ("site_energies", "site_occupancy"):  # (n_sites, m) even when empty
+            kwargs[name] = kwargs[name].reshape(n_sites, m)
+        kwargs["plane_hosts"] = kwargs["plane_hosts"].reshape(n, m)
         return cls(**kwargs)
 
     @property
     def mole_fractions(self):
         """Per-plane site fraction of each defect: the mean over the plane's sites that can host
-        it (0 on planes that host none), as ``{label: array}``."""
+        it (NaN on planes that host none), as ``{label: array}``."""
         occ = np.nan_to_num(self.site_occupancy) * self.site_weight[:, None]
         hosted = np.isfinite(self.site_energies) * self.site_weight[:, None]
         out = {}
         for j, lab in enumerate(self.defect_labels):
             total = np.bincount(self.site_plane, weights=occ[:, j], minlength=self.x.size)
             count = np.bincount(self.site_plane, weights=hosted[:, j], minlength=self.x.size)
-            out[lab] = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+            out[lab] = np.divide(total, count, out=np.full_like(total, np.nan), where=count > 0)
         return out
 
     @property
@@ -128,15 +157,11 @@ class SpaceChargeSolution(MSONable):
         In pyscses compatibility mode: ``max(phi)``, minus ``phi[1]`` with site charges (the
         convention of pyscses' published test_4).
         """
-        if self.compat == "pyscses":
-            return float(self.phi.max() - (self.phi[1] if self.site_charges else 0.0))
-        return float(self.phi[np.argmax(np.abs(self.phi))])
+        return conventions(self.compat).phi0(self)
 
     def resistivity(self, *, scr_limit=0.02, species=None):
         """Resistivity ratios (see :mod:`.transport`); pyscses' formulas in compat mode."""
-        if self.compat == "pyscses":
-            return transport.pyscses_resistivity_ratios(self, scr_limit=scr_limit, species=species)
-        return transport.resistivity_ratios(self, scr_limit=scr_limit, species=species)
+        return conventions(self.compat).resistivity(self, scr_limit=scr_limit, species=species)
 
     def bulk_concentrations(self):
         """Bulk-region densities (Å⁻³) of the mobile species, as ``{label: value}``."""
@@ -158,63 +183,19 @@ class SpaceChargeSolution(MSONable):
                                           self.permittivity, gamma)
 
     def summary(self, *, scr_limit=0.02, species=None, profile=True):
-        """The case-file summary: Φ0, resistivity ratios and lengths, plus the profile."""
-        d = transport.conducting_species(self, species)
-        z = float(self.valence[d])
-        res = self.resistivity(scr_limit=scr_limit, species=species)
-        try:
-            phi_ms = transport.mott_schottky_potential(res["r_perp"], z, self.temperature)
-        except ValueError:
-            phi_ms = None
-        L = self.debye_length()
-        out = dict(temperature=float(self.temperature), phi0=self.phi0, r_perp=res["r_perp"],
-                   r_par=res["r_par"], phi0_mott_schottky=phi_ms, debye_length=L,
-                   space_charge_width=transport.space_charge_width(L, self.phi0, z, self.temperature),
-                   iterations=int(self.iterations), residual=float(self.residual))
-        for key in ("perp_excess", "par_excess"):
-            if key in res:
-                out[key] = res[key]
-        if self.thermodynamic_factor.size:
-            out["screening_length"] = self.screening_length()
-            out["thermodynamic_factors"] = {self.defect_labels[j]: float(self.thermodynamic_factor[j])
-                                            for j in np.flatnonzero(self.mobile)}
-        if self.carrier_labels:
-            out["carriers"] = {lab: dict(bulk_density=float(self.carrier_density[k][-1]),
-                                         edge_shift=float(self.carrier_edge[k][0] - self.carrier_edge[k][-1]))
-                               for k, lab in enumerate(self.carrier_labels)}
-        if profile:
-            out["profile"] = dict(x=self.x.tolist(), phi=self.phi.tolist(), rho=self.rho.tolist(),
-                                  mole_fractions={k: v.tolist() for k, v in self.mole_fractions.items()})
-        return out
+        """The case-file summary (see :func:`~.report.summarise`)."""
+        from .report import summarise
+        return summarise(self, scr_limit=scr_limit, species=species, profile=profile)
 
 
-def _solution(problem: Problem, y, temperature, residual, iterations):
-    g = problem.grid
-    phi, rho_b, _, eta = problem.unpack(y)
-    p = problem.occupancies(phi, eta, temperature)
-    p_site = np.where(np.isfinite(problem.energies), p, np.nan)
-    q = problem.plane_charges(y, temperature)
-    p_bulk = problem.occupancies(np.zeros(g.n), eta, temperature, energy_scale=0.0)
+def _input_mole_fractions(problem, eta, temperature):
+    """Fractions that reproduce the chemical potentials on a defect-free bulk site."""
     hosted = np.isfinite(problem.energies)
-    first_host = np.argmax(hosted, axis=0) if hosted.shape[0] else np.zeros(hosted.shape[1], dtype=int)
-    x_in = p_bulk[first_host, np.arange(len(problem.defect_labels))] if hosted.shape[0] else np.zeros(0)
-    info = problem.info
-    return SpaceChargeSolution(
-        temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
-        rho=q / (g.dx * g.area) * E_PER_A3_TO_C_PER_M3, background=float(rho_b) * E_PER_A3_TO_C_PER_M3,
-        area=g.area, x_min=g.x_min, x_max=g.x_max, boundary=g.boundary, bulk=tuple(info["bulk"]),
-        defect_labels=tuple(problem.defect_labels), valence=problem.valence.copy(),
-        mole_fraction=problem.mole_fraction.copy(), mobility=np.array(info["mobility"], float),
-        mobile=problem.mobile.copy(), input_mole_fractions=x_in, site_x=info["site_x"],
-        site_label=info["site_label"], site_plane=problem.site_plane, site_weight=problem.site_weight,
-        site_energies=problem.energies, site_occupancy=p_site, plane_hosts=info["plane_hosts"],
-        permittivity=float(np.mean(info["permittivity"])), approximation=info["approximation"],
-        model=info["model"], compat=info["compat"], site_charges=bool(info["site_charges"]),
-        iterations=int(iterations), residual=float(residual),
-        thermodynamic_factor=np.array([transport.thermodynamic_factor(x, temperature, a, problem.statistics)
-                                       for x, a in zip(problem.mole_fraction, problem.activities
-                                                       or (None,) * len(problem.mole_fraction))]),
-        **_carrier_fields(problem, phi, temperature))
+    if not hosted.shape[0]:
+        return np.zeros(0)
+    p_bulk = problem.occupancies(np.zeros(problem.grid.n), eta, temperature, energy_scale=0.0)
+    first_host = np.argmax(hosted, axis=0)
+    return p_bulk[first_host, np.arange(len(problem.defect_labels))]
 
 
 def _carrier_fields(problem, phi, temperature):
@@ -223,31 +204,98 @@ def _carrier_fields(problem, phi, temperature):
     (conduction-band edge for electrons, z = -1; valence-band edge for holes, z = +1)."""
     if not problem.carrier_labels:
         return {}
-    kT = thermal_voltage(temperature)
     z = problem.carrier_valence
     n, _ = problem.carrier_densities(phi, temperature)
     u = problem.carrier_potentials(phi, temperature)
     return dict(carrier_labels=tuple(problem.carrier_labels), carrier_valence=z.copy(), carrier_density=n,
-                carrier_edge=z[:, None] * kT * u)
+                carrier_edge=z[:, None] * thermal_voltage(temperature) * u)
+
+
+def solution_from_state(problem: Problem, state, temperature, residual, iterations):
+    """The :class:`SpaceChargeSolution` of ``problem`` at the solver state ``state``."""
+    g = problem.grid
+    phi, rho_b, _, eta = problem.unpack(state)
+    p = problem.occupancies(phi, eta, temperature)
+    q = problem.plane_charges(phi, temperature, eta)
+    activities = problem.activities or (None,) * len(problem.mole_fraction)
+    return SpaceChargeSolution(
+        temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
+        rho=q / (g.dx * g.area) * E_PER_A3_TO_C_PER_M3, background=float(rho_b) * E_PER_A3_TO_C_PER_M3,
+        area=g.area, x_min=g.x_min, x_max=g.x_max, boundary=g.boundary, bulk=tuple(problem.bulk),
+        defect_labels=tuple(problem.defect_labels), valence=problem.valence.copy(),
+        mole_fraction=problem.mole_fraction.copy(), mobility=problem.mobility.copy(), mobile=problem.mobile.copy(),
+        input_mole_fractions=_input_mole_fractions(problem, eta, temperature), site_x=problem.site_x,
+        site_label=problem.site_label, site_plane=problem.site_plane, site_weight=problem.site_weight,
+        site_energies=problem.energies, site_occupancy=np.where(np.isfinite(problem.energies), p, np.nan),
+        plane_hosts=problem.plane_hosts, permittivity=float(np.mean(problem.permittivity)),
+        approximation=problem.approximation, model=problem.model, compat=problem.compat,
+        site_charges=bool(problem.site_charges), iterations=int(iterations), residual=float(residual),
+        state=np.array(state, float),
+        thermodynamic_factor=np.array([transport.thermodynamic_factor(x, temperature, a, problem.statistics)
+                                       for x, a in zip(problem.mole_fraction, activities)]),
+        **_carrier_fields(problem, phi, temperature))
+
+
+def _initial_state(problem, initial):
+    if initial is None:
+        return None
+    y0 = np.asarray(initial.state if isinstance(initial, SpaceChargeSolution) else initial, float)
+    size = problem.grid.n + problem.n_extra
+    if y0.shape != (size,):
+        raise InputError(f"initial: expected a solution of the same problem (state of {size} values), got "
+                         f"{y0.size} values")
+    if not np.all(np.isfinite(y0)):
+        raise InputError("initial: the state has non-finite values")
+    return y0
 
 
 def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=100):
     """Solve ``problem`` at ``temperature`` (K).
 
-    ``initial`` is a previous :class:`SpaceChargeSolution`'s state vector
-    (``solution._state``) or any solution of the same problem, for warm starts.
-    Raises :class:`~.solver.ConvergenceError` (with residual and iterations) on failure.
+    Parameters
+    ----------
+    problem : Problem
+    temperature : float
+        K.
+    initial : SpaceChargeSolution or ndarray, optional
+        A solution of the same problem (any temperature), or its ``state``, for a warm start.
+    rtol : float
+        Relative residual to reach (see :func:`~.solver.newton`).
+    max_iter : int
+        Newton iterations per attempt.
+
+    Returns
+    -------
+    SpaceChargeSolution
+
+    Raises
+    ------
+    ConvergenceError
+        With the residual, the iterations and the last iterate (``exc.state``).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> sol = solve(ceria_like_problem(), 773.15)
+    >>> sol.residual <= 1e-10
+    True
     """
     _check_temperature(temperature)
-    y0 = getattr(initial, "_state", initial)
-    y, res, its = solve_problem(problem, temperature, y0, rtol=rtol, max_iter=max_iter)
-    sol = _solution(problem, y, temperature, res, its)
-    sol._state = y
-    return sol
+    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+        raise InputError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    result = solve_problem(problem, temperature, _initial_state(problem, initial), rtol=rtol, max_iter=max_iter)
+    return solution_from_state(problem, result.state, temperature, result.residual, result.iterations)
 
 
 def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=100):
-    """Solve at each temperature in order, warm-starting from the previous solution."""
+    """Solve at each temperature (K) in order, warm-starting from the previous solution.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> [round(s.phi0, 3) for s in solve_temperatures(ceria_like_problem(), [673.15, 873.15])]
+    [0.243, 0.285]
+    """
     out, previous = [], None
     for T in temperatures:
         previous = solve(problem, T, initial=previous, rtol=rtol, max_iter=max_iter)

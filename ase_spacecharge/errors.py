@@ -1,0 +1,109 @@
+"""Every exception the package raises on purpose.
+
+* :class:`InputError` -- bad input; the message names the culprit (key, file line, site,
+  species or value).  A subclass of :class:`ValueError`.
+* :class:`ConvergenceError` -- a solve that did not converge; carries the solver's
+  :class:`~ase_spacecharge.solver.NewtonResult` (last iterate, residual history).
+* :class:`SingularMatrixError` -- a singular Newton matrix (caught by the solver and turned
+  into a :class:`ConvergenceError`).
+
+This module imports nothing heavy, so the command line can catch these without loading
+NumPy.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "did_you_mean"]
+
+
+class InputError(ValueError):
+    """Bad input: the message names the culprit (file line, key, site, species or value).
+
+    Examples
+    --------
+    >>> from ase_spacecharge import DefectSpecies, InputError
+    >>> try:
+    ...     DefectSpecies("Vo", 2, 1.5)
+    ... except InputError as exc:
+    ...     print(exc)
+    defect 'Vo': mole_fraction must lie in (0, 1), got 1.5
+    """
+
+
+class ConvergenceError(RuntimeError):
+    """A solve that did not converge.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    result : NewtonResult
+        The solver's result: ``result.state`` is the last iterate, ``result.residual`` its
+        relative residual, ``result.iterations`` the Newton iterations spent and
+        ``result.residual_history`` the residual after every iteration.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import ConvergenceError, solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> try:
+    ...     solve(ceria_like_problem(), 773.15, max_iter=1)
+    ... except ConvergenceError as exc:
+    ...     print(exc.iterations, exc.state.shape, len(exc.residual_history))
+    1 (91,) 2
+    """
+
+    def __init__(self, message, result):
+        super().__init__(f"{message} (relative residual {result.residual:.3e} after "
+                         f"{result.iterations} iterations)")
+        self.result = result
+
+    @property
+    def residual(self):
+        """Relative residual of the last iterate."""
+        return self.result.residual
+
+    @property
+    def iterations(self):
+        """Newton iterations spent."""
+        return self.result.iterations
+
+    @property
+    def state(self):
+        """The last iterate (the solver's unknown vector)."""
+        return self.result.state
+
+    @property
+    def residual_history(self):
+        """Relative residual after every iteration, the start included."""
+        return self.result.residual_history
+
+
+class SingularMatrixError(ArithmeticError):
+    """The Newton matrix is singular (LAPACK reported a zero pivot).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ase_spacecharge.linalg import solve_bordered_tridiagonal
+    >>> z = np.zeros(3)
+    >>> try:
+    ...     solve_bordered_tridiagonal(z, z, z, np.zeros((3, 0)), np.zeros((0, 3)), np.zeros((0, 0)),
+    ...                                np.ones(3), np.zeros(0), periodic=False)
+    ... except SingularMatrixError as exc:
+    ...     print("singular")
+    singular
+    """
+
+
+def did_you_mean(key, allowed):
+    """``" (did you mean 'x'?)"`` for a mistyped ``key`` close to one of ``allowed``, else ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("mobilty", ["label", "mobility"])
+    " (did you mean 'mobility'?)"
+    """
+    import difflib
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,394 @@
+"""The discrete space-charge system: unknowns, residual and Newton matrix.
+
+Unknowns (the solver's state vector): the plane potentials ``phi`` (V), then the bordered
+unknowns: the neutralising background ``rho_b`` (e/Å³, periodic grids), the common boundary
+potential ``phi_D`` (V, Dirichlet grids whose ends float with the bulk gauge) and one
+chemical-potential shift ``eta`` per fitted species (Gouy–Chapman bulk fractions).
+Equations: Poisson per plane (charge per area, e/Å²), the gauge (weighted mean of ``phi``
+over the bulk region is zero) and the fitted bulk fractions.  Every Newton step costs O(N)
+(see :mod:`.linalg`).  :mod:`.model` and :mod:`.layered` build problems; :mod:`.solver`
+solves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import thermal_voltage
+from .errors import InputError
+from .grid import Grid
+from .linalg import solve_bordered_tridiagonal
+from .occupancy import activity_occupancy, band_occupancy, occupancy, occupancy_response
+
+__all__ = ["Problem", "Stack"]
+
+
+@dataclass
+class Stack:
+    """Layers of a layered heterostructure (see :func:`~.layered.layered_problem`).
+
+    Attributes
+    ----------
+    layer : int ndarray (n,)
+        Layer of each cell.
+    labels : tuple of str
+        Material label of each layer.
+    permittivity : ndarray (n,)
+        Relative permittivity of each cell.
+    sheet_charges : dict
+        Interface index -> sheet charge (e/Å²).
+    sheet_charge : ndarray (n,)
+        The part of each cell's fixed charge (e) that belongs to the interface sheets.
+    """
+
+    layer: np.ndarray
+    labels: tuple
+    permittivity: np.ndarray
+    sheet_charges: dict
+    sheet_charge: np.ndarray
+
+
+def _empty(*shape, dtype=float):
+    return np.zeros(shape, dtype=dtype)
+
+
+@dataclass
+class Problem:
+    """A discretised space-charge problem (plain arrays; :func:`~.model.build_problem` and
+    :func:`~.layered.layered_problem` build one).
+
+    Sites (n_sites) sit on planes ``site_plane`` of ``grid``; defect ``d`` (m species) may
+    occupy site ``s`` where ``np.isfinite(energies[s, d])``.
+
+    Attributes
+    ----------
+    grid : Grid
+    site_plane : int array (n_sites,)
+    site_weight : array (n_sites,), number of physical sites each entry stands for
+    energies : array (n_sites, m), segregation energies (eV), NaN where not hosted
+    valence : array (m,), defect valences (e)
+    mole_fraction : array (m,), bulk site fractions
+    mobile : bool array (m,), species that equilibrate
+    fixed_charge : array (n_sites,), charge per site that does not respond to phi (e):
+        host valence (with site charges) plus frozen defects' ``z x``
+    capacity : array (n_sites,), ``1 - F_s`` (frozen fraction removed)
+    log_x : array (n_sites, m), ``ln(x/A_s)`` (Fermi–Dirac) or ``ln x`` (Boltzmann) for mobile
+        hosted defects, ``-inf`` elsewhere
+    gauge : array (n,) or None, weights (summing to 1) of the bulk-region mean of phi
+    fitted : int array (k,), defects whose chemical potential is fitted (Gouy–Chapman)
+    target : array (k,), bulk fractions the fitted defects must reach
+    target_weight : array (k, n_sites), weights of the bulk-region average of each fitted
+        defect's occupancy
+    dirichlet : None, "floating", or (phi_lower, phi_upper) in V
+    statistics : "fermi-dirac" or "boltzmann"
+    defect_labels : tuple of str
+    activities : tuple, per defect None (ideal) or an activity model ``x -> (μ_ex, dμ_ex/dx)``
+        (eV); such a defect must be the only mobile species on its sites
+    carrier_labels : tuple, band carriers (electrons, holes, or any continuum species)
+    carrier_valence : array (k,), their charges (e)
+    carrier_dos : array (k, n), effective density of states per plane (Å⁻³; 0 = absent)
+    carrier_eta : array (k,), reduced chemical potential ``(μ - E_ref)/kT`` fixed by the
+        reference bulk (φ = 0, zero offset)
+    carrier_offset : array (k, n), energy offset per plane (eV)
+    carrier_statistics : tuple, "boltzmann" or "fermi-dirac" (parabolic band) per carrier
+    background : array (n,) or None, fixed charge per plane (e): frozen continuum dopants,
+        interface sheet charges
+    site_x, site_label : arrays (n_sites,), each site's own position (Å) and host label
+    plane_hosts : bool array (n, m), planes hosting each defect
+    mobility : array (m,), relative mobilities (transport)
+    permittivity : float or array, relative permittivity as given (scalar or per face)
+    approximation, model, compat : str or None, how the problem was built (see :mod:`.model`)
+    bulk : (float, float), the bulk region (Å)
+    site_charges : bool, whether host valences are charged
+    stack : Stack or None, the layers of a layered heterostructure
+
+    A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
+    ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem()
+    >>> p.grid.n, p.defect_labels, p.mobile.tolist(), p.n_extra
+    (90, ('Vo', 'Gd'), [True, False], 1)
+    """
+
+    grid: Grid
+    site_plane: np.ndarray
+    site_weight: np.ndarray
+    energies: np.ndarray
+    valence: np.ndarray
+    mole_fraction: np.ndarray
+    mobile: np.ndarray
+    fixed_charge: np.ndarray
+    capacity: np.ndarray
+    log_x: np.ndarray
+    gauge: np.ndarray | None
+    fitted: np.ndarray
+    target: np.ndarray
+    target_weight: np.ndarray
+    dirichlet: object = None
+    statistics: str = "fermi-dirac"
+    defect_labels: tuple = ()
+    activities: tuple = ()
+    carrier_labels: tuple = ()
+    carrier_valence: np.ndarray = field(default_factory=lambda: _empty(0))
+    carrier_dos: np.ndarray | None = None
+    carrier_eta: np.ndarray = field(default_factory=lambda: _empty(0))
+    carrier_offset: np.ndarray | None = None
+    carrier_statistics: tuple = ()
+    background: np.ndarray | None = None
+    site_x: np.ndarray = field(default_factory=lambda: _empty(0))
+    site_label: np.ndarray = field(default_factory=lambda: _empty(0, dtype=str))
+    plane_hosts: np.ndarray | None = None
+    mobility: np.ndarray = field(default_factory=lambda: _empty(0))
+    permittivity: object = 1.0
+    approximation: str = "mott-schottky"
+    model: str = "site-explicit"
+    compat: str | None = None
+    bulk: tuple = (0.0, 0.0)
+    site_charges: bool = False
+    stack: Stack | None = None
+
+    def __post_init__(self):
+        n = self.grid.n
+        if self.plane_hosts is None:
+            self.plane_hosts = np.zeros((n, len(self.valence)), dtype=bool)
+        self.mobility = np.asarray(self.mobility, float)
+        self._init_mobile_part()
+        self._init_activities()
+        self._init_carriers()
+
+    def _init_mobile_part(self):
+        # The Newton loop works on the mobile part only: the sites hosting at least one mobile
+        # defect ("active") and the mobile species' columns.  Frozen defects and host
+        # charges enter through the constant plane charge ``_q_fixed``.
+        mob = np.flatnonzero(self.mobile)
+        hosted = np.isfinite(self.energies[:, mob])
+        active = np.flatnonzero(hosted.any(axis=1))
+        self._mob, self._active = mob, active
+        self._log_x = self.log_x[np.ix_(active, mob)]
+        self._dE = np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0)
+        self._z = self.valence[mob]
+        self._plane = self.site_plane[active]
+        self._weight = self.site_weight[active]
+        self._cap = self.capacity[active]
+        self._fit_col = np.searchsorted(mob, self.fitted)
+        self._target_weight = self.target_weight[:, active]
+        n = self.grid.n
+        self._q_fixed = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge, minlength=n)
+        self._gross_fixed = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
+                                        minlength=n)
+        if self.background is not None:
+            bg = np.broadcast_to(np.asarray(self.background, float), (n,))
+            self._q_fixed = self._q_fixed + bg
+            self._gross_fixed = self._gross_fixed + np.abs(bg)
+
+    def _init_activities(self):
+        acts = tuple(self.activities) if self.activities else (None,) * len(self.valence)
+        if self.statistics == "boltzmann" and any(a is not None for a in acts):
+            raise InputError("activity models need Fermi–Dirac (lattice-gas) site statistics")
+        hosted = np.isfinite(self.energies[np.ix_(self._active, self._mob)])
+        self._act = []  # (column, model, bulk excess chemical potential, label)
+        for col, d in enumerate(self._mob):
+            if acts[d] is None:
+                continue
+            shared = hosted[:, col] & (hosted.sum(axis=1) > 1)
+            if shared.any():
+                raise InputError(f"defect {self.defect_labels[d]!r}: an activity model needs it to be the only "
+                                 f"mobile species on its sites, but site {int(self._active[np.argmax(shared)])} "
+                                 "hosts others")
+            self._act.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
+                              self.defect_labels[d] if self.defect_labels else str(d)))
+
+    def _init_carriers(self):
+        k, n = len(self.carrier_labels), self.grid.n
+        self.carrier_valence = np.asarray(self.carrier_valence, float).reshape(k)
+        self.carrier_eta = np.asarray(self.carrier_eta, float).reshape(k)
+        self.carrier_dos = self._per_carrier_plane(self.carrier_dos)
+        self.carrier_offset = self._per_carrier_plane(self.carrier_offset)
+        if len(self.carrier_statistics) != k:
+            self.carrier_statistics = ("boltzmann",) * k
+
+    def _per_carrier_plane(self, values):
+        """(k, n) array of a per-carrier, per-plane value; None or empty means zero."""
+        k, n = len(self.carrier_labels), self.grid.n
+        values = np.zeros(0) if values is None else np.asarray(values, float)
+        return np.zeros((k, n)) if values.size == 0 else np.broadcast_to(values, (k, n)).copy()
+
+    # ------------------------------------------------------------------ state vector
+
+    @property
+    def n_extra(self):
+        """Number of bordered unknowns after the plane potentials."""
+        return (self.grid.boundary == "periodic") + (self.dirichlet == "floating") + len(self.fitted)
+
+    def initial_guess(self):
+        """The zero state: φ = 0 everywhere, no background, no chemical-potential shift."""
+        return np.zeros(self.grid.n + self.n_extra)
+
+    def unpack(self, y):
+        """Split a state vector into ``(phi, rho_b, phi_D, eta)``."""
+        n = self.grid.n
+        phi, rest = y[:n], y[n:]
+        rho_b = phi_d = 0.0
+        if self.grid.boundary == "periodic":
+            rho_b, rest = rest[0], rest[1:]
+        if self.dirichlet == "floating":
+            phi_d, rest = rest[0], rest[1:]
+        return phi, rho_b, phi_d, rest
+
+    # ------------------------------------------------------------------ charges
+
+    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
+        the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
+        kT = thermal_voltage(temperature)
+        u = self._log_x - (self._z[None, :] * phi[self._plane, None] + energy_scale * self._dE) / kT
+        if len(self.fitted):
+            u[:, self._fit_col] += eta[None, :]
+        p = occupancy(u, self._cap, self.statistics)
+        inv_g = np.ones_like(p)
+        for col, model, mu_bulk, label in self._act:
+            on = np.isfinite(u[:, col])
+            try:
+                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], self._cap[on], model, mu_bulk,
+                                                                    kT, label=f"defect {label!r}")
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        return p, inv_g
+
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
+        shifts ``eta``; zero where not hosted."""
+        p = np.zeros(self.energies.shape)
+        p[np.ix_(self._active, self._mob)] = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        frozen = ~self.mobile
+        if frozen.any():
+            hosted = np.isfinite(self.energies[:, frozen])
+            p[:, frozen] = np.where(hosted, self.mole_fraction[frozen][None, :], 0.0)
+        return p
+
+    def _plane_sum(self, values):
+        """Sum of a per-active-site quantity times the site weight over each plane."""
+        return np.bincount(self._plane, weights=self._weight * values, minlength=self.grid.n)
+
+    def carrier_potentials(self, phi, temperature, energy_scale=1.0):
+        """Reduced chemical potentials ``u = η - (z φ + ΔE)/kT`` (k, n) of the band carriers."""
+        kT = thermal_voltage(temperature)
+        z = self.carrier_valence[:, None]
+        return self.carrier_eta[:, None] - (z * phi[None, :] + energy_scale * self.carrier_offset) / kT
+
+    def carrier_densities(self, phi, temperature, energy_scale=1.0):
+        """Band-carrier densities (k, n) in Å⁻³ and their derivatives with respect to phi."""
+        kT = thermal_voltage(temperature)
+        u = self.carrier_potentials(phi, temperature, energy_scale)
+        n, dn = np.empty_like(u), np.empty_like(u)
+        for stat in set(self.carrier_statistics):
+            rows = [i for i, s in enumerate(self.carrier_statistics) if s == stat]
+            F, dF = band_occupancy(u[rows], stat)
+            n[rows] = self.carrier_dos[rows] * F
+            dn[rows] = self.carrier_dos[rows] * dF * (-self.carrier_valence[rows, None] / kT)
+        return n, dn
+
+    def _carrier_charges(self, phi, temperature, energy_scale=1.0):
+        """Band-carrier charge per plane (e), its gross size and its derivative dq/dphi."""
+        n, dn = self.carrier_densities(phi, temperature, energy_scale)
+        vol = self.grid.dx * self.grid.area
+        z = self.carrier_valence
+        return (z @ n) * vol, (np.abs(z) @ n) * vol, (z @ dn) * vol
+
+    def plane_charges(self, phi, temperature, eta=None, energy_scale=1.0):
+        """Total charge per plane (e) at plane potentials ``phi`` (V): sites, band carriers and
+        the fixed background (``eta``: the fitted chemical-potential shifts, if any)."""
+        phi = np.asarray(phi, float)
+        eta = np.zeros(len(self.fitted)) if eta is None else np.asarray(eta, float)
+        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        q = self._q_fixed + self._plane_sum(p @ self._z)
+        if self.carrier_labels:
+            q = q + self._carrier_charges(phi, temperature, energy_scale)[0]
+        return q
+
+    # ------------------------------------------------------------------ residual, matrix
+
+    def _boundary_values(self, phi, phi_d):
+        if self.grid.boundary == "periodic":
+            return phi[-1], phi[0]
+        if self.dirichlet == "floating":
+            return phi_d, phi_d
+        return self.dirichlet
+
+    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
+        """Residual ``F``, its scale (the largest charge or flux term, for the relative
+        residual) and, with ``jacobian``, the Newton matrix at state ``y``."""
+        g = self.grid
+        phi, rho_b, phi_d, eta = self.unpack(y)
+        kT = thermal_voltage(temperature)
+        p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
+        q = self._q_fixed + self._plane_sum(p @ self._z)
+        gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
+        dq_c = 0.0
+        if self.carrier_labels:
+            q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
+            q, gross = q + q_c, gross + gross_c
+        lower, diag, upper = g.laplacian()
+        below, above = self._boundary_values(phi, phi_d)
+        flux_up = upper * (np.append(phi[1:], above) - phi)
+        flux_down = lower * (np.insert(phi[:-1], 0, below) - phi)
+        c = g.w / g.dx / g.area
+        rows = [flux_up + flux_down + c * q - g.w * rho_b]
+        scale = float(np.max(np.abs(flux_up) + np.abs(flux_down) + c * gross + g.w * abs(rho_b)))
+        if self.gauge is not None:
+            rows.append([self.gauge @ phi / kT])
+        if len(self.fitted):
+            avg = np.einsum("ks,sk->k", self._target_weight, p[:, self._fit_col])
+            rows.append(avg / self.target - 1.0)
+        F = np.concatenate(rows)
+        if not jacobian:
+            return F, scale, None
+        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics) * inv_g
+        T_diag = diag + c * self._plane_sum(dp_dphi @ self._z) + c * dq_c
+        return F, scale, ((lower, T_diag, upper),) + self._border(p, inv_g, dp_dphi, c, kT)
+
+    def _border(self, p, inv_g, dp_dphi, c, kT):
+        """Border blocks ``B`` (n, m), ``C`` (m, n), ``D`` (m, m) of the Newton matrix."""
+        g, n = self.grid, self.grid.n
+        lower, _, upper = g.laplacian()
+        cols = []
+        if g.boundary == "periodic":
+            cols.append(-g.w)
+        if self.dirichlet == "floating":
+            col = np.zeros(n)
+            col[0], col[-1] = lower[0], upper[-1]
+            cols.append(col)
+        dp_deta = []
+        for col_k in self._fit_col:
+            v = np.zeros(p.shape[1])
+            v[col_k] = 1.0
+            dp = occupancy_response(p, self._cap, v[None, :], self.statistics) * inv_g
+            dp_deta.append(dp)
+            cols.append(c * self._plane_sum(dp @ self._z))
+        m = len(cols)
+        B = np.column_stack(cols) if m else np.zeros((n, 0))
+        C, D = np.zeros((m, n)), np.zeros((m, m))
+        r = 0
+        if self.gauge is not None:
+            C[r] = self.gauge / kT
+            r += 1
+        eta_col = m - len(self.fitted)
+        for k, col_k in enumerate(self._fit_col):
+            w = self._target_weight[k] / self.target[k]
+            C[r] = np.bincount(self._plane, weights=w * dp_dphi[:, col_k], minlength=n)
+            D[r, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
+            r += 1
+        return B, C, D
+
+    def newton_step(self, F, matrix):
+        """The Newton update ``-J⁻¹ F`` for residual ``F`` and matrix from :meth:`evaluate`."""
+        (lower, diag, upper), B, C, D = matrix
+        n = self.grid.n
+        dphi, dz = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, -F[:n], -F[n:],
+                                              periodic=self.grid.boundary == "periodic")
+        return np.concatenate((dphi, dz))

@@ -1,0 +1,211 @@
+"""What a solve reports: summaries (dicts, text), profile CSV and pictures.
+
+Summaries are plain dicts with numbers in the package's units (Å, V, K, eV; ``rho`` in
+C/m³); the CLI writes them as JSON.  Plots need matplotlib (the ``plot`` extra).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+
+from .errors import InputError
+from . import transport
+
+__all__ = ["summarise", "layered_summary", "format_summary", "write_profile_csv", "plot_profiles",
+           "plot_structure", "json_safe"]
+
+
+def _has_conductor(solution, species):
+    return species is not None or bool(np.any(solution.mobility > 0))
+
+
+def summarise(solution, *, scr_limit=0.02, species=None, profile=True):
+    """The summary of a site (or structure) solution.
+
+    Keys: ``temperature`` (K), ``phi0`` (V), ``r_perp``, ``r_par``, ``phi0_mott_schottky`` (V,
+    None where the ratio admits no inversion), ``debye_length`` (Å), ``space_charge_width``
+    (Å), ``iterations``, ``residual``; ``perp_excess``, ``par_excess`` (Å, default mode);
+    ``screening_length`` and ``thermodynamic_factors`` with Fermi–Dirac statistics;
+    ``carriers`` with band carriers; ``profile`` {``x`` (Å), ``phi`` (V), ``rho`` (C/m³),
+    ``mole_fractions`` {label: per plane, None where a plane cannot host}}.  Without a
+    conducting species (every mobility zero) the ratios are None.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> s = summarise(solve(ceria_like_problem(), 773.15), profile=False)
+    >>> round(s["phi0"], 4), s["r_perp"] > 1, sorted(s)[:4]
+    (0.2656, True, ['debye_length', 'iterations', 'par_excess', 'perp_excess'])
+    """
+    out = dict(temperature=float(solution.temperature), phi0=solution.phi0, r_perp=None, r_par=None,
+               phi0_mott_schottky=None, debye_length=solution.debye_length(), space_charge_width=None,
+               iterations=int(solution.iterations), residual=float(solution.residual))
+    if _has_conductor(solution, species):
+        d = transport.conducting_species(solution, species)
+        z = float(solution.valence[d])
+        res = solution.resistivity(scr_limit=scr_limit, species=species)
+        out.update(r_perp=res["r_perp"], r_par=res["r_par"])
+        try:
+            out["phi0_mott_schottky"] = transport.mott_schottky_potential(res["r_perp"], z, solution.temperature)
+        except InputError:
+            pass
+        out["space_charge_width"] = transport.space_charge_width(out["debye_length"], solution.phi0, z,
+                                                                 solution.temperature)
+        out.update({k: res[k] for k in ("perp_excess", "par_excess") if k in res})
+    if solution.thermodynamic_factor.size:
+        out["screening_length"] = solution.screening_length()
+        out["thermodynamic_factors"] = {solution.defect_labels[j]: float(solution.thermodynamic_factor[j])
+                                        for j in np.flatnonzero(solution.mobile)}
+    if solution.carrier_labels:
+        out["carriers"] = {lab: dict(bulk_density=float(solution.carrier_density[k][-1]),
+                                     edge_shift=float(solution.carrier_edge[k][0] - solution.carrier_edge[k][-1]))
+                           for k, lab in enumerate(solution.carrier_labels)}
+    if profile:
+        out["profile"] = dict(x=solution.x.tolist(), phi=solution.phi.tolist(), rho=solution.rho.tolist(),
+                              mole_fractions={k: v.tolist() for k, v in solution.mole_fractions.items()})
+    return out
+
+
+def layered_summary(problem, solution):
+    """Summary of a layered solution: ``ends`` (V), ``interface_potentials`` (V), band-edge
+    shifts (eV, first plane minus last), ``layer_charges`` (e/Å², each layer's carriers and
+    frozen background; with the sheet charges they sum to zero), and the profile."""
+    from .layered import interface_potential, layer_charges
+    labels = solution.carrier_labels
+    return dict(
+        temperature=float(solution.temperature), iterations=int(solution.iterations),
+        residual=float(solution.residual), ends=list(problem.dirichlet),
+        interface_potentials=[interface_potential(solution, problem, i)
+                              for i in range(len(problem.stack.labels) - 1)],
+        layer_charges=layer_charges(solution, problem),
+        carriers={lab: dict(edge_shift=float(solution.carrier_edge[k][0] - solution.carrier_edge[k][-1]))
+                  for k, lab in enumerate(labels)},
+        profile=dict(x=solution.x.tolist(), phi=solution.phi.tolist(), rho=solution.rho.tolist(),
+                     carrier_density={lab: solution.carrier_density[k].tolist() for k, lab in enumerate(labels)},
+                     band_edge={lab: solution.carrier_edge[k].tolist() for k, lab in enumerate(labels)}))
+
+
+def json_safe(obj):
+    """NaN and inf become None (JSON has no such numbers), recursively.
+
+    Examples
+    --------
+    >>> json_safe({"a": [1.0, float("nan")]})
+    {'a': [1.0, None]}
+    """
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def _num(value, fmt):
+    return format(float("nan") if value is None else value, fmt)
+
+
+def _format_layered(rows):
+    lines = [f"{'T (K)':>8} {'ends (V)':>24} {'interface potentials (V)':>30} {'iter':>5}"]
+    for r in rows:
+        ends = ", ".join(f"{v:.8f}" for v in r["ends"])
+        faces = ", ".join(f"{v:.8f}" for v in r["interface_potentials"]) or "-"
+        lines.append(f"{r['temperature']:8.2f} {ends:>24} {faces:>30} {r['iterations']:5d}")
+        for lab, c in r["carriers"].items():
+            lines.append(f"{'':8} {lab}: band edge shift {c['edge_shift']:+.6f} eV (first plane - last)")
+    return "\n".join(lines)
+
+
+def format_summary(summary):
+    """The summary (one temperature or a ``results`` list) as a text table."""
+    rows = summary.get("results", [summary])
+    if "interface_potentials" in rows[0]:
+        return _format_layered(rows)
+    lines = [f"{'T (K)':>8} {'phi0 (V)':>12} {'r_perp':>12} {'r_par':>12} {'phi0_MS (V)':>12} "
+             f"{'L_D (Å)':>9} {'width (Å)':>10} {'iter':>5}"]
+    for r in rows:
+        lines.append(f"{r['temperature']:8.2f} {r['phi0']:12.8f} {_num(r['r_perp'], '12.6g')} "
+                     f"{_num(r['r_par'], '12.6g')} {_num(r['phi0_mott_schottky'], '12.6f')} "
+                     f"{r['debye_length']:9.4f} {_num(r['space_charge_width'], '10.4f')} {r['iterations']:5d}")
+    if "activation_energy_perp" in summary:
+        lines.append(f"activation energy: perpendicular {summary['activation_energy_perp']:.4f} eV, "
+                     f"parallel {summary['activation_energy_par']:.4f} eV")
+    return "\n".join(lines)
+
+
+def write_profile_csv(path, solutions):
+    """Write the plane profiles: temperature (K), x (Å), phi (V), rho (C/m³), one
+    mole-fraction column per defect (``nan`` on planes that cannot host it)."""
+    labels = solutions[0].defect_labels
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["temperature", "x", "phi", "rho"] + [f"{lab}_mole_fraction" for lab in labels])
+        for sol in solutions:
+            mf = sol.mole_fractions
+            for i in range(sol.x.size):
+                writer.writerow([sol.temperature, repr(float(sol.x[i])), repr(float(sol.phi[i])),
+                                 repr(float(sol.rho[i]))] + [repr(float(mf[lab][i])) for lab in labels])
+
+
+def _pyplot():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("plots need matplotlib: pip install 'ase_spacecharge[plot]'") from None
+    return plt
+
+
+def plot_profiles(path, solutions):
+    """Plot phi(x) and the mobile species' mole fractions to a PNG (needs matplotlib)."""
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
+    for sol in solutions:
+        ax1.plot(sol.x, sol.phi, ".-", label=f"{sol.temperature:g} K")
+        for lab, mf in sol.mole_fractions.items():
+            j = sol.defect_labels.index(lab)
+            if sol.mobile[j]:
+                hosts = sol.plane_hosts[:, j]
+                ax2.semilogy(sol.x[hosts], mf[hosts], ".-", label=f"{lab}, {sol.temperature:g} K")
+    ax1.set_ylabel("φ (V)")
+    ax2.set_ylabel("site fraction")
+    ax2.set_xlabel("x (Å)")
+    ax1.legend(fontsize="small")
+    ax2.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_structure(path, atoms, axis, *, color_by="sc_phi"):
+    """Picture of an annotated cell (ase.io png), atoms coloured by a per-atom ``sc_*`` array
+    (potential by default; NaN atoms grey), viewed along the boundary plane (``axis``: the
+    lattice vector normal to the boundaries)."""
+    _pyplot()
+    from matplotlib import colormaps
+    from ase.io import write
+    if color_by not in atoms.arrays or not color_by.startswith("sc_"):
+        have = sorted(k for k in atoms.arrays if k.startswith("sc_"))
+        raise InputError(f"--color-by {color_by!r}: not a per-atom result; choose one of {have}")
+    values = np.asarray(atoms.arrays[color_by], float)
+    ok = np.isfinite(values)
+    lo, hi = (values[ok].min(), values[ok].max()) if ok.any() else (0.0, 1.0)
+    scaled = (values - lo) / (hi - lo if hi > lo else 1.0)
+    cmap = colormaps["coolwarm"]
+    colors = [cmap(v)[:3] if np.isfinite(v) else (0.7, 0.7, 0.7) for v in scaled]
+    view = atoms.copy()
+    view.set_array("_colors", np.array(colors))
+    i, j = [k for k in range(3) if k != axis]
+    normal = np.cross(view.cell[i], view.cell[j])
+    view.rotate(normal, "x", rotate_cell=True)  # boundary normal horizontal
+    reps = [1, 1, 1]
+    for k in (i, j):  # widen slim cells in the boundary plane so the picture shows a slab
+        reps[k] = max(1, int(np.ceil(8.0 / max(np.linalg.norm(view.cell[k]), 1e-9))))
+    view = view.repeat(reps)
+    write(path, view, colors=view.arrays["_colors"], scale=15)

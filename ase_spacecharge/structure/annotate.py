@@ -1,0 +1,160 @@
+"""Write-back: a solution onto the structure's atoms, and the ase.db round trip.
+
+Results are new per-atom arrays (ASE ``arrays`` / pymatgen ``site_properties``) and scalars
+(``info`` / ``properties``), all named ``sc_*``; nothing the user had is dropped or altered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from .data import read_structure
+
+__all__ = ["annotate", "db_data", "from_db_row", "check_same_structure", "check_same_sites"]
+
+
+def check_same_structure(data, projection):
+    """Raise unless ``data`` has the projected structure's atoms: count, species in order and
+    fractional positions (to 1e-6, modulo lattice translations)."""
+    n = len(data.symbols)
+    if projection.symbols.size != n:
+        raise InputError(f"the structure has {n} atoms but the projection was made from "
+                         f"{projection.symbols.size}: annotate the structure that was projected")
+    wrong = np.flatnonzero(data.symbols != projection.symbols)
+    if wrong.size:
+        i = int(wrong[0])
+        raise InputError(f"atom {i} is {str(data.symbols[i])!r} here but {str(projection.symbols[i])!r} in the "
+                         f"projected structure ({wrong.size} atoms differ): same atoms, same order needed")
+    delta = data.frac - projection.frac
+    moved = np.flatnonzero(np.abs(delta - np.round(delta)).max(axis=1) > 1e-6)
+    if moved.size:
+        raise InputError(f"atom {int(moved[0])} is not where it was when projected ({moved.size} atoms moved); "
+                         "annotate the structure that was projected")
+
+
+def check_same_sites(solution, projection):
+    """Raise unless ``solution`` was solved on ``projection``'s sites."""
+    if solution.site_x.size != projection.atom_index.size or not np.allclose(solution.site_x, projection.sites.x,
+                                                                              rtol=0, atol=1e-9):
+        raise InputError(f"the solution has {solution.site_x.size} sites and the projection "
+                         f"{projection.atom_index.size} (or their positions differ): they do not belong together")
+
+
+def _scalars(solution, summary):
+    """``sc_phi0``, ``sc_temperature`` and, where defined, ``sc_r_perp`` and ``sc_r_par``."""
+    out = {"sc_phi0": float(solution.phi0), "sc_temperature": float(solution.temperature)}
+    if summary is None and np.any(solution.mobility > 0):
+        summary = solution.resistivity()
+    for key in ("r_perp", "r_par"):
+        if summary is not None and summary.get(key) is not None:
+            out[f"sc_{key}"] = float(summary[key])
+    return out
+
+
+def annotate(structure, solution, projection, *, summary=None, inplace=False):
+    """Write a solution onto the structure's atoms.
+
+    Per-atom arrays (ASE ``arrays`` / pymatgen ``site_properties``): ``sc_x`` (Å, signed
+    distance used in the 1D model), ``sc_plane`` (grid plane, -1 off the solved
+    sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction), ``sc_dE_<defect>`` (eV);
+    NaN where an atom is not on a solved sublattice (or cannot host that defect).  Scalars
+    ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``, ``sc_temperature`` (K) go in ``info`` /
+    ``properties`` (the ratios only when a species conducts, or from ``summary``).  Returns
+    a new object unless ``inplace``; nothing the user had is dropped or renamed, and keys
+    starting ``sc_`` that this function did not write raise.  The structure must be the one
+    projected (same species in the same order, same positions) and the solution must be
+    solved on the projection's sites.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import build_problem, solve
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import project
+    >>> atoms = ceria_like_atoms()
+    >>> proj = project(atoms, [dict(label="Vo", site="O"), dict(label="Gd", site="Ce")], boundaries=[0.5])
+    >>> sol = solve(build_problem(proj.sites, [dict(label="Vo", valence=2, mole_fraction=0.05, mobility=1.0),
+    ...                                        dict(label="Gd", valence=-1, mole_fraction=0.2)],
+    ...                           x_min=proj.x_min, x_max=proj.x_max, area=proj.area, permittivity=55.0,
+    ...                           bulk=(proj.x_min, proj.x_min + 12.0), plane_tol=1e-3), 773.15)
+    >>> out = annotate(atoms, sol, proj)
+    >>> out.arrays["sc_phi"].shape, round(out.info["sc_phi0"], 4), "sc_phi" in atoms.arrays
+    ((90,), 0.2656, False)
+    """
+    data = read_structure(structure)
+    check_same_structure(data, projection)
+    check_same_sites(solution, projection)
+    arrays = _result_arrays(solution, projection, len(data.symbols))
+    scalars = _scalars(solution, summary)
+    ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
+    clash = [k for k in list(arrays) + list(scalars) if (k in data.arrays or k in data.info) and k not in ours]
+    if clash:
+        raise InputError(f"the structure already has {clash} that ase_spacecharge did not write; rename them first")
+    scalars["sc_keys"] = " ".join(sorted(set(arrays) | set(scalars)))
+    if data.kind == "ase":
+        return _write_ase(structure, arrays, scalars, inplace)
+    return _write_pymatgen(structure, arrays, scalars, inplace)
+
+
+def _result_arrays(solution, projection, n):
+    """Per-atom result arrays (NaN, or -1 for ``sc_plane``, where an atom was not solved)."""
+    atoms_of = projection.atom_index
+    on = atoms_of >= 0
+    idx = atoms_of[on]
+    planes = solution.site_plane[on]
+
+    def per_atom(values, fill=np.nan, dtype=float):
+        out = np.full(n, fill, dtype=dtype)
+        out[idx] = values
+        return out
+
+    arrays = {"sc_x": per_atom(projection.sites.x[on]), "sc_plane": per_atom(planes, -1, int),
+              "sc_phi": per_atom(solution.phi[planes])}
+    for j, lab in enumerate(solution.defect_labels):
+        arrays[f"sc_occ_{lab}"] = per_atom(solution.site_occupancy[on, j])
+        arrays[f"sc_dE_{lab}"] = per_atom(solution.site_energies[on, j])
+    for k, lab in enumerate(solution.carrier_labels):
+        arrays[f"sc_n_{lab}"] = per_atom(solution.carrier_density[k][planes])
+        arrays[f"sc_edge_{lab}"] = per_atom(solution.carrier_edge[k][planes])
+    return arrays
+
+
+def _write_ase(atoms, arrays, scalars, inplace):
+    out = atoms if inplace else atoms.copy()
+    for k, v in arrays.items():
+        if k in out.arrays:
+            del out.arrays[k]
+        out.set_array(k, v)
+    out.info.update(scalars)
+    return out
+
+
+def _write_pymatgen(structure, arrays, scalars, inplace):
+    out = structure if inplace else structure.copy()
+    for k, v in arrays.items():
+        out.add_site_property(k, v.tolist())
+    if getattr(out, "properties", None) is None:
+        out.properties = {}
+    out.properties.update(scalars)
+    return out
+
+
+def db_data(atoms):
+    """The ``sc_*`` per-atom arrays of annotated ``atoms`` as a dict for ``ase.db``'s
+    ``data=`` (ase.db keeps only its own per-atom arrays), plus the scalars as key-value
+    pairs: ``db.write(atoms, key_value_pairs=kv, data=data)``."""
+    data = {k: np.asarray(v) for k, v in atoms.arrays.items() if k.startswith("sc_")}
+    kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"}
+    return kv, data
+
+
+def from_db_row(row):
+    """Atoms of an ``ase.db`` row with the ``sc_*`` arrays restored from its ``data``."""
+    atoms = row.toatoms()
+    for k, v in row.data.items():
+        if k.startswith("sc_"):
+            atoms.set_array(k, np.asarray(v))
+    for k in row.key_value_pairs:
+        if k.startswith("sc_"):
+            atoms.info[k] = row.key_value_pairs[k]
+    return atoms

@@ -1,0 +1,124 @@
+"""Geometry of a grain-boundary cell: the normal, its spacing, the boundaries, the planes.
+
+* The boundary planes are normal to the lattice vector ``axis`` (0, 1, 2 = a, b, c).  The
+  coordinate along the normal is the fractional coordinate times ``d = V / |a_i × a_j|``
+  (the interplanar spacing of the cell, never the length of the lattice vector), so
+  non-orthogonal cells are projected correctly.
+* Boundary positions are fractional coordinates along ``axis``; a site's coordinate is its
+  signed distance (Å) to a boundary, positive on the side of increasing fractional
+  coordinate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..grid import group_planes
+from .data import StructureData
+
+__all__ = ["normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "periodic_planes",
+           "distance_to_boundaries"]
+
+
+def normal_spacing(cell, axis):
+    """``d = V / |a_i × a_j|`` (Å): the cell's extent along the normal of the plane spanned by
+    the two lattice vectors other than ``axis``."""
+    i, j = [k for k in range(3) if k != axis]
+    cell = np.asarray(cell, float)
+    return float(abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[i], cell[j])))
+
+
+def cross_section(cell, axis):
+    """Area (Å²) of the boundary plane of the cell: ``|a_i × a_j|``."""
+    i, j = [k for k in range(3) if k != axis]
+    return float(np.linalg.norm(np.cross(np.asarray(cell)[i], np.asarray(cell)[j])))
+
+
+def boundary_axis(data: StructureData, axis=None):
+    """The lattice-vector index normal to the boundaries.
+
+    Given: checked.  Otherwise c (2) for a pymatgen ``GrainBoundary``, else the axis with the
+    largest normal spacing (grain-boundary supercells are long along the normal).
+    """
+    if axis is not None:
+        if isinstance(axis, str):
+            axis = {"a": 0, "b": 1, "c": 2}.get(axis.lower(), axis)
+        if not isinstance(axis, (int, np.integer)) or not 0 <= int(axis) <= 2:
+            raise InputError(f"axis must be 0, 1, 2 (or 'a', 'b', 'c'), got {axis!r}")
+        return int(axis)
+    if data.is_grain_boundary:
+        return 2
+    return int(np.argmax([normal_spacing(data.cell, k) for k in range(3)]))
+
+
+def _grain_ids(labels):
+    """Grain of each site from a pymatgen-style ``grain_label`` ('top', 'top_incident', ...)."""
+    names = np.array([str(s).split("_")[0] for s in labels])
+    return np.unique(names, return_inverse=True)
+
+
+def find_boundaries(data: StructureData, axis, boundaries=None):
+    """Fractional positions (sorted, in [0, 1)) of the boundaries along ``axis``.
+
+    From ``boundaries`` if given; else from a ``grain_label`` site array (the middle of each
+    gap between neighbouring atoms of different grains); else (0, 0.5).
+    """
+    if boundaries is not None:
+        b = np.atleast_1d(np.asarray(boundaries, float))
+        if b.size == 0 or not np.all(np.isfinite(b)):
+            raise InputError(f"boundaries must be finite fractional positions, got {boundaries!r}")
+        b = np.sort(np.mod(b, 1.0))
+        gaps = np.diff(np.concatenate((b, [b[0] + 1.0])))
+        if b.size > 1 and np.any(gaps < 1e-9):
+            k = int(np.argmin(gaps))
+            raise InputError(f"boundaries {list(boundaries)!r}: two boundaries coincide at fractional position "
+                             f"{b[k]:.6g} (positions are taken modulo 1)")
+        return b
+    if "grain_label" not in data.arrays:
+        return np.array([0.0, 0.5])
+    names, grain = _grain_ids(data.arrays["grain_label"])
+    if names.size < 2:
+        raise InputError(f"no boundary found: grain_label names a single grain {names.tolist()}")
+    f = np.mod(data.frac[:, axis], 1.0)
+    order = np.argsort(f, kind="stable")
+    fs, gs = f[order], grain[order]
+    nxt = np.roll(np.arange(fs.size), -1)
+    change = np.flatnonzero(gs != gs[nxt])
+    if change.size == 0:
+        raise InputError("no boundary found: the grains of grain_label do not alternate along the axis")
+    gap_end = fs[nxt[change]] + (nxt[change] == 0)
+    return np.sort(np.mod(0.5 * (fs[change] + gap_end), 1.0))
+
+
+def periodic_planes(x, period, tol):
+    """Group coordinates ``x`` (Å) on a circle of circumference ``period`` into planes.
+
+    :func:`~.grid.group_planes` (sort-and-split with ``tol``), then the first and last planes
+    merge when the wrap-around gap is within ``tol``.  Returns ``(centres, plane_of)``: the
+    planes' mean positions (near the range of ``x``, sorted) and each coordinate's plane.
+    """
+    x = np.asarray(x, float)
+    centres, plane_of = group_planes(x, tol)
+    n = centres.size
+    if n < 2 or x[plane_of == 0].min() + period - x[plane_of == n - 1].max() > tol:
+        return centres, plane_of
+    last = plane_of == n - 1
+    plane_of = np.where(last, 0, plane_of)
+    shifted = np.where(last, x - period, x)  # the last plane's members next to the first's
+    centres = np.bincount(plane_of, weights=shifted, minlength=n - 1) / np.bincount(plane_of, minlength=n - 1)
+    centres = np.where(centres < x.min() - tol, centres + period, centres)
+    rank = np.argsort(centres, kind="stable")
+    inverse = np.empty(n - 1, dtype=int)
+    inverse[rank] = np.arange(n - 1)
+    return centres[rank], inverse[plane_of]
+
+
+def distance_to_boundaries(data: StructureData, axis, boundaries):
+    """Signed distance (Å) of every site to its nearest boundary, and that boundary's index
+    (ties: the boundary listed first)."""
+    d = normal_spacing(data.cell, axis)
+    f = data.frac[:, axis]
+    delta = np.mod(f[:, None] - np.asarray(boundaries)[None, :] + 0.5, 1.0) - 0.5
+    nearest = np.argmin(np.round(np.abs(delta) * d, 9), axis=1)  # argmin takes the first of ties
+    return delta[np.arange(f.size), nearest] * d, nearest

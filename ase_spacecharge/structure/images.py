@@ -1,0 +1,151 @@
+"""Segregation energies from defective relaxed images: match each image to the pristine
+site it came from (fixed-frame minimum-image assignment) and subtract energies."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from .data import read_structure
+from .energies import segregation_energies
+
+__all__ = ["ImageMatch", "match_image", "image_energies"]
+
+
+@dataclass
+class ImageMatch:
+    """Where a defective image came from: ``site`` (pristine index), ``kind`` ("vacancy" or
+    "substitution"), the pristine ``host`` species and the ``new`` one (None for a
+    vacancy), the rigid ``drift`` removed (Å), the largest remaining displacement (Å) and
+    the ``margin`` (Å²) by which the next-best assignment is worse."""
+
+    site: int
+    kind: str
+    host: str
+    new: str | None
+    drift: np.ndarray
+    max_displacement: float
+    margin: float
+
+
+def _image_frame(pristine, image):
+    img = read_structure(image)
+    if img.cell.shape != (3, 3) or not np.allclose(img.cell, pristine.cell, atol=1e-3 * np.abs(pristine.cell).max()):
+        raise InputError("image cell does not match the pristine cell (fixed-frame matching needs the same cell)")
+    return img
+
+
+def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05):
+    """Match one defective image to the pristine site it came from.
+
+    Fixed-frame minimum-image assignment (``scipy.optimize.linear_sum_assignment``) of the
+    image's atoms to the pristine sites, cost = squared distance (Å²) + ``penalty`` for a
+    species change; a rigid drift is removed and the assignment repeated.  A vacancy is the
+    pristine site left unassigned, a substitution the one whose species changed.  An
+    explicit ``info['site_index']`` on the image wins.  Warns when an atom moved more than
+    ``warn_displacement`` Å or the next-best assignment is within ``tie_margin`` Å².
+    """
+    from scipy.optimize import linear_sum_assignment
+    pr = read_structure(pristine)
+    img = _image_frame(pr, image)
+    n_p, n_i = len(pr.symbols), len(img.symbols)
+    if n_i not in (n_p, n_p - 1):
+        raise InputError(f"image has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
+                         "substitutions can be matched")
+    drift = np.zeros(3)
+    for _ in range(3):
+        df = img.frac[:, None, :] - drift[None, None, :] - pr.frac[None, :, :]
+        df -= np.round(df)
+        vec = df @ pr.cell
+        cost = np.einsum("ijk,ijk->ij", vec, vec) + penalty * (img.symbols[:, None] != pr.symbols[None, :])
+        rows, cols = linear_sum_assignment(cost)
+        new_drift = drift + (df[rows, cols].mean(axis=0))
+        if np.allclose(new_drift, drift, atol=1e-9):
+            break
+        drift = new_drift
+    total = cost[rows, cols].sum()
+    disp = np.sqrt(np.einsum("ij,ij->i", vec[rows, cols], vec[rows, cols]))
+    changed = cols[img.symbols[rows] != pr.symbols[cols]]
+    if n_i == n_p - 1:
+        site = int(np.setdiff1d(np.arange(n_p), cols)[0])
+        kind, new = "vacancy", None
+        alt = cost.copy()
+        alt[:, site] -= 1e6  # force the found site to be taken: some other site goes empty
+        r2, c2 = linear_sum_assignment(alt)
+        margin = float(alt[r2, c2].sum() + 1e6 - total)
+    else:
+        if changed.size != 1:
+            raise InputError(f"image matches no single defect site: {changed.size} sites changed species")
+        site = int(changed[0])
+        row = int(rows[cols == site][0])
+        kind, new = "substitution", str(img.symbols[row])
+        alt = cost.copy()
+        alt[row, site] += 1e6
+        r2, c2 = linear_sum_assignment(alt)
+        margin = float(alt[r2, c2].sum() - total)
+    explicit = img.info.get("site_index")
+    if explicit is not None:
+        explicit = int(explicit)
+        if not 0 <= explicit < n_p:
+            raise InputError(f"image info['site_index'] = {explicit} is out of range 0..{n_p - 1}")
+        if explicit != site:
+            warnings.warn(f"image info['site_index'] = {explicit} overrides the matched site {site}", stacklevel=2)
+        site = explicit
+    if disp.max() > warn_displacement:
+        warnings.warn(f"image atom {int(rows[np.argmax(disp)])} moved {disp.max():.2f} Å from its site "
+                      f"(more than {warn_displacement} Å): check the match of site {site}", stacklevel=2)
+    if margin < tie_margin and explicit is None:
+        warnings.warn(f"ambiguous image: matching it to another site costs only {margin:.3g} Å² more than to "
+                      f"site {site}; give info['site_index']", stacklevel=2)
+    return ImageMatch(site, kind, str(pr.symbols[site]), new, drift @ pr.cell, float(disp.max()), margin)
+
+
+def _energy_of(obj):
+    """Total energy (eV) of an ASE Atoms (calculator or info['energy']) or a pymatgen
+    ComputedStructureEntry; returns (structure, energy)."""
+    if hasattr(obj, "structure") and hasattr(obj, "energy"):
+        return obj.structure, float(obj.energy)
+    energy = None
+    if getattr(obj, "calc", None) is not None:
+        try:
+            energy = obj.get_potential_energy()
+        except Exception:  # noqa: BLE001 - no stored energy on this calculator
+            energy = None
+    if energy is None:
+        energy = getattr(obj, "info", {}).get("energy")
+    if energy is None or not np.isfinite(energy):
+        raise InputError("image has no energy (attach a calculator result, info['energy'], or use a "
+                         "ComputedStructureEntry)")
+    return obj, float(energy)
+
+
+def image_energies(pristine, images, defects, *, reference="far", pristine_energy=None, axis=None,
+                   boundaries=None, plane_tol=0.3, **match_kw):
+    """Per-site segregation energies (eV) from defective relaxed images.
+
+    ``defects`` maps a defect label to ``(host, new)``: ``("O", None)`` for an O vacancy,
+    ``("Ce", "Gd")`` for Gd on Ce.  Each image is matched with :func:`match_image`;
+    ``ΔE = E(image) - E(pristine) - reference`` (see :func:`segregation_energies`).
+    Returns ``{label: per-site array}`` (NaN where no image) and the matches.
+    """
+    pr_struct, e0 = _energy_of(pristine) if pristine_energy is None else (pristine, float(pristine_energy))
+    pr = read_structure(pr_struct)
+    raw = {lab: np.full(len(pr.symbols), np.nan) for lab in defects}
+    matches = []
+    for k, item in enumerate(images):
+        struct, e = _energy_of(item)
+        m = match_image(pr, struct, **match_kw)
+        label = [lab for lab, (host, new) in defects.items() if host == m.host and new == m.new]
+        if not label:
+            raise InputError(f"image {k}: a {m.kind} on {m.host!r} site {m.site}"
+                             f"{'' if m.new is None else ' by ' + repr(m.new)} is none of the defects {defects}")
+        if np.isfinite(raw[label[0]][m.site]):
+            raise InputError(f"image {k}: site {m.site} already has a {label[0]!r} image")
+        raw[label[0]][m.site] = e - e0
+        matches.append(m)
+    out = {lab: segregation_energies(pr_struct, arr, reference=reference, axis=axis, boundaries=boundaries,
+                                     plane_tol=plane_tol) for lab, arr in raw.items()}
+    return out, matches

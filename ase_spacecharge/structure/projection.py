@@ -1,0 +1,200 @@
+"""Projection of a structure's sites onto the 1D grid along the boundary normal.
+
+* ``mode="cell"``: the whole periodic cell, centred on the first boundary (domain
+  ``-d/2 .. d/2``).  ``mode="unfold"``: every site measured from its *nearest* boundary, so
+  the boundaries are stacked onto one (cross-section ``n_boundaries × area``).  A site
+  exactly midway between two boundaries is measured from the one listed first.
+* Sites are grouped into planes per sublattice (host species) by periodic sort-and-split
+  with ``plane_tol`` (Å); each site keeps its own segregation energy ΔE (eV), and its
+  1D position is the centre of its plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError
+from ..grid import group_planes
+from ..sites import Sites
+from .data import read_structure
+from .energies import defect_hosts, site_energy_matrix
+from .geometry import (boundary_axis, cross_section, distance_to_boundaries, find_boundaries, normal_spacing,
+                       periodic_planes)
+
+__all__ = ["Projection", "project"]
+
+
+@dataclass
+class Projection:
+    """Sites of a structure on the 1D grid (see the module docstring for conventions).
+
+    ``sites`` feeds :func:`~ase_spacecharge.model.build_problem`; ``atom_index[k]`` is the
+    structure's atom behind site ``k`` (-1 for bulk padding).  Lengths in Å.
+    ``symbols`` and ``frac`` are the projected structure's species and fractional
+    coordinates, for :func:`~.annotate.annotate` to check that it writes onto the same atoms.
+    """
+
+    sites: Sites
+    atom_index: np.ndarray
+    site_distance: np.ndarray       # each site's own signed distance (Å)
+    boundary_index: np.ndarray      # boundary each site is measured from (-1 padding)
+    x_min: float
+    x_max: float
+    area: float
+    axis: int
+    spacing: float                  # d = V / |a_i x a_j|
+    boundaries: np.ndarray          # fractional
+    mode: str
+    symbols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    frac: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    mirror_spread: dict = field(default_factory=dict)
+    padding: dict = field(default_factory=dict)
+
+    def report(self):
+        """One-paragraph description of what was projected and padded."""
+        n_atoms = int((self.atom_index >= 0).sum())
+        text = (f"{n_atoms} sites from the structure, axis {'abc'[self.axis]} (d = {self.spacing:.4f} Å), "
+                f"boundaries at {np.round(self.boundaries, 6).tolist()}, mode {self.mode!r}, "
+                f"domain {self.x_min:.3f} .. {self.x_max:.3f} Å, cross-section {self.area:.4f} Å²")
+        if self.mirror_spread:
+            text += (f"; mirror-plane spread between boundaries: position {self.mirror_spread['position']:.3g} Å, "
+                     f"ΔE {self.mirror_spread['energy']:.3g} eV")
+        if self.padding:
+            text += (f"; padded with {self.padding['n_sites']} bulk sites to {self.padding['lower']:.2f} .. "
+                     f"{self.padding['upper']:.2f} Å (bulk period {self.padding['period_lower']:.4f} / "
+                     f"{self.padding['period_upper']:.4f} Å)")
+        return text
+
+
+def _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries):
+    """Largest spread (Å, eV) between the boundaries' contributions to one unfolded plane:
+    their mean positions and their mean ΔE per defect (planes all boundaries reach)."""
+    n_planes = plane_of.max() + 1
+    key = plane_of * n_boundaries + from_b[on]
+
+    def means(values, mask):
+        total = np.bincount(key[mask], weights=values[mask], minlength=n_planes * n_boundaries)
+        count = np.bincount(key[mask], minlength=n_planes * n_boundaries)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (total / count).reshape(n_planes, n_boundaries)
+
+    def spread(m):
+        full = np.all(np.isfinite(m), axis=1)
+        return float(np.max(np.ptp(m[full], axis=1), initial=0.0))
+
+    spread_pos = spread(means(x_raw[on], np.ones(on.size, dtype=bool)))
+    spread_E = max((spread(means(np.nan_to_num(E[on, j]), np.isfinite(E[on, j]))) for j in range(E.shape[1])),
+                   default=0.0)
+    return spread_pos, spread_E
+
+
+def _raw_coordinates(data, mode, ax, b, d):
+    """Each atom's signed distance (Å) and the boundary it is measured from, the domain
+    edges and the number of boundaries stacked onto one."""
+    if mode == "cell":
+        s = np.mod(data.frac[:, ax] - b[0] + 0.5, 1.0) - 0.5
+        return s * d, np.zeros(len(data.symbols), dtype=int), -d / 2, d / 2, 1
+    dist, nearest = distance_to_boundaries(data, ax, b)
+    gaps_b = np.diff(np.concatenate((b, [b[0] + 1.0]))) * d
+    return dist, nearest, -0.5 * float(np.min(np.roll(gaps_b, 1))), 0.5 * float(np.min(gaps_b)), b.size
+
+
+def _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_boundaries):
+    """Plane centre (Å) of every site, per host species, and the largest mirror spread."""
+    period = hi_edge - lo_edge
+    x_plane = np.empty(sym.size)
+    spread_pos, spread_E = 0.0, 0.0
+    for host in np.unique(sym):
+        on = np.flatnonzero(sym == host)
+        centres, plane_of = periodic_planes(x_raw[on], period, plane_tol)
+        c = centres[plane_of]
+        # keep plane centres inside the half-open domain (lo_edge, hi_edge]
+        x_plane[on] = np.where(c <= lo_edge, c + period, np.where(c > hi_edge, c - period, c))
+        if n_boundaries > 1:
+            pos, energy = _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries)
+            spread_pos, spread_E = max(spread_pos, pos), max(spread_E, energy)
+    return x_plane, spread_pos, spread_E
+
+
+def _plane_mean_energies(x_plane, E):
+    """Each site's ΔE replaced by the mean over the sites of its plane hosting the defect."""
+    E = E.copy()
+    plane_id = group_planes(x_plane, 1e-3)[1]  # the grid's planes (build_problem's tolerance)
+    for j in range(E.shape[1]):
+        ok = np.isfinite(E[:, j])
+        total = np.bincount(plane_id[ok], weights=E[ok, j], minlength=plane_id.max() + 1)
+        count = np.bincount(plane_id[ok], minlength=plane_id.max() + 1)
+        E[ok, j] = total[plane_id[ok]] / count[plane_id[ok]]
+    return E
+
+
+def project(structure, defects, *, hosts=None, energies=None, axis=None, boundaries=None, mode="cell",
+            plane_tol=0.3, missing="error", valences=None, pad_to=None, average_energies=False):
+    """Project a structure's sites onto the 1D grid.
+
+    Parameters
+    ----------
+    structure : ase.Atoms, pymatgen Structure or StructureData
+    defects : sequence of DefectSpecies or dicts (with ``site``, the host species)
+    hosts : dict, optional
+        Defect label -> host species (overrides ``site``).
+    energies : dict, optional
+        Defect label -> per-site ΔE (eV) as an array or (site index, energy) pairs.  Default:
+        the structure's per-site array ``dE_<label>``.
+    axis, boundaries : see :func:`~.geometry.boundary_axis`, :func:`~.geometry.find_boundaries`.
+    mode : {"cell", "unfold"}
+    plane_tol : float
+        Sites of one host species closer than this (Å) along the normal form one plane.
+    missing : {"error", "zero", "drop"}
+        What a NaN energy on a host site means: an error (default), a bulk-like site
+        (ΔE = 0), or a site that cannot host the defect.
+    valences : dict, optional
+        Host species -> formal charge (e), for site charges; default 0.
+    pad_to : float or (float, float), optional
+        Unfold mode only: extend the grid with bulk planes to these distances (Å) from the
+        boundary (see :func:`~.padding.pad_with_bulk`).
+    average_energies : bool
+        Replace each site's ΔE by the mean over the sites of its plane that host the defect
+        (by default every site keeps its own ΔE inside the Boltzmann factor).
+
+    Returns
+    -------
+    Projection
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O"), dict(label="Gd", site="Ce")],
+    ...                boundaries=[0.5])
+    >>> proj.sites.x.size, round(proj.x_max - proj.x_min, 3), proj.mode
+    (90, 93.72, 'cell')
+    """
+    from .padding import pad_with_bulk
+    data = read_structure(structure)
+    if mode not in ("cell", "unfold"):
+        raise InputError(f"mode must be 'cell' or 'unfold', got {mode!r}")
+    if missing not in ("error", "zero", "drop"):
+        raise InputError(f"missing must be 'error', 'zero' or 'drop', got {missing!r}")
+    ax = boundary_axis(data, axis)
+    b = find_boundaries(data, ax, boundaries)
+    d = normal_spacing(data.cell, ax)
+    pairs = defect_hosts(defects, hosts)
+    E = site_energy_matrix(data, pairs, energies, missing)
+    keep = np.flatnonzero(np.isfinite(E).any(axis=1))
+    if keep.size == 0:
+        raise InputError("no site hosts any of the defects")
+    x_raw, from_b, lo_edge, hi_edge, n_stack = _raw_coordinates(data, mode, ax, b, d)
+    x_raw, from_b, sym, E = x_raw[keep], from_b[keep], data.symbols[keep], E[keep]
+    x_plane, spread_pos, spread_E = _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_stack)
+    if average_energies:
+        E = _plane_mean_energies(x_plane, E)
+    valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
+    sites = Sites(x_plane, sym, valence, tuple(lab for lab, _ in pairs), E, source="structure")
+    proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge),
+                      cross_section(data.cell, ax) * n_stack, ax, d, b, mode, data.symbols.copy(), data.frac.copy(),
+                      mirror_spread=dict(position=spread_pos, energy=spread_E) if n_stack > 1 else {})
+    if pad_to is not None:
+        proj = pad_with_bulk(proj, pad_to, plane_tol=plane_tol)
+    return proj
