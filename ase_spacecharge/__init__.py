@@ -28,7 +28,7 @@ Examples
 >>> problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2)],
 ...                         x_min=lo, x_max=hi, area=58.57, permittivity=55.0, bulk=(lo + 2, lo + 15))
 >>> round(solve(problem, 773.15).phi0, 4)
-0.2656
+0.1076
 
 Names are loaded on first use, so ``import ase_spacecharge`` (and the command line's
 ``--help``) stays fast.

@@ -49,8 +49,8 @@ class ConvergenceError(RuntimeError):
     >>> try:
     ...     solve(ceria_like_problem(), 773.15, max_iter=1)
     ... except ConvergenceError as exc:
-    ...     print(exc.iterations, exc.state.shape, len(exc.residual_history))
-    1 (91,) 2
+    ...     print(exc.result.success, exc.state.shape, exc.residual > 1e-10)
+    False (91,) True
     """
 
     def __init__(self, message, result):

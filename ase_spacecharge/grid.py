@@ -205,7 +205,7 @@ class Grid:
     --------
     >>> g = Grid.from_planes([1.0, 2.0, 4.0], 0.0, 5.0, area=10.0)
     >>> g.dx, g.h_lower
-    (array([1. , 1.5, 2.5]), array([2., 1., 2.]))
+    (array([1.5, 1.5, 2. ]), array([2., 1., 2.]))
     """
 
     x: np.ndarray

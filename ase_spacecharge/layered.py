@@ -88,7 +88,7 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
     ...                           [p, m], temperature=500.0, spacing=0.5)
     >>> sol = solve(problem, 500.0)
     >>> [round(v, 6) for v in problem.dirichlet], round(interface_potential(sol, problem, 0), 4)
-    ([0.0, 0.1], 0.0708)
+    ([0.0, 0.2], 0.1558)
     """
     if not layers:
         raise InputError("no layers given")

@@ -58,7 +58,7 @@ class Carrier:
     --------
     >>> e = Carrier("e", -1, 1e-12, dos=2.8e-5, statistics="fermi-dirac")
     >>> round(e.eta(), 4)
-    -16.9444
+    -17.1477
     """
 
     label: str
@@ -222,7 +222,7 @@ def galvani_offset(reference: Material, other: Material, carriers, temperature):
     >>> p, m = Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)
     >>> round(galvani_offset(Material("L", 10.0), Material("R", 30.0, offsets={"p": -0.3, "m": 0.1}),
     ...                      [p, m], 500.0), 6)
-    0.1
+    0.2
     """
     check_carriers(carriers, [reference, other])
     scale = abs(reference.background) + sum(abs(c.valence) * c.density for c in carriers)

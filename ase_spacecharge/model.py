@@ -160,8 +160,10 @@ def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, pe
 
 @dataclass
 class SiteStatistics:
-    """Per-site inputs of the occupancy (see :class:`~.problem.Problem` for the meanings)."""
+    """Per-species and per-site inputs of the occupancy (see :class:`~.problem.Problem`)."""
 
+    valence: np.ndarray
+    mole_fraction: np.ndarray
     mobile: np.ndarray
     log_x: np.ndarray
     fixed_charge: np.ndarray
@@ -188,7 +190,7 @@ def site_statistics(disc, defects, *, approximation, statistics, site_charges):
     log_x[mob_hosted] = np.broadcast_to(base, disc.energies.shape)[mob_hosted]
     fixed = (disc.valence if site_charges else 0.0) + hosted[:, ~mobile].astype(float) @ (
         valence[~mobile] * x_bulk[~mobile])
-    return SiteStatistics(mobile, log_x, fixed, 1.0 - frozen_fraction)
+    return SiteStatistics(valence, x_bulk, mobile, log_x, fixed, 1.0 - frozen_fraction)
 
 
 def plane_hosts(disc, n_defects):
@@ -267,12 +269,45 @@ def _bulk_extra(grid, carriers, background, bulk):
     return extra
 
 
+def _species(defects):
+    defects = [DefectSpecies.from_dict(d) for d in defects]
+    if not defects:
+        raise InputError("no defect species given")
+    return defects
+
+
+def _background(grid, background_density):
+    """Fixed charge per plane (e) of a background density (e/Å³), or None."""
+    if background_density is None:
+        return None
+    values = np.asarray(background_density, float)
+    if values.size not in (1, grid.n) or not np.all(np.isfinite(values)):
+        raise InputError(f"background_density: expected a finite number or one value per plane ({grid.n}), "
+                         f"got {values.size} values")
+    return np.broadcast_to(values.reshape(-1) if values.ndim else values, (grid.n,)) * grid.dx * grid.area
+
+
+def _dirichlet_option(boundary, dirichlet):
+    """The Problem's ``dirichlet``: fixed end potentials, "floating" ends, or None (periodic)."""
+    if dirichlet is not None:
+        return tuple(float(v) for v in dirichlet)
+    return "floating" if boundary == "dirichlet" else None
+
+
+def _carrier_fields(carriers, dos, offset):
+    """The band-carrier fields of a :class:`~.problem.Problem`."""
+    return dict(carrier_labels=tuple(c.label for c in carriers),
+                carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=dos,
+                carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=offset,
+                carrier_statistics=tuple(c.statistics for c in carriers))
+
+
 def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bulk,
                   approximation="mott-schottky", model="site-explicit", boundary="periodic",
                   site_charges=False, statistics="fermi-dirac", compat=None, n_points=1000,
                   plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None,
                   background_density=None):
-    """Discretise a space-charge problem.
+    """Discretise a space-charge problem (options as in the module docstring).
 
     Parameters
     ----------
@@ -287,26 +322,19 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         Relative permittivity (scalar, or one value per face: n_planes + 1).
     bulk : (float, float)
         Bulk region (Å) where the potential averages to zero.
-    approximation : {"mott-schottky", "gouy-chapman"}
-    model : {"site-explicit", "continuum"}
+    approximation, model, compat : see the module docstring
     boundary : {"periodic", "dirichlet"}
     site_charges : bool
         Include the host-site valences in the charge.
     statistics : {"fermi-dirac", "boltzmann"}
-    compat : None or "pyscses"
-    n_points : int
-        Grid points of the continuum model.
-    plane_tol : float
-        Sites closer than this (Å) along x form one plane.
+    n_points, plane_tol : int, float
+        Grid points of the continuum model; sites closer than ``plane_tol`` (Å) form one plane.
     dirichlet : None or (phi_lower, phi_upper)
-        Fixed end potentials (V) for a Dirichlet grid; by default the ends float together
-        with the bulk gauge (pyscses' behaviour).
+        Fixed end potentials (V) of a Dirichlet grid; by default the ends float with the gauge.
     carriers : sequence of :class:`~.materials.Carrier`, optional
-        Band carriers (electrons, holes) solved with the defects: a mixed conductor.  Their
-        densities are those of the bulk region (φ = 0).
+        Band carriers solved with the defects (a mixed conductor), at their bulk densities.
     carrier_dos, carrier_offset : arrays (k, n_planes), optional
-        Per-plane density of states (Å⁻³) and energy offset (eV) of each carrier, for
-        heterostructures; default uniform (the carrier's own) and zero.
+        Per-plane density of states (Å⁻³) and energy offset (eV) of each carrier.
     background_density : array (n_planes,), optional
         Fixed charge density (e/Å³) per plane: frozen continuum dopants.
 
@@ -316,7 +344,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
 
     Examples
     --------
-    >>> from ase_spacecharge import DefectSpecies, build_problem
+    >>> from ase_spacecharge import DefectSpecies
     >>> from ase_spacecharge.examples import ceria_like_column
     >>> sites, lo, hi = ceria_like_column()
     >>> problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2)],
@@ -327,11 +355,8 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     conv = conventions(compat)
     lo, hi = check_options(approximation=approximation, model=model, statistics=statistics, boundary=boundary,
                            bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet)
-    defects = [DefectSpecies.from_dict(d) for d in defects]
-    if not defects:
-        raise InputError("no defect species given")
-    energies = ordered_energies(sites, defects)
-    disc = discretise(sites, energies, conv, model=model, x_min=x_min, x_max=x_max, area=area, boundary=boundary,
+    defects = _species(defects)
+    disc = discretise(sites, ordered_energies(sites, defects), conv, model=model, x_min=x_min, x_max=x_max, area=area, boundary=boundary,
                       permittivity=permittivity, n_points=n_points, plane_tol=plane_tol)
     grid = disc.grid
     if not ((grid.x > lo) & (grid.x < hi)).any():
@@ -345,24 +370,15 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     fitted, target, target_weight = fitted_targets(disc, hosts, stats.mobile, defects, conv,
                                                    approximation=approximation, bulk=(lo, hi))
     carriers = list(carriers or [])
-    dos, offset = carrier_arrays(grid, carriers, carrier_dos, carrier_offset)
-    background = None
-    if background_density is not None:
-        background = np.asarray(background_density, float).reshape(grid.n) * grid.dx * grid.area
+    background = _background(grid, background_density)
     check_bulk_neutral(disc, stats, defects, (lo, hi), extra=_bulk_extra(grid, carriers, background, (lo, hi)))
+    dos, offset = carrier_arrays(grid, carriers, carrier_dos, carrier_offset)
     return Problem(
-        grid=grid, site_plane=disc.plane, site_weight=disc.weight, energies=disc.energies,
-        valence=np.array([d.valence for d in defects], float),
-        mole_fraction=np.array([d.mole_fraction for d in defects], float), mobile=stats.mobile,
-        fixed_charge=stats.fixed_charge, capacity=stats.capacity, log_x=stats.log_x, gauge=gauge, fitted=fitted,
-        target=target, target_weight=target_weight,
-        dirichlet=(tuple(float(v) for v in dirichlet) if dirichlet is not None
-                   else "floating" if boundary == "dirichlet" else None),
-        statistics=statistics, defect_labels=tuple(d.label for d in defects),
-        activities=tuple(d.activity for d in defects), carrier_labels=tuple(c.label for c in carriers),
-        carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=dos,
-        carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=offset,
-        carrier_statistics=tuple(c.statistics for c in carriers), background=background,
-        site_x=disc.x, site_label=disc.label, plane_hosts=hosts, mobility=[d.mobility for d in defects],
-        permittivity=permittivity, approximation=approximation, model=model, compat=compat, bulk=(lo, hi),
-        site_charges=bool(site_charges))
+        grid=grid, site_plane=disc.plane, site_weight=disc.weight, energies=disc.energies, valence=stats.valence,
+        mole_fraction=stats.mole_fraction, mobile=stats.mobile, fixed_charge=stats.fixed_charge,
+        capacity=stats.capacity, log_x=stats.log_x, gauge=gauge, fitted=fitted, target=target,
+        target_weight=target_weight, dirichlet=_dirichlet_option(boundary, dirichlet), statistics=statistics,
+        defect_labels=tuple(d.label for d in defects), activities=tuple(d.activity for d in defects),
+        background=background, **_carrier_fields(carriers, dos, offset), site_x=disc.x, site_label=disc.label,
+        plane_hosts=hosts, mobility=[d.mobility for d in defects], permittivity=permittivity,
+        approximation=approximation, model=model, compat=compat, bulk=(lo, hi), site_charges=bool(site_charges))

@@ -39,7 +39,7 @@ def summarise(solution, *, scr_limit=0.02, species=None, profile=True):
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> s = summarise(solve(ceria_like_problem(), 773.15), profile=False)
     >>> round(s["phi0"], 4), s["r_perp"] > 1, sorted(s)[:4]
-    (0.2656, True, ['debye_length', 'iterations', 'par_excess', 'perp_excess'])
+    (0.1076, True, ['debye_length', 'iterations', 'par_excess', 'perp_excess'])
     """
     out = dict(temperature=float(solution.temperature), phi0=solution.phi0, r_perp=None, r_par=None,
                phi0_mott_schottky=None, debye_length=solution.debye_length(), space_charge_width=None,

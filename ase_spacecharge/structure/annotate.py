@@ -79,7 +79,7 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
     ...                           bulk=(proj.x_min, proj.x_min + 12.0), plane_tol=1e-3), 773.15)
     >>> out = annotate(atoms, sol, proj)
     >>> out.arrays["sc_phi"].shape, round(out.info["sc_phi0"], 4), "sc_phi" in atoms.arrays
-    ((90,), 0.2656, False)
+    ((90,), 0.1076, False)
     """
     data = read_structure(structure)
     check_same_structure(data, projection)

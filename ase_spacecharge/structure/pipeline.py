@@ -23,14 +23,15 @@ __all__ = ["default_bulk", "structure_problem", "solve_structure", "auto_padding
 
 def default_bulk(projection):
     """Bulk region (Å) used when none is given: the middle quarter of the lower grain
-    (``mode="cell"``) or the outer quarter of the lower side (``mode="unfold"``).
+    (``mode="cell"``; with one boundary the quarter next to the domain edge) or the outer
+    quarter of the lower side (``mode="unfold"``).
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_atoms
     >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O")], boundaries=[0.0, 0.5], missing="zero")
-    >>> [round(v, 3) for v in default_bulk(proj)]
-    [-29.287, -17.572]
+    >>> [round(float(v), 3) for v in default_bulk(proj)]
+    [-29.288, -17.573]
     """
     if projection.mode == "unfold":
         lo = projection.x_min
@@ -39,7 +40,8 @@ def default_bulk(projection):
     gap = (b[0] - b[-1]) % 1.0 or 1.0
     mid = -0.5 * gap * projection.spacing
     half = 0.125 * gap * projection.spacing
-    return mid - half, mid + half
+    lo = max(mid - half, projection.x_min)  # one boundary: the grain's middle is the domain edge
+    return float(lo), float(lo + 2 * half)
 
 
 def _problem(data, proj, defects, opts):
