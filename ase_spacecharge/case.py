@@ -1,151 +1,21 @@
-"""Case files (TOML): read, run, and summarise.
-
-See the README for the format.  Paths inside a case file are relative to it; lengths are in
-Å, temperatures in K, potentials in V.
-"""
+"""Running case files: build the problem a validated case describes (:mod:`.casefile`),
+solve every temperature, summarise, write back onto the structure."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-import numpy as np
-
-try:  # Python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib
-
+from .casefile import load_case
 from .errors import InputError
-from .layered import layered_problem
-from .materials import Carrier, Material
-from .model import build_problem
-from .report import layered_summary
-from .sites import DefectSpecies, read_pyscses_sites
-from .solution import solve_temperatures
-from . import transport
 
-__all__ = ["load_case", "run_case", "CaseResult", "problem_from_case", "structure_problem_from_case",
-           "layered_problem_from_case"]
-
-_REQUIRED = ("sites", "temperature", "permittivity", "area", "x_min", "x_max", "bulk", "defects")
-_OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
-             "site_charges": False, "compat": None, "statistics": "fermi-dirac", "n_points": 1000,
-             "plane_tol": 0.2, "dirichlet": None, "resistivity": {}, "carriers": []}
-# a structure case replaces ``sites`` (and the region keys become optional signed distances)
-_STRUCTURE_REQUIRED = ("structure", "temperature", "defects")
-_STRUCTURE_OPTIONAL = {"approximation": "mott-schottky", "model": "site-explicit", "boundary": "periodic",
-                       "site_charges": False, "statistics": "fermi-dirac", "plane_tol": 0.3, "resistivity": {},
-                       "axis": None, "boundaries": None, "pad_to": None, "write_structure": None, "mode": None,
-                       "missing": "error", "x_min": None, "x_max": None, "bulk": None, "area": None,
-                       "permittivity": None, "carriers": [], "materials": {}, "material_of": "material"}
-# a layered case: materials stacked along x with band carriers (no sites)
-_LAYERED_REQUIRED = ("layers", "temperature", "carriers")
-_LAYERED_OPTIONAL = {"spacing": 0.1, "area": 1.0, "sheet_charges": [], "ends": None}
-_DEFECT_KEYS = {"label", "valence", "mole_fraction", "mobility", "site", "interaction"}
-_CARRIER_KEYS = {"label", "valence", "density", "dos", "statistics", "mobility"}
-_MATERIAL_KEYS = {"permittivity", "background", "offsets", "dos"}
-_LAYER_KEYS = _MATERIAL_KEYS | {"label", "thickness"}
-_RESISTIVITY_KEYS = {"scr_limit", "species"}
-
-
-def load_case(path):
-    """Read and validate a case file; returns a dict with resolved paths and defaults."""
-    path = os.fspath(path)
-    try:
-        with open(path, "rb") as handle:
-            case = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    kind = "structure" if "structure" in case else "layered" if "layers" in case else "sites"
-    required, optional = {"structure": (_STRUCTURE_REQUIRED, _STRUCTURE_OPTIONAL),
-                          "layered": (_LAYERED_REQUIRED, _LAYERED_OPTIONAL),
-                          "sites": (_REQUIRED, _OPTIONAL)}[kind]
-    structure = kind == "structure"
-    unknown = set(case) - set(required) - set(optional)
-    if unknown:
-        raise InputError(f"{path}: unknown keys {sorted(unknown)}"
-                         + ("" if kind != "sites" or "sites" in case
-                            else " (a case needs `sites`, `structure` or `layers`)"))
-    missing = [k for k in required if k not in case]
-    if missing:
-        raise InputError(f"{path}: missing keys {missing}")
-    out = dict(optional)
-    out.update(case)
-    out["kind"] = kind
-    out["carriers"] = [_carrier(c, path, i) for i, c in enumerate(out["carriers"])]
-    out["temperatures"] = _temperatures(out["temperature"], path)
-    if kind == "layered":
-        out["layers"] = [_layer(layer, path, i) for i, layer in enumerate(case["layers"])]
-        return out
-    here = os.path.dirname(os.path.abspath(path))
-    key = "structure" if structure else "sites"
-    out[key] = os.path.join(here, case[key])
-    if structure:
-        if out["write_structure"]:
-            out["write_structure"] = os.path.join(here, out["write_structure"])
-        if case.get("area") is not None:
-            raise InputError(f"{path}: `area` comes from the structure's cell; remove it")
-        if "compat" in case:
-            raise InputError(f"{path}: compat applies to site files only")
-        out["materials"] = {name: _material(name, m, path) for name, m in out["materials"].items()}
-        if out["permittivity"] is None and not out["materials"]:
-            raise InputError(f"{path}: missing keys ['permittivity'] (or give [materials.<label>] tables)")
-        if isinstance(out["material_of"], list):
-            out["material_of"] = [tuple(r) for r in out["material_of"]]
-        for i, d in enumerate(case["defects"]):
-            if "site" not in d:
-                raise InputError(f"{path}: [[defects]] entry {i} ({d.get('label')!r}) needs `site`, the host species")
-    for i, d in enumerate(case["defects"]):
-        bad = set(d) - _DEFECT_KEYS
-        if bad or not {"label", "valence", "mole_fraction"} <= set(d):
-            raise InputError(f"{path}: [[defects]] entry {i} needs label, valence, mole_fraction "
-                             f"(and optional mobility); unknown keys {sorted(bad)}")
-    bad = set(out["resistivity"]) - _RESISTIVITY_KEYS
-    if bad:
-        raise InputError(f"{path}: unknown [resistivity] keys {sorted(bad)}")
-    return out
-
-
-def _temperatures(temps, path):
-    temps = [float(t) for t in (temps if isinstance(temps, list) else [temps])]
-    if not temps:
-        raise InputError(f"{path}: temperature list is empty")
-    for t in temps:
-        if not np.isfinite(t) or t <= 0:
-            raise InputError(f"{path}: temperature must be > 0 K, got {t!r}")
-    return temps
-
-
-def _carrier(table, path, i):
-    bad = set(table) - _CARRIER_KEYS
-    if bad or not {"label", "valence", "density"} <= set(table):
-        raise InputError(f"{path}: [[carriers]] entry {i} needs label, valence, density (Å⁻³) and optional "
-                         f"dos, statistics, mobility; unknown keys {sorted(bad)}")
-    return Carrier(**table)
-
-
-def _material(name, table, path):
-    bad = set(table) - _MATERIAL_KEYS
-    if bad or "permittivity" not in table:
-        raise InputError(f"{path}: material {name!r} needs permittivity and optional background, offsets, dos; "
-                         f"unknown keys {sorted(bad)}")
-    return Material(name, table["permittivity"], table.get("background", 0.0), dict(table.get("offsets", {})),
-                    dict(table.get("dos", {})))
-
-
-def _layer(table, path, i):
-    bad = set(table) - _LAYER_KEYS
-    if bad or not {"thickness", "permittivity"} <= set(table):
-        raise InputError(f"{path}: [[layers]] entry {i} needs thickness (Å) and permittivity, optional label, "
-                         f"background, offsets, dos; unknown keys {sorted(bad)}")
-    name = table.get("label", f"layer {i}")
-    material = _material(name, {k: v for k, v in table.items() if k in _MATERIAL_KEYS}, path)
-    return material, float(table["thickness"])
+__all__ = ["run_case", "CaseResult"]
 
 
 def problem_from_case(case):
-    """Build the :class:`~.solver.Problem` a case describes."""
+    """Build the :class:`~.problem.Problem` of a site-file case."""
+    from .model import build_problem
+    from .sites import DefectSpecies, read_pyscses_sites
     sites = read_pyscses_sites(case["sites"])
     defects = [DefectSpecies.from_dict(d) for d in case["defects"]]
     return build_problem(sites, defects, x_min=case["x_min"], x_max=case["x_max"], area=case["area"],
@@ -157,14 +27,22 @@ def problem_from_case(case):
                          dirichlet=case["dirichlet"], carriers=case["carriers"])
 
 
+def read_structure_file(path):
+    """An ASE ``Atoms`` from any file ``ase.io.read`` reads; a named error otherwise."""
+    from ase.io import read
+    try:
+        atoms = read(path)
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds for unreadable files
+        raise InputError(f"{path}: cannot read the structure ({type(exc).__name__}: {exc})") from None
+    if isinstance(atoms, list) or len(atoms) == 0:
+        raise InputError(f"{path}: the file holds no atoms")
+    return atoms
+
+
 def structure_problem_from_case(case):
     """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
-    from ase.io import read
     from .structure import structure_problem
-    try:
-        atoms = read(case["structure"])
-    except (OSError, ValueError, StopIteration) as exc:
-        raise InputError(f"{case['structure']}: cannot read the structure: {exc}") from None
+    atoms = read_structure_file(case["structure"])
     pad = case["pad_to"]
     problem, proj = structure_problem(
         atoms, case["defects"], permittivity=case["permittivity"], temperature=case["temperatures"][0],
@@ -173,12 +51,14 @@ def structure_problem_from_case(case):
         statistics=case["statistics"], site_charges=case["site_charges"], axis=case["axis"],
         boundaries=case["boundaries"], mode=case["mode"], plane_tol=case["plane_tol"], missing=case["missing"],
         pad_to=tuple(pad) if isinstance(pad, list) else pad, carriers=case["carriers"],
-        materials=case["materials"] or None, material_of=case["material_of"])
+        materials=case["materials"] or None, material_of=case["material_of"],
+        average_energies=case["average_energies"])
     return atoms, problem, proj
 
 
 def layered_problem_from_case(case):
-    """The :func:`~.interfaces.layered_problem` of a layered case (first temperature)."""
+    """The :func:`~.layered.layered_problem` of a layered case (at its first temperature)."""
+    from .layered import layered_problem
     sheets = {i: float(s) for i, s in enumerate(case["sheet_charges"]) if s}
     ends = case["ends"]
     return layered_problem(case["layers"], case["carriers"], temperature=case["temperatures"][0],
@@ -203,6 +83,11 @@ class CaseResult:
         Structure cases: the annotated structure, one per temperature.
     case : dict
         The validated case.
+
+    Examples
+    --------
+    >>> CaseResult({"phi0": 0.3}, [], None).projection is None
+    True
     """
 
     summary: dict
@@ -214,7 +99,7 @@ class CaseResult:
 
 
 def run_case(path):
-    """Run a case file.
+    """Run a case file: build the problem, solve every temperature, summarise, write back.
 
     One temperature: the summary of that solution.  A list: ``{"results": [...],
     "activation_energy_perp": eV, "activation_energy_par": eV}`` with least-squares
@@ -222,34 +107,77 @@ def run_case(path):
     was projected and padded) and, with ``write_structure``, writes the annotated structure
     (one frame per temperature).
 
+    Parameters
+    ----------
+    path : str or path-like
+
     Returns
     -------
     CaseResult
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import ase_spacecharge
-    >>> case = Path(ase_spacecharge.__file__).parents[1] / "example_structures/ceria_111_column/case.toml"
-    >>> r = run_case(case)  # doctest: +SKIP
-    >>> len(r.solutions), round(r.summary["results"][0]["phi0"], 3)  # doctest: +SKIP
-    (6, 0.4)
+    >>> import os, tempfile
+    >>> from ase_spacecharge import write_pyscses_sites
+    >>> from ase_spacecharge.examples import ceria_like_column
+    >>> folder = tempfile.mkdtemp()
+    >>> sites, lo, hi = ceria_like_column()
+    >>> write_pyscses_sites(os.path.join(folder, "sites.txt"), sites)
+    >>> case = os.path.join(folder, "case.toml")
+    >>> _ = open(case, "w").write(f'''sites = "sites.txt"
+    ... temperature = [773.15, 873.15]
+    ... permittivity = 55.0
+    ... area = 58.5725
+    ... x_min = {lo}
+    ... x_max = {hi}
+    ... bulk = [{lo + 2}, {lo + 15}]
+    ... [[defects]]
+    ... label = "Vo"
+    ... valence = 2
+    ... mole_fraction = 0.05
+    ... mobility = 1.0
+    ... [[defects]]
+    ... label = "Gd"
+    ... valence = -1
+    ... mole_fraction = 0.2
+    ... ''')
+    >>> r = run_case(case)
+    >>> len(r.solutions), [round(x["phi0"], 3) for x in r.summary["results"]]
+    (2, [0.108, 0.105])
     """
     case = load_case(path)
-    if case["kind"] == "layered":
-        problem = layered_problem_from_case(case)
-        solutions = solve_temperatures(problem, case["temperatures"])
-        results = [layered_summary(problem, s) for s in solutions]
-        summary = results[0] if not isinstance(case["temperature"], list) else dict(results=results)
-        return CaseResult(summary, solutions, problem, case=case)
+    return _run_layered(case) if case["kind"] == "layered" else _run(case)
+
+
+def _run_layered(case):
+    from .report import layered_summary
+    from .solution import solve_temperatures
+    problem = layered_problem_from_case(case)
+    solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
+    results = [layered_summary(problem, s) for s in solutions]
+    summary = results[0] if not isinstance(case["temperature"], list) else dict(results=results)
+    return CaseResult(summary, solutions, problem, case=case)
+
+
+def _arrhenius(results):
+    """Activation energies (eV) of the ratios over the temperatures, where they are defined."""
+    from . import transport
+    T = [r["temperature"] for r in results]
+    if len(set(T)) < 2 or any(r["r_perp"] is None for r in results):
+        return {}
+    return dict(activation_energy_perp=transport.activation_energy(T, [r["r_perp"] for r in results]),
+                activation_energy_par=transport.activation_energy(T, [r["r_par"] for r in results]))
+
+
+def _run(case):
+    from .solution import solve_temperatures
     atoms = proj = None
     if case["kind"] == "structure":
         atoms, problem, proj = structure_problem_from_case(case)
     else:
         problem = problem_from_case(case)
-    solutions = solve_temperatures(problem, case["temperatures"])
-    opts = dict(scr_limit=case["resistivity"].get("scr_limit", 0.02), species=case["resistivity"].get("species"))
-    results = [s.summary(**opts) for s in solutions]
+    solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
+    results = [s.summary(**case["resistivity"]) for s in solutions]
     frames = []
     if proj is not None:
         from ase.io import write
@@ -260,11 +188,7 @@ def run_case(path):
     if not isinstance(case["temperature"], list):
         summary = results[0]
     else:
-        summary = dict(results=results)
-        if len(results) > 1 and all(r["r_perp"] is not None for r in results):
-            T = [r["temperature"] for r in results]
-            summary["activation_energy_perp"] = transport.activation_energy(T, [r["r_perp"] for r in results])
-            summary["activation_energy_par"] = transport.activation_energy(T, [r["r_par"] for r in results])
+        summary = dict(results=results, **_arrhenius(results))
     if proj is not None:
         summary["projection"] = proj.report()
     return CaseResult(summary, solutions, problem, proj, frames, case)

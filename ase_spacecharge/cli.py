@@ -64,14 +64,26 @@ def _write_outputs(args, result):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (0 success, 2 bad input or no convergence).
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad input or a solve that did not converge (the message names
+        the problem; no traceback).
 
     Examples
     --------
-    >>> main(["--version"])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    SystemExit: 0
+    >>> import os, tempfile
+    >>> case = os.path.join(tempfile.mkdtemp(), "case.toml")
+    >>> _ = open(case, "w").write('sites = "missing.txt"\\ntemperature = 773.15\\n')
+    >>> main(["run", case])
+    2
     """
     args = _parser().parse_args(argv)
     from .errors import ConvergenceError, InputError

@@ -9,6 +9,9 @@ the validation data were computed with, rather than taken from :mod:`scipy.const
 whose ε0 changes with the SciPy release (CODATA 2022 differs by 7e-10 relative).
 """
 
+__all__ = ["ELEMENTARY_CHARGE", "BOLTZMANN_SI", "BOLTZMANN_EV", "EPSILON_0_SI", "EPSILON_0", "ANGSTROM",
+           "E_PER_A3_TO_C_PER_M3", "thermal_voltage"]
+
 #: Elementary charge (C), exact.
 ELEMENTARY_CHARGE = 1.602176634e-19
 #: Boltzmann constant (J / K), exact.
@@ -26,5 +29,21 @@ E_PER_A3_TO_C_PER_M3 = ELEMENTARY_CHARGE * 1e30
 
 
 def thermal_voltage(temperature):
-    """kT/e in V (equal to kT in eV) at ``temperature`` in K."""
+    """kT/e in V (equal to kT in eV) at ``temperature`` in K.
+
+    Parameters
+    ----------
+    temperature : float or ndarray
+        K.
+
+    Returns
+    -------
+    float or ndarray
+        V.
+
+    Examples
+    --------
+    >>> round(thermal_voltage(773.15), 16)  # the analytic cases' kT/e
+    0.0666249121162754
+    """
     return BOLTZMANN_EV * temperature

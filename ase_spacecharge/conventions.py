@@ -58,6 +58,11 @@ class Conventions:
         ``solution -> Φ0`` (V).
     resistivity : callable
         ``(solution, scr_limit, species) -> dict`` of resistivity ratios.
+
+    Examples
+    --------
+    >>> conventions("pyscses").gauge_species([False, True])
+    0
     """
 
     name: str | None
@@ -71,7 +76,20 @@ class Conventions:
 
 
 def conventions(compat=None):
-    """The :class:`Conventions` of ``compat`` (``None`` or ``"pyscses"``).
+    """The :class:`Conventions` of ``compat``: the one place the option is dispatched.
+
+    Parameters
+    ----------
+    compat : None or "pyscses"
+
+    Returns
+    -------
+    Conventions
+
+    Raises
+    ------
+    InputError
+        For any other value.
 
     Examples
     --------
@@ -208,6 +226,28 @@ def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
 
         r_perp = (sum_scr dx/sigma) (sum_bulk sigma/dx),
         r_par = 1 / ((sum_scr sigma/dx) (sum_bulk dx/sigma)).
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    scr_limit : float
+        V.
+    species : str, optional
+        Conducting species (default: the first with mobility > 0).
+
+    Returns
+    -------
+    dict
+        ``r_perp``, ``r_par``, ``region_width`` (Å).
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = pyscses_resistivity_ratios(solve(ceria_like_problem(compat="pyscses", x_min=-45.0, x_max=44.0,
+    ...                                                          bulk=(-44.0, -30.0)), 773.15), scr_limit=0.01)
+    >>> r["r_perp"] > 1.0
+    True
     """
     from .occupancy import fermi_dirac
     d = transport.conducting_species(solution, species)

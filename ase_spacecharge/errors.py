@@ -13,7 +13,7 @@ NumPy.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "did_you_mean"]
+__all__ = ["InputError", "ConvergenceError", "SingularMatrixError"]
 
 
 class InputError(ValueError):

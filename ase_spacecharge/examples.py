@@ -15,9 +15,19 @@ CERIA_AREA = 58.5725
 
 
 def ceria_like_column(n_cells=30, well=-0.3, width=3.0, symmetric=True):
-    """O-Ce-O trilayers (CeO2 (111)-like, 3.124 Å repeat) filling a periodic cell of
-    ``n_cells`` repeats, mirror-symmetric about x = 0, with a Gaussian segregation well at
-    x = 0 for both defects.
+    """O-Ce-O trilayers (CeO2 (111)-like, 3.124 Å repeat) filling a periodic cell, mirror-
+    symmetric about x = 0, with a Gaussian segregation well at x = 0 for both defects.
+
+    Parameters
+    ----------
+    n_cells : int
+        Repeats in the cell.
+    well : float
+        Depth of the V_O well (eV); the Gd well is half as deep.
+    width : float
+        Gaussian width (Å).
+    symmetric : bool
+        False skews the V_O well (no mirror symmetry).
 
     Returns
     -------
@@ -47,7 +57,16 @@ def ceria_like_column(n_cells=30, well=-0.3, width=3.0, symmetric=True):
 
 def ceria_like_problem(**kw):
     """The Mott–Schottky problem of :func:`ceria_like_column` (V_O mobile, Gd frozen, ε = 55,
-    bulk region the first 13 Å of the cell); keywords go to ``build_problem``.
+    bulk region the first 2–15 Å of the cell).
+
+    Parameters
+    ----------
+    **kw
+        Override keywords of :func:`~ase_spacecharge.model.build_problem`.
+
+    Returns
+    -------
+    Problem
 
     Examples
     --------
@@ -63,8 +82,16 @@ def ceria_like_problem(**kw):
 
 def ceria_like_atoms(**kw):
     """:func:`ceria_like_column` as an orthorhombic ASE cell: x along c, the well at the
-    fractional coordinate 0.5, per-atom ``dE_Vo`` and ``dE_Gd`` (eV); keywords go to
-    :func:`ceria_like_column`.
+    fractional coordinate 0.5, per-atom ``dE_Vo`` and ``dE_Gd`` (eV).
+
+    Parameters
+    ----------
+    **kw
+        Keywords of :func:`ceria_like_column`.
+
+    Returns
+    -------
+    ase.Atoms
 
     Examples
     --------

@@ -21,8 +21,7 @@ import numpy as np
 from .constants import EPSILON_0
 from .errors import InputError
 
-__all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "central_widths",
-           "harmonic_face_permittivity", "region_weights"]
+__all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "region_weights"]
 
 BOUNDARIES = ("periodic", "dirichlet")
 
@@ -131,14 +130,28 @@ def harmonic_face_permittivity(eps_lower_cell, eps_upper_cell, d_lower=1.0, d_up
 
 
 def region_weights(plane_x, planes_mask, lo, hi, period):
-    """Control-volume weights (summing to 1) of the mean over the planes ``planes_mask`` that
-    lie strictly inside ``lo < x < hi`` (Å), the widths being those of that subset of planes
-    on a circle of circumference ``period`` (Å).
+    """Control-volume weights (summing to 1) of a bulk-region mean over a subset of planes.
+
+    Parameters
+    ----------
+    plane_x : array_like (n,)
+        Sorted plane positions (Å).
+    planes_mask : bool array (n,)
+        The subset (e.g. the planes hosting one species).
+    lo, hi : float
+        The region ``lo < x < hi`` (Å).
+    period : float
+        The subset's widths are those of a circle of this circumference (Å).
 
     Returns
     -------
-    ndarray, shape (len(plane_x),)
+    ndarray, shape (n,)
         Zero outside the region and off the subset.
+
+    Raises
+    ------
+    InputError
+        When no plane of the subset lies in the region.
 
     Examples
     --------

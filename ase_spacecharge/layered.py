@@ -12,15 +12,51 @@ Units: Å, eV, K, V; sheet charges in e/Å² (1 C/m² = 0.62415 e/Å²).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .constants import EPSILON_0
 from .errors import InputError
 from .grid import Grid
 from .materials import check_carriers, galvani_offset, material_arrays
-from .problem import Problem, Stack
+from .problem import Problem
 
-__all__ = ["layered_problem", "interface_potential", "layer_charges"]
+__all__ = ["Stack", "layered_problem", "interface_potential", "layer_charges"]
+
+
+@dataclass
+class Stack:
+    """Layers of a layered heterostructure (see :func:`layered_problem`).
+
+    Attributes
+    ----------
+    layer : int ndarray (n,)
+        Layer of each cell.
+    labels : tuple of str
+        Material label of each layer.
+    permittivity : ndarray (n,)
+        Relative permittivity of each cell.
+    sheet_charges : dict
+        Interface index -> sheet charge (e/Å²).
+    sheet_charge : ndarray (n,)
+        The part of each cell's fixed charge (e) that belongs to the interface sheets.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.materials import Carrier, Material
+    >>> stack = layered_problem([(Material("A", 10.0), 10.0), (Material("B", 20.0), 10.0)],
+    ...                         [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)], temperature=500.0,
+    ...                         spacing=1.0, sheet_charges={0: 0.01}).stack
+    >>> stack.labels, stack.layer.tolist(), round(float(stack.sheet_charge.sum()), 12)
+    (('A', 'B'), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 0.01)
+    """
+
+    layer: np.ndarray
+    labels: tuple
+    permittivity: np.ndarray
+    sheet_charges: dict
+    sheet_charge: np.ndarray
 
 
 def _cells(layers, spacing):
@@ -131,7 +167,29 @@ def _layered(problem):
 
 def interface_potential(solution, problem, index=0):
     """Potential (V) on the face between layers ``index`` and ``index + 1`` of a
-    :func:`layered_problem` solution, from the discrete fluxes and the sheet charge."""
+    :func:`layered_problem` solution, from the discrete fluxes and the sheet charge.
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    problem : Problem
+        Built by :func:`layered_problem`.
+    index : int
+        Interface (0 = between layers 0 and 1).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.materials import Carrier, Material
+    >>> problem = layered_problem([(Material("A", 10.0), 40.0), (Material("A", 10.0), 40.0)],
+    ...                           [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)], temperature=500.0, spacing=0.5)
+    >>> abs(interface_potential(solve(problem, 500.0), problem)) < 1e-12  # one material: flat
+    True
+    """
     stack = _layered(problem)
     j = int(np.flatnonzero(stack.layer == index)[-1])
     g = problem.grid
@@ -143,7 +201,29 @@ def interface_potential(solution, problem, index=0):
 
 def layer_charges(solution, problem):
     """Charge per area (e/Å²) of each layer: its carriers and its frozen background, the
-    interface sheets excluded (so that layers plus sheets sum to zero)."""
+    interface sheets excluded, so that layers plus sheets sum to zero.
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    problem : Problem
+        Built by :func:`layered_problem`.
+
+    Returns
+    -------
+    list of float
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.materials import Carrier, Material
+    >>> problem = layered_problem([(Material("A", 10.0), 600.0), (Material("B", 20.0), 600.0)],
+    ...                           [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)], temperature=500.0,
+    ...                           spacing=1.0, sheet_charges={0: 0.001})
+    >>> q = layer_charges(solve(problem, 500.0), problem)  # 15 screening lengths a side
+    >>> abs(sum(q) + 0.001) < 1e-8
+    True
+    """
     stack = _layered(problem)
     q = problem.plane_charges(solution.phi, solution.temperature) - stack.sheet_charge
     return [float(q[stack.layer == i].sum() / problem.grid.area) for i in range(len(stack.labels))]

@@ -18,17 +18,29 @@ __all__ = ["solve_bordered_tridiagonal"]
 
 
 def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic):
-    """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]``.
+    """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]`` in O(n m²).
 
-    ``T[i, i-1] = lower[i]``, ``T[i, i] = diag[i]``, ``T[i, i+1] = upper[i]``; when
-    ``periodic`` also ``T[0, n-1] = lower[0]`` and ``T[n-1, 0] = upper[n-1]`` (otherwise
-    ``lower[0]`` and ``upper[n-1]`` are ignored).  ``B`` is (n, m), ``C`` is (m, n), ``D`` is
-    (m, m); ``m`` may be zero.  Raises :class:`~.errors.SingularMatrixError`.
+    Parameters
+    ----------
+    lower, diag, upper : ndarray (n,)
+        ``T[i, i-1] = lower[i]``, ``T[i, i] = diag[i]``, ``T[i, i+1] = upper[i]``; when
+        ``periodic`` also ``T[0, n-1] = lower[0]`` and ``T[n-1, 0] = upper[n-1]`` (otherwise
+        ``lower[0]`` and ``upper[n-1]`` are ignored).
+    B, C, D : ndarray
+        Border blocks (n, m), (m, n) and (m, m); ``m`` may be zero.
+    rhs_n, rhs_m : ndarray
+        Right-hand sides (n,) and (m,).
+    periodic : bool
+        Corner entries (folded into the border by Sherman–Morrison).
 
     Returns
     -------
     y : ndarray (n,)
     z : ndarray (m,)
+
+    Raises
+    ------
+    SingularMatrixError
 
     Examples
     --------

@@ -29,8 +29,7 @@ from .errors import InputError
 from .grid import harmonic_face_permittivity
 from .occupancy import BAND_STATISTICS, band_occupancy
 
-__all__ = ["Carrier", "Material", "bulk_charge", "neutral_potential", "galvani_offset", "plane_materials",
-           "material_arrays", "check_carriers"]
+__all__ = ["Carrier", "Material", "bulk_charge", "galvani_offset", "neutral_potential"]
 
 
 def _number(value):
@@ -167,7 +166,22 @@ def check_carriers(carriers, materials, other_species=()):
 
 def bulk_charge(material: Material, carriers, phi, temperature, etas=None):
     """Charge density (e/Å³) of ``material``'s bulk at potential ``phi`` (V): background plus
-    band carriers (``etas``: the carriers' :meth:`Carrier.eta`, if already known).
+    band carriers.
+
+    Parameters
+    ----------
+    material : Material
+    carriers : sequence of Carrier
+    phi : float
+        V.
+    temperature : float
+        K.
+    etas : sequence of float, optional
+        The carriers' :meth:`Carrier.eta`, if already known.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -186,10 +200,31 @@ def bulk_charge(material: Material, carriers, phi, temperature, etas=None):
 def neutral_potential(charge, what, *, unit="e", tol=0.0, span_max=64.0):
     """The potential (V) at which ``charge(phi)`` (decreasing in phi) vanishes.
 
-    Brackets from ±1 V, doubling up to ``span_max`` (V), then Brent's method.  When there is no
-    sign change but the charge at a bracket end is within ``tol`` of zero (nothing left to
-    charge), that end is returned; otherwise raises an :class:`~.errors.InputError` saying
-    that ``what`` cannot be neutral.
+    Brackets from ±1 V, doubling up to ``span_max`` (V), then Brent's method.  When there is
+    no sign change but the charge at a bracket end is within ``tol`` of zero (nothing left to
+    charge), that end is returned.
+
+    Parameters
+    ----------
+    charge : callable
+        ``phi -> net charge``.
+    what : str
+        Names the bulk in the error message.
+    unit : str
+        Unit of the charge, for the message.
+    tol : float
+        Charge counted as zero.
+    span_max : float
+        V.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        Saying that ``what`` cannot be neutral, with its charge at both ends.
 
     Examples
     --------
@@ -215,7 +250,22 @@ def galvani_offset(reference: Material, other: Material, carriers, temperature):
     """Bulk potential (V) of ``other`` relative to ``reference``: the φ at which ``other``'s
     bulk is neutral with the electrochemical potentials fixed by ``reference``'s bulk.
 
-    Raises when the reference bulk is not neutral or ``other`` cannot be neutral.
+    Parameters
+    ----------
+    reference, other : Material
+    carriers : sequence of Carrier
+    temperature : float
+        K.
+
+    Returns
+    -------
+    float
+        V.
+
+    Raises
+    ------
+    InputError
+        When the reference bulk is not neutral or ``other`` cannot be neutral.
 
     Examples
     --------

@@ -38,9 +38,7 @@ from .occupancy import STATISTICS
 from .problem import Problem
 from .sites import DefectSpecies, Sites
 
-__all__ = ["APPROXIMATIONS", "MODELS", "build_problem", "check_options", "ordered_energies", "discretise",
-           "site_statistics", "gauge_weights", "fitted_targets", "carrier_arrays", "check_bulk_neutral",
-           "Discretisation", "SiteStatistics"]
+__all__ = ["APPROXIMATIONS", "MODELS", "build_problem"]
 
 APPROXIMATIONS = ("mott-schottky", "gouy-chapman")
 MODELS = ("site-explicit", "continuum")

@@ -22,6 +22,9 @@ import numpy as np
 
 from .constants import thermal_voltage
 
+__all__ = ["STATISTICS", "BAND_STATISTICS", "occupancy", "occupancy_response", "fermi_dirac", "fermi_dirac_half",
+           "band_occupancy", "RegularSolution", "activity_occupancy"]
+
 STATISTICS = ("fermi-dirac", "boltzmann")
 
 
@@ -39,7 +42,13 @@ def occupancy(u, capacity, statistics="fermi-dirac"):
 
     Returns
     -------
-    p : ndarray, shape (n, m), site fractions in [0, capacity].
+    p : ndarray, shape (n, m)
+        Site fractions in [0, capacity].
+
+    Examples
+    --------
+    >>> occupancy(np.array([[0.0, -np.inf], [1000.0, 0.0]]), np.ones(2)).round(6).tolist()
+    [[0.5, 0.0], [1.0, 0.0]]
     """
     if statistics == "boltzmann":
         with np.errstate(over="ignore"):
@@ -52,7 +61,24 @@ def occupancy(u, capacity, statistics="fermi-dirac"):
 def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     """Directional derivative ``sum_k dp_m/du_k v_k`` of :func:`occupancy`.
 
-    ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``.
+    Parameters
+    ----------
+    p : ndarray (n, m)
+        Occupancies from :func:`occupancy`.
+    capacity : ndarray (n,)
+    v : ndarray, broadcastable to (n, m)
+        Direction: ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``.
+    statistics : {"fermi-dirac", "boltzmann"}
+
+    Returns
+    -------
+    ndarray (n, m)
+
+    Examples
+    --------
+    >>> p = occupancy(np.zeros((1, 1)), np.ones(1))
+    >>> occupancy_response(p, np.ones(1), np.ones((1, 1))).tolist()  # p (1 - p) at p = 1/2
+    [[0.25]]
     """
     if statistics == "boltzmann":
         return p * v
@@ -63,8 +89,30 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
 def fermi_dirac(phi, dE, valence, mole_fraction, temperature):
     """Occupancy of a site hosting one defect species (array-friendly).
 
-    ``x B / (1 + x (B - 1))`` with ``B = exp(-(z phi + dE)/kT)``; ``phi`` in V, ``dE`` in eV,
-    ``temperature`` in K.  Overflow-safe for any ``phi`` and ``dE``.
+    ``x B / (1 + x (B - 1))`` with ``B = exp(-(z phi + dE)/kT)``; overflow-safe for any
+    ``phi`` and ``dE``.
+
+    Parameters
+    ----------
+    phi : float or array
+        V.
+    dE : float or array
+        Segregation energy (eV).
+    valence : float
+        e.
+    mole_fraction : float
+        Bulk fraction x.
+    temperature : float
+        K.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> round(float(fermi_dirac(0.0, -0.407282687, 2, 0.05, 773.15)), 12)  # analytic (d)
+    0.959636554108
     """
     phi, dE = np.broadcast_arrays(np.asarray(phi, float), np.asarray(dE, float))
     kT = thermal_voltage(temperature)
@@ -109,13 +157,27 @@ def _fermi_dirac_spline():
 
 
 def fermi_dirac_half(eta):
-    """Complete Fermi–Dirac integral ``F_{1/2}(η) = (1/Γ(3/2)) ∫ √t / (1 + e^{t-η}) dt`` and its
-    derivative ``F_{-1/2}(η)``, for any real ``η`` (array-friendly, relative error ~1e-12).
+    """Complete Fermi–Dirac integral ``F_{1/2}(η)`` and its derivative ``F_{-1/2}(η)``.
 
-    The density of a parabolic band is ``N_eff F_{1/2}(η)`` with ``η = (E_F - E_c)/kT`` for
-    electrons.  ``-40 <= η <= 120``: cubic Hermite interpolation of ``ln F`` tabulated (once,
-    ~0.4 s) by quadrature; below: the series ``Σ (-1)^{k+1} e^{kη}/k^{3/2}``; above: the
-    Sommerfeld expansion.
+    ``F_{1/2}(η) = (1/Γ(3/2)) ∫ √t / (1 + e^{t-η}) dt`` for any real ``η`` (relative error
+    ~1e-12).  The density of a parabolic band is ``N_eff F_{1/2}(η)`` with
+    ``η = (E_F - E_c)/kT`` for electrons.  ``-40 <= η <= 120``: cubic Hermite interpolation of
+    ``ln F`` tabulated (once, ~0.4 s) by quadrature; below: the series
+    ``Σ (-1)^{k+1} e^{kη}/k^{3/2}``; above: the Sommerfeld expansion.
+
+    Parameters
+    ----------
+    eta : array_like
+
+    Returns
+    -------
+    F, dF : ndarray
+
+    Examples
+    --------
+    >>> F, dF = fermi_dirac_half(np.array([-50.0]))  # non-degenerate: e^η
+    >>> bool(np.isclose(F[0], np.exp(-50.0), rtol=1e-12))
+    True
     """
     eta = np.asarray(eta, float)
     F, dF = np.empty_like(eta), np.empty_like(eta)
@@ -140,7 +202,22 @@ def fermi_dirac_half(eta):
 
 def band_occupancy(u, statistics="boltzmann"):
     """Reduced density ``n/N`` of a band carrier at reduced chemical potential ``u`` and its
-    derivative: ``e^u`` (Boltzmann) or ``F_{1/2}(u)`` (Fermi–Dirac, parabolic band)."""
+    derivative: ``e^u`` (Boltzmann) or ``F_{1/2}(u)`` (Fermi–Dirac, parabolic band).
+
+    Parameters
+    ----------
+    u : ndarray
+    statistics : {"boltzmann", "fermi-dirac"}
+
+    Returns
+    -------
+    F, dF : ndarray
+
+    Examples
+    --------
+    >>> band_occupancy(np.array([0.0]))
+    (array([1.]), array([1.]))
+    """
     if statistics == "boltzmann":
         with np.errstate(over="ignore"):
             e = np.exp(u)
@@ -151,11 +228,23 @@ def band_occupancy(u, statistics="boltzmann"):
 # ---------------------------------------------------------------------------- activities
 
 class RegularSolution:
-    """Excess chemical potential of a regular lattice-gas solution (defects and empty sites
-    on one sublattice, interaction ``omega`` in eV): ``μ_ex(x) = Ω (1 - 2x)`` (eV), from
-    ``G_mix = Ω x (1 - x) + kT [x ln x + (1 - x) ln(1 - x)]`` per site.  Ω > 0 favours
-    clustering; the solution is stable while ``Ω < 2 kT``.  Called with site fractions, it
-    returns ``(μ_ex, dμ_ex/dx)``; any callable with that signature is an activity model.
+    """Excess chemical potential of a regular lattice-gas solution.
+
+    Defects and empty sites on one sublattice with interaction ``omega`` (eV):
+    ``μ_ex(x) = Ω (1 - 2x)``, from ``G_mix = Ω x (1 - x) + kT [x ln x + (1 - x) ln(1 - x)]``
+    per site.  Ω > 0 favours clustering; the solution is stable while ``Ω < 2 kT``.  Called
+    with site fractions, it returns ``(μ_ex, dμ_ex/dx)``; any callable with that signature is
+    an activity model.
+
+    Parameters
+    ----------
+    omega : float
+        eV.
+
+    Examples
+    --------
+    >>> RegularSolution(0.1)(np.array([0.25]))
+    (array([0.05]), array([-0.2]))
     """
 
     def __init__(self, omega):
@@ -173,14 +262,42 @@ class RegularSolution:
 
 
 def activity_occupancy(u, capacity, mu_ex, mu_bulk, kT, label="defect"):
-    """Site fractions ``p`` of a species alone on its sites with excess chemical potential
-    ``mu_ex`` (eV): the root of ``ln(p/(c-p)) + (μ_ex(p) - μ_ex,bulk)/kT = u`` (``c`` the
-    capacity), and the response factor ``1/g`` with ``g = 1 + μ_ex'(p) p (c-p)/(c kT)`` the
-    non-ideality factor (``dp/du = p (c-p) / (c g)``).  For ``c = 1``, Darken's thermodynamic
-    factor (:func:`~.transport.thermodynamic_factor`) is ``Γ = g / (1 - p)``.
+    """Site fractions of a species alone on its sites with an excess chemical potential.
 
-    Safeguarded Newton in ``t = ln(p/(c-p))``, vectorised; raises ``ValueError`` when ``g``
-    is not positive (the solution would phase-separate) or no root is found.
+    ``p`` is the root of ``ln(p/(c-p)) + (μ_ex(p) - μ_ex,bulk)/kT = u`` (``c`` the capacity);
+    the response factor is ``1/g`` with ``g = 1 + μ_ex'(p) p (c-p)/(c kT)`` the non-ideality
+    factor (``dp/du = p (c-p) / (c g)``).  For ``c = 1``, Darken's thermodynamic factor
+    (:func:`~.analytic.thermodynamic_factor`) is ``Γ = g / (1 - p)``.  Safeguarded Newton in
+    ``t = ln(p/(c-p))``, vectorised.
+
+    Parameters
+    ----------
+    u : ndarray
+        Log-weights as for :func:`occupancy`.
+    capacity : ndarray
+    mu_ex : callable
+        ``x -> (μ_ex, dμ_ex/dx)`` (eV).
+    mu_bulk : float
+        ``μ_ex`` at the bulk fraction (eV).
+    kT : float
+        eV.
+    label : str
+        Named in errors.
+
+    Returns
+    -------
+    p, inv_g : ndarray
+
+    Raises
+    ------
+    ValueError
+        When ``g`` is not positive (the solution would phase-separate) or no root is found.
+
+    Examples
+    --------
+    >>> p, inv_g = activity_occupancy(np.array([0.0]), np.ones(1), RegularSolution(0.0), 0.0, 0.0666)
+    >>> p.tolist(), inv_g.tolist()  # Ω = 0: the ideal Fermi function
+    ([0.5], [1.0])
     """
     u = np.asarray(u, float)
     c = np.asarray(capacity, float)

@@ -22,32 +22,7 @@ from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
 from .occupancy import activity_occupancy, band_occupancy, occupancy, occupancy_response
 
-__all__ = ["Problem", "Stack"]
-
-
-@dataclass
-class Stack:
-    """Layers of a layered heterostructure (see :func:`~.layered.layered_problem`).
-
-    Attributes
-    ----------
-    layer : int ndarray (n,)
-        Layer of each cell.
-    labels : tuple of str
-        Material label of each layer.
-    permittivity : ndarray (n,)
-        Relative permittivity of each cell.
-    sheet_charges : dict
-        Interface index -> sheet charge (e/Å²).
-    sheet_charge : ndarray (n,)
-        The part of each cell's fixed charge (e) that belongs to the interface sheets.
-    """
-
-    layer: np.ndarray
-    labels: tuple
-    permittivity: np.ndarray
-    sheet_charges: dict
-    sheet_charge: np.ndarray
+__all__ = ["Problem"]
 
 
 def _empty(*shape, dtype=float):
@@ -102,7 +77,7 @@ class Problem:
     approximation, model, compat : str or None, how the problem was built (see :mod:`.model`)
     bulk : (float, float), the bulk region (Å)
     site_charges : bool, whether host valences are charged
-    stack : Stack or None, the layers of a layered heterostructure
+    stack : :class:`~.layered.Stack` or None, the layers of a layered heterostructure
 
     A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
     ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
@@ -150,7 +125,7 @@ class Problem:
     compat: str | None = None
     bulk: tuple = (0.0, 0.0)
     site_charges: bool = False
-    stack: Stack | None = None
+    stack: object = None
 
     def __post_init__(self):
         n = self.grid.n

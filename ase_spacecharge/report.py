@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .errors import InputError
-from . import transport
+from . import analytic, transport
 
 __all__ = ["summarise", "layered_summary", "format_summary", "write_profile_csv", "plot_profiles",
            "plot_structure", "json_safe"]
@@ -25,13 +25,26 @@ def _has_conductor(solution, species):
 def summarise(solution, *, scr_limit=0.02, species=None, profile=True):
     """The summary of a site (or structure) solution.
 
-    Keys: ``temperature`` (K), ``phi0`` (V), ``r_perp``, ``r_par``, ``phi0_mott_schottky`` (V,
-    None where the ratio admits no inversion), ``debye_length`` (Å), ``space_charge_width``
-    (Å), ``iterations``, ``residual``; ``perp_excess``, ``par_excess`` (Å, default mode);
-    ``screening_length`` and ``thermodynamic_factors`` with Fermi–Dirac statistics;
-    ``carriers`` with band carriers; ``profile`` {``x`` (Å), ``phi`` (V), ``rho`` (C/m³),
-    ``mole_fractions`` {label: per plane, None where a plane cannot host}}.  Without a
-    conducting species (every mobility zero) the ratios are None.
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    scr_limit : float
+        V, for the resistivity ratios.
+    species : str, optional
+        Conducting species (default: the first with mobility > 0).
+    profile : bool
+        Include the per-plane profile.
+
+    Returns
+    -------
+    dict
+        ``temperature`` (K), ``phi0`` (V), ``r_perp``, ``r_par``, ``phi0_mott_schottky`` (V,
+        None where the ratio admits no inversion), ``debye_length`` (Å),
+        ``space_charge_width`` (Å), ``iterations``, ``residual``; ``perp_excess``,
+        ``par_excess`` (Å, default mode); ``screening_length`` and ``thermodynamic_factors``
+        with Fermi–Dirac statistics; ``carriers`` with band carriers; ``profile`` {``x`` (Å),
+        ``phi`` (V), ``rho`` (C/m³), ``mole_fractions`` {label: per plane, NaN where a plane
+        cannot host}}.  Without a conducting species (every mobility zero) the ratios are None.
 
     Examples
     --------
@@ -50,10 +63,10 @@ def summarise(solution, *, scr_limit=0.02, species=None, profile=True):
         res = solution.resistivity(scr_limit=scr_limit, species=species)
         out.update(r_perp=res["r_perp"], r_par=res["r_par"])
         try:
-            out["phi0_mott_schottky"] = transport.mott_schottky_potential(res["r_perp"], z, solution.temperature)
+            out["phi0_mott_schottky"] = analytic.mott_schottky_potential(res["r_perp"], z, solution.temperature)
         except InputError:
             pass
-        out["space_charge_width"] = transport.space_charge_width(out["debye_length"], solution.phi0, z,
+        out["space_charge_width"] = analytic.space_charge_width(out["debye_length"], solution.phi0, z,
                                                                  solution.temperature)
         out.update({k: res[k] for k in ("perp_excess", "par_excess") if k in res})
     if solution.thermodynamic_factor.size:
@@ -71,9 +84,32 @@ def summarise(solution, *, scr_limit=0.02, species=None, profile=True):
 
 
 def layered_summary(problem, solution):
-    """Summary of a layered solution: ``ends`` (V), ``interface_potentials`` (V), band-edge
-    shifts (eV, first plane minus last), ``layer_charges`` (e/Å², each layer's carriers and
-    frozen background; with the sheet charges they sum to zero), and the profile."""
+    """Summary of a layered solution.
+
+    Parameters
+    ----------
+    problem : Problem
+        Built by :func:`~.layered.layered_problem`.
+    solution : SpaceChargeSolution
+
+    Returns
+    -------
+    dict
+        ``ends`` (V), ``interface_potentials`` (V), ``carriers`` {label: ``edge_shift`` (eV,
+        first plane minus last)}, ``layer_charges`` (e/Å², each layer's carriers and frozen
+        background; with the sheet charges they sum to zero), and the ``profile``.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.layered import layered_problem
+    >>> from ase_spacecharge.materials import Carrier, Material
+    >>> problem = layered_problem([(Material("A", 10.0), 50.0), (Material("B", 20.0, offsets={"p": -0.1}), 50.0)],
+    ...                           [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)], temperature=500.0, spacing=0.5)
+    >>> s = layered_summary(problem, solve(problem, 500.0))
+    >>> len(s["interface_potentials"]), len(s["layer_charges"]), sorted(s["carriers"])
+    (1, 2, ['m', 'p'])
+    """
     from .layered import interface_potential, layer_charges
     labels = solution.carrier_labels
     return dict(
@@ -91,6 +127,14 @@ def layered_summary(problem, solution):
 
 def json_safe(obj):
     """NaN and inf become None (JSON has no such numbers), recursively.
+
+    Parameters
+    ----------
+    obj : dict, list, tuple or scalar
+
+    Returns
+    -------
+    The same structure with lists for tuples.
 
     Examples
     --------
@@ -122,7 +166,23 @@ def _format_layered(rows):
 
 
 def format_summary(summary):
-    """The summary (one temperature or a ``results`` list) as a text table."""
+    """A summary (one temperature, or ``{"results": [...]}``) as the text table the CLI prints.
+
+    Parameters
+    ----------
+    summary : dict
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> print(format_summary(summarise(solve(ceria_like_problem(), 773.15))).splitlines()[0].split()[:4])
+    ['T', '(K)', 'phi0', '(V)']
+    """
     rows = summary.get("results", [summary])
     if "interface_potentials" in rows[0]:
         return _format_layered(rows)
@@ -139,8 +199,30 @@ def format_summary(summary):
 
 
 def write_profile_csv(path, solutions):
-    """Write the plane profiles: temperature (K), x (Å), phi (V), rho (C/m³), one
-    mole-fraction column per defect (``nan`` on planes that cannot host it)."""
+    """Write the plane profiles as CSV.
+
+    Columns: temperature (K), x (Å), phi (V), rho (C/m³), one mole-fraction column per
+    defect (``nan`` on planes that cannot host it); one block of rows per solution.
+
+    Parameters
+    ----------
+    path : str or path-like
+    solutions : sequence of SpaceChargeSolution
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> path = os.path.join(tempfile.mkdtemp(), "profile.csv")
+    >>> write_profile_csv(path, [solve(ceria_like_problem(), 773.15)])
+    >>> open(path).readline().strip()
+    'temperature,x,phi,rho,Vo_mole_fraction,Gd_mole_fraction'
+    """
     labels = solutions[0].defect_labels
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -163,7 +245,27 @@ def _pyplot():
 
 
 def plot_profiles(path, solutions):
-    """Plot phi(x) and the mobile species' mole fractions to a PNG (needs matplotlib)."""
+    """Plot φ(x) and the mobile species' site fractions to a PNG (needs matplotlib).
+
+    Parameters
+    ----------
+    path : str or path-like
+    solutions : sequence of SpaceChargeSolution
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> path = os.path.join(tempfile.mkdtemp(), "profile.png")
+    >>> plot_profiles(path, [solve(ceria_like_problem(), 773.15)])
+    >>> os.path.getsize(path) > 0
+    True
+    """
     plt = _pyplot()
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
     for sol in solutions:
@@ -184,9 +286,36 @@ def plot_profiles(path, solutions):
 
 
 def plot_structure(path, atoms, axis, *, color_by="sc_phi"):
-    """Picture of an annotated cell (ase.io png), atoms coloured by a per-atom ``sc_*`` array
-    (potential by default; NaN atoms grey), viewed along the boundary plane (``axis``: the
-    lattice vector normal to the boundaries)."""
+    """Picture of an annotated cell, atoms coloured by a per-atom ``sc_*`` array (NaN atoms
+    grey), viewed along the boundary plane.
+
+    Parameters
+    ----------
+    path : str or path-like
+        PNG.
+    atoms : ase.Atoms
+        Annotated (see :func:`~ase_spacecharge.structure.annotate`).
+    axis : int
+        The lattice vector normal to the boundaries.
+    color_by : str
+        Per-atom array, e.g. ``"sc_phi"`` (default) or ``"sc_occ_Vo"``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS
+    >>> from ase_spacecharge.structure import solve_structure
+    >>> out, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
+    ...                                  boundaries=[0.5])
+    >>> path = os.path.join(tempfile.mkdtemp(), "cell.png")
+    >>> plot_structure(path, out, proj.axis)
+    >>> os.path.getsize(path) > 0
+    True
+    """
     _pyplot()
     from matplotlib import colormaps
     from ase.io import write

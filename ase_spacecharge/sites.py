@@ -41,6 +41,11 @@ class DefectSpecies:
     activity : callable, optional
         Non-ideal activity model ``x -> (μ_ex, dμ_ex/dx)`` (eV), e.g.
         ``occupancy.RegularSolution(omega)``; None is the ideal lattice gas.
+
+    Examples
+    --------
+    >>> DefectSpecies("Vo", 2, 0.05, mobility=1.0)
+    DefectSpecies(label='Vo', valence=2, mole_fraction=0.05, mobility=1.0, activity=None)
     """
 
     label: str
@@ -131,6 +136,14 @@ class Sites:
     energies : ndarray, shape (n, m)
         Segregation energy ΔE (eV) of defect ``j`` at site ``i``; NaN where the defect
         cannot occupy the site.
+    source : str
+        Where the sites came from (named in error messages).
+
+    Examples
+    --------
+    >>> s = Sites([1.0, 2.0], ["O", "Ce"], [-2, 4], ("Vo", "Gd"), [[-0.1, np.nan], [np.nan, 0.0]])
+    >>> len(s), s.hosts().tolist()
+    (2, [[True, False], [False, True]])
     """
 
     x: np.ndarray
@@ -194,11 +207,30 @@ def read_pyscses_sites(path):
     """Read a pyscses-format site file.
 
     Each non-empty line is ``site_label site_valence x[m] defect_label dE[eV]
-    [defect_label dE ...]``.  Positions are converted from metres to Å.
+    [defect_label dE ...]``; lines starting ``#`` are comments.  Positions are converted
+    from metres to Å.
+
+    Parameters
+    ----------
+    path : str or path-like
 
     Returns
     -------
     Sites
+
+    Raises
+    ------
+    InputError
+        Naming the file and line of anything that is not a site.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "sites.txt")
+    >>> _ = open(path, "w").write("O -2 1.0e-10 Vo -0.2\\nCe 4 2.0e-10 Gd 0.0\\n")
+    >>> s = read_pyscses_sites(path)
+    >>> s.x.tolist(), s.defect_labels
+    ([1.0, 2.0], ('Vo', 'Gd'))
     """
     path = os.fspath(path)
     xs, labels, valences, rows = [], [], [], []
@@ -234,7 +266,26 @@ def read_pyscses_sites(path):
 
 
 def write_pyscses_sites(path, sites):
-    """Write :class:`Sites` in pyscses format (positions in metres, 17 significant digits)."""
+    """Write :class:`Sites` in pyscses format (positions in metres, 17 significant digits).
+
+    Parameters
+    ----------
+    path : str or path-like
+    sites : Sites
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_spacecharge.examples import ceria_like_column
+    >>> path = os.path.join(tempfile.mkdtemp(), "sites.txt")
+    >>> write_pyscses_sites(path, ceria_like_column()[0])
+    >>> len(read_pyscses_sites(path))
+    90
+    """
     hosts = sites.hosts()
     with open(path, "w") as handle:
         for i in range(len(sites)):

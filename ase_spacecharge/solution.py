@@ -17,7 +17,7 @@ from .conventions import conventions
 from .errors import InputError
 from .problem import Problem
 from .solver import solve_problem
-from . import transport
+from . import analytic, transport
 
 __all__ = ["SpaceChargeSolution", "solve", "solve_temperatures"]
 
@@ -36,15 +36,38 @@ _ARRAY_DTYPES = {"site_label": str, "site_plane": int, "mobile": bool, "plane_ho
 class SpaceChargeSolution:
     """A converged space-charge profile (plain arrays; JSON-ready through :meth:`as_dict`).
 
-    Per plane: ``x`` (Å), ``dx`` (Å), ``phi`` (V), ``rho`` (C/m³, the plane's charge over its
-    control volume, background not subtracted).  Per site: ``site_x`` (Å), ``site_plane``,
-    ``site_occupancy`` (site fractions, columns in ``defect_labels`` order, NaN where a
-    defect cannot sit), ``site_energies`` (eV).  ``background`` (C/m³) is the uniform
-    neutralising charge density of a periodic cell; ``input_mole_fractions`` are the
-    fractions that reproduce the solution's chemical potentials on a defect-free bulk site
-    (equal to ``mole_fraction`` under Mott–Schottky; fitted under Gouy–Chapman).
-    ``state`` is the solver's unknown vector (see :mod:`.problem`): pass the solution as
-    ``initial`` to :func:`solve` to warm-start a solve of the same problem.
+    Attributes
+    ----------
+    temperature : float
+        K.
+    x, dx, phi, rho : ndarray (n,)
+        Per plane: position and control-volume width (Å), potential (V), charge density
+        (C/m³, the plane's charge over its control volume, background not subtracted).
+    background : float
+        Uniform neutralising charge density of a periodic cell (C/m³).
+    area, x_min, x_max, boundary, bulk
+        Cross-section (Å²), domain (Å), "periodic" or "dirichlet", bulk region (Å).
+    defect_labels, valence, mole_fraction, mobility, mobile
+        Per defect species.
+    input_mole_fractions : ndarray
+        Fractions that reproduce the solution's chemical potentials on a defect-free bulk
+        site (equal to ``mole_fraction`` under Mott–Schottky; fitted under Gouy–Chapman).
+    site_x, site_label, site_plane, site_weight, site_energies, site_occupancy
+        Per site: position (Å), host label, plane, physical sites it stands for, ΔE (eV) and
+        site fractions (columns in ``defect_labels`` order, NaN where a defect cannot sit).
+    plane_hosts : bool ndarray (n, m)
+    permittivity : float
+    approximation, model, compat, site_charges
+        How the problem was built.
+    iterations, residual
+        Newton iterations and the relative residual reached.
+    state : ndarray
+        The solver's unknown vector (see :mod:`.problem`): pass the solution as ``initial``
+        to :func:`solve` to warm-start a solve of the same problem.
+    carrier_labels, carrier_valence, carrier_density, carrier_edge
+        Band carriers: densities (Å⁻³) and band edges relative to the Fermi level (eV) per plane.
+    thermodynamic_factor : ndarray
+        Darken's factor of each species at its bulk fraction.
 
     Examples
     --------
@@ -171,7 +194,7 @@ class SpaceChargeSolution:
         """Debye length (Å), space-charge convention, over the mobile species' bulk densities."""
         conc = self.bulk_concentrations()
         z = [self.valence[self.defect_labels.index(k)] for k in conc]
-        return transport.debye_length(list(conc.values()), z, self.temperature, self.permittivity)
+        return analytic.debye_length(list(conc.values()), z, self.temperature, self.permittivity)
 
     def screening_length(self):
         """Screening length (Å) of the mobile species' bulk densities with their thermodynamic
@@ -179,7 +202,7 @@ class SpaceChargeSolution:
         conc = self.bulk_concentrations()
         idx = [self.defect_labels.index(k) for k in conc]
         gamma = self.thermodynamic_factor[idx] if self.thermodynamic_factor.size else None
-        return transport.screening_length(list(conc.values()), self.valence[idx], self.temperature,
+        return analytic.screening_length(list(conc.values()), self.valence[idx], self.temperature,
                                           self.permittivity, gamma)
 
     def summary(self, *, scr_limit=0.02, species=None, profile=True):
@@ -231,7 +254,7 @@ def solution_from_state(problem: Problem, state, temperature, residual, iteratio
         approximation=problem.approximation, model=problem.model, compat=problem.compat,
         site_charges=bool(problem.site_charges), iterations=int(iterations), residual=float(residual),
         state=np.array(state, float),
-        thermodynamic_factor=np.array([transport.thermodynamic_factor(x, temperature, a, problem.statistics)
+        thermodynamic_factor=np.array([analytic.thermodynamic_factor(x, temperature, a, problem.statistics)
                                        for x, a in zip(problem.mole_fraction, activities)]),
         **_carrier_fields(problem, phi, temperature))
 
@@ -288,7 +311,18 @@ def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=1
 
 
 def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=100):
-    """Solve at each temperature (K) in order, warm-starting from the previous solution.
+    """Solve at each temperature in order, warm-starting from the previous solution.
+
+    Parameters
+    ----------
+    problem : Problem
+    temperatures : sequence of float
+        K.
+    rtol, max_iter : see :func:`solve`
+
+    Returns
+    -------
+    list of SpaceChargeSolution
 
     Examples
     --------

@@ -122,6 +122,13 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     -------
     NewtonResult
         ``success`` is False when no converged answer was found; this function does not raise.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = newton(ceria_like_problem(), 773.15, max_iter=2)
+    >>> r.success, r.message
+    (False, 'iteration limit reached')
     """
     n = problem.grid.n
     cap = 10.0 * thermal_voltage(temperature) if step_cap is None else step_cap
@@ -154,6 +161,18 @@ def solve_problem(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, co
     """Newton from ``y0`` (or zero); on failure, continuation in the segregation energies
     (scaled from 0 to 1, warm-starting each step).
 
+    Parameters
+    ----------
+    problem : Problem
+    temperature : float
+        K.
+    y0 : ndarray, optional
+    rtol : float
+    max_iter : int
+        Per Newton attempt.
+    continuation_steps : int
+        Most continuation steps.
+
     Returns
     -------
     NewtonResult
@@ -163,6 +182,12 @@ def solve_problem(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, co
     ------
     ConvergenceError
         Carrying the failed :class:`NewtonResult` (last iterate, residual history).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> solve_problem(ceria_like_problem(), 773.15).success
+    True
     """
     first = newton(problem, temperature, y0, rtol=rtol, max_iter=max_iter)
     if first.success:

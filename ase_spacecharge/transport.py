@@ -25,19 +25,39 @@ import math
 
 import numpy as np
 
-from .constants import BOLTZMANN_EV, EPSILON_0, thermal_voltage
+from .constants import BOLTZMANN_EV
 from .errors import InputError
 from .grid import control_volume_widths
 
-__all__ = ["species_density", "bulk_density", "conducting_species", "resistivity_ratios", "mott_schottky_ratio",
-           "mott_schottky_potential", "screening_length", "thermodynamic_factor", "debye_length",
-           "space_charge_width", "activation_energy", "local_activation_energies"]
+__all__ = ["species_density", "bulk_density", "conducting_species", "resistivity_ratios", "activation_energy",
+           "local_activation_energies"]
 
 
 def species_density(solution, d):
-    """Planes of species ``d`` and its density there (Å⁻³) with its sublattice widths (Å).
+    """Planes of species ``d``, its density there and its sublattice control volumes.
 
-    Returns ``(planes, x, dx, n)``.
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    d : int
+        Column of the species in ``solution.defect_labels``.
+
+    Returns
+    -------
+    planes : int ndarray
+        Grid planes that host the species.
+    x, dx : ndarray
+        Their positions and widths (Å), the widths over that sublattice alone.
+    n : ndarray
+        Density on each of them (Å⁻³).
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> planes, x, dx, n = species_density(solve(ceria_like_problem(), 773.15), 0)
+    >>> planes.size, round(float(dx.sum()), 3)
+    (60, 93.72)
     """
     hosts = solution.plane_hosts[:, d]
     planes = np.flatnonzero(hosts)
@@ -53,7 +73,26 @@ def species_density(solution, d):
 
 
 def bulk_density(solution, d):
-    """Control-volume-weighted mean density (Å⁻³) of species ``d`` over the bulk region."""
+    """Control-volume-weighted mean density (Å⁻³) of species ``d`` over the bulk region.
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    d : int
+        Column of the species.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem, CERIA_AREA
+    >>> n_b = bulk_density(solve(ceria_like_problem(), 773.15), 0)
+    >>> round(n_b * CERIA_AREA * 3.124 / 2, 4)  # V_O per O site in bulk: 0.05
+    0.05
+    """
     planes, x, dx, n = species_density(solution, d)
     lo, hi = solution.bulk
     inside = (x > lo) & (x < hi)
@@ -63,7 +102,29 @@ def bulk_density(solution, d):
 
 
 def conducting_species(solution, species=None):
-    """Index of the conducting species: ``species`` (a label) or the first with mobility > 0."""
+    """Index of the conducting species: ``species`` (a label) or the first with mobility > 0.
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    species : str, optional
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        For an unknown label, or when no species has a nonzero mobility.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> conducting_species(solve(ceria_like_problem(), 773.15))
+    0
+    """
     if species is not None:
         if species not in solution.defect_labels:
             raise InputError(f"unknown species {species!r}; defined: {solution.defect_labels}")
@@ -77,8 +138,27 @@ def conducting_species(solution, species=None):
 def resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     """Textbook series/parallel resistivity ratios of the conducting species.
 
-    Returns a dict with ``r_perp``, ``r_par`` (NaN when no plane exceeds ``scr_limit``),
-    ``perp_excess`` and ``par_excess`` (Å) and ``region_width`` (Å).
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    scr_limit : float
+        The space-charge region is the species' planes with ``|phi| > scr_limit`` (V).
+    species : str, optional
+        Conducting species (default: the first with mobility > 0).
+
+    Returns
+    -------
+    dict
+        ``r_perp``, ``r_par`` (NaN when no plane exceeds ``scr_limit``), ``perp_excess`` and
+        ``par_excess`` (Å) and ``region_width`` (Å).
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = resistivity_ratios(solve(ceria_like_problem(), 773.15))
+    >>> round(r["r_perp"], 4), round(r["perp_excess"], 3)
+    (1.2941, 9.147)
     """
     if not (isinstance(scr_limit, (int, float, np.integer, np.floating)) and math.isfinite(scr_limit)
             and scr_limit >= 0):
@@ -99,73 +179,28 @@ def resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     return out
 
 
-def mott_schottky_ratio(phi0, valence, temperature):
-    """Mott–Schottky resistivity ratio ``exp(a) / (2a)`` with ``a = z Φ0 / (kT/e)``
-    (Φ0 in V, T in K)."""
-    a = valence * phi0 / thermal_voltage(temperature)
-    return math.exp(a) / (2.0 * a)
-
-
-def mott_schottky_potential(ratio, valence, temperature):
-    """Invert :func:`mott_schottky_ratio`: ``Φ0 = -W_{-1}(-1/(2r)) kT/(z e)`` in V.
-
-    Uses the physical branch -1 of Lambert W (``a >= 1``, mpmath at 30 digits).  Raises
-    :class:`~.errors.InputError` for ``r < e/2``, where no real solution exists.
-    """
-    import mpmath
-    if not np.isfinite(ratio) or ratio < math.e / 2:
-        raise InputError(f"Mott-Schottky inversion needs a resistivity ratio >= e/2 = {math.e / 2:.6f}, "
-                         f"got {ratio!r}")
-    with mpmath.workdps(30):
-        w = mpmath.lambertw(-1 / (2 * mpmath.mpf(ratio)), k=-1)
-    return float(-w.real) * thermal_voltage(temperature) / valence
-
-
-def screening_length(concentrations, valences, temperature, permittivity, thermodynamic_factors=None):
-    """Screening length (Å): ``1/λ² = Σ z² e² c / (Γ ε ε0 kT)``.
-
-    ``concentrations`` in Å⁻³ (multiply m⁻³ by 1e-30), ``valences`` in e.  Without
-    ``thermodynamic_factors`` (Γ = 1) this is the Debye–Hückel length of dilute species;
-    with Γ from :func:`thermodynamic_factor` it includes site exclusion (``Γ = 1/(1-x)``
-    for an ideal lattice gas) and non-ideal activities.
-    """
-    c = np.atleast_1d(np.asarray(concentrations, float))
-    z = np.atleast_1d(np.asarray(valences, float))
-    gamma = np.ones_like(c) if thermodynamic_factors is None else np.atleast_1d(np.asarray(thermodynamic_factors, float))
-    return float(np.sqrt(permittivity * EPSILON_0 * thermal_voltage(temperature) / np.sum(z * z * c / gamma)))
-
-
-def thermodynamic_factor(x, temperature, activity=None, statistics="fermi-dirac"):
-    """Darken's thermodynamic factor ``Γ = ∂ln a/∂ln x`` of a species at site fraction ``x``:
-    ``1/(1-x) + x μ_ex'(x)/kT`` for a lattice gas with excess chemical potential ``μ_ex``
-    (eV; ``activity`` returns ``(μ_ex, dμ_ex/dx)``), 1 for Boltzmann statistics."""
-    if statistics == "boltzmann":
-        return 1.0
-    extra = 0.0 if activity is None else float(x * activity(np.array([x]))[1][0] / thermal_voltage(temperature))
-    return float(1.0 / (1.0 - x) + extra)
-
-
-def debye_length(concentrations, valences, temperature, permittivity):
-    """Debye length L_D (Å) in the space-charge convention ``L_D² = ε ε0 kT / (2 Σ z² e² c)``.
-
-    This is :func:`screening_length` divided by √2; with it ``2 L_D √(zeΦ0/kT)`` is the
-    Mott–Schottky depletion width ``√(2 ε ε0 Φ0 / (z e c))``.  (pyscses' version drops z²
-    and mixes kT in eV with SI charges; the background text's mixes kT with F.)
-    """
-    return screening_length(concentrations, valences, temperature, permittivity) / math.sqrt(2.0)
-
-
-def space_charge_width(debye, phi0, valence, temperature):
-    """Space-charge (depletion) width ``δ = 2 L_D √(zeΦ0/kT)`` in the units of ``debye``.
-
-    NaN when ``z Φ0 <= 0`` (accumulation: no depletion layer).
-    """
-    a = valence * phi0 / thermal_voltage(temperature)
-    return 2.0 * debye * math.sqrt(a) if a > 0 else float("nan")
-
-
 def activation_energy(temperatures, ratios):
-    """Least-squares Arrhenius slope ``E = k_B d ln r / d(1/T)`` (eV) over all points."""
+    """Least-squares Arrhenius slope ``E = k_B d ln r / d(1/T)`` (eV) over all points.
+
+    Parameters
+    ----------
+    temperatures : array_like
+        K, at least two different values.
+    ratios : array_like
+        Resistivity ratios (or any Arrhenius quantity).
+
+    Returns
+    -------
+    float
+        eV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([700.0, 800.0, 900.0])
+    >>> round(activation_energy(T, np.exp(0.5 / (8.617333262e-5 * T))), 6)
+    0.5
+    """
     T = np.asarray(temperatures, float)
     r = np.asarray(ratios, float)
     if np.unique(T).size < 2:
@@ -176,7 +211,24 @@ def activation_energy(temperatures, ratios):
 
 def local_activation_energies(temperatures, ratios):
     """Local slopes ``k_B d ln r / d(1/T)`` (eV) by second-order central differences on the
-    irregular 1/T grid (pyscses' formula); NaN at the two end points."""
+    irregular 1/T grid (pyscses' formula); NaN at the two end points.
+
+    Parameters
+    ----------
+    temperatures, ratios : array_like
+
+    Returns
+    -------
+    ndarray
+        eV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([700.0, 800.0, 900.0])
+    >>> local_activation_energies(T, np.exp(0.5 / (8.617333262e-5 * T))).round(6).tolist()
+    [nan, 0.5, nan]
+    """
     T = np.asarray(temperatures, float)
     y = np.log(np.asarray(ratios, float))
     x = 1.0 / T

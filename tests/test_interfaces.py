@@ -200,7 +200,7 @@ def test_bad_material_input_gets_named_errors():
 def test_site_exclusion_screening_length_matches_analytic_d():
     """(d): ceria lattice (a = 5.411 Å, N_O = 8/a^3, N_Ce = 4/a^3), x_V = 0.05, x_Gd = 0.2, both
     mobile, 773.15 K, eps_r 55: lambda_DH / sqrt(1 - x) per species."""
-    from ase_spacecharge.transport import screening_length, thermodynamic_factor
+    from ase_spacecharge.analytic import screening_length, thermodynamic_factor
     a = 5.411
     c = [0.05 * 8 / a ** 3, 0.2 * 4 / a ** 3]
     gamma = [thermodynamic_factor(0.05, 773.15), thermodynamic_factor(0.2, 773.15)]
@@ -374,7 +374,7 @@ def test_site_case_with_carriers_and_interaction(tmp_path):
 def test_random_heterojunctions_converge_and_are_neutral(eps_l, eps_r, log_n, log_dos_r, step, T, sheet):
     """Random two-material junctions (z = +-1 carriers, offsets, a sheet charge): Newton converges
     to 1e-10 in O(10) iterations and the whole junction, sheet included, is neutral."""
-    from ase_spacecharge.transport import screening_length
+    from ase_spacecharge.analytic import screening_length
     n = 10.0 ** log_n
     carriers = [Carrier("p", 1, n), Carrier("m", -1, n)]
     right = Material("R", eps_r, offsets={"p": step}, dos={"m": 10.0 ** log_dos_r})

@@ -66,3 +66,48 @@ def test_import_and_help_load_nothing_heavy():
     assert _imported_after("import ase_spacecharge.cli as c; c._parser()") & heavy == set()
     solver = _imported_after("from ase_spacecharge import solve, build_problem")
     assert not solver & {"scipy.optimize", "mpmath", "pymatgen", "matplotlib", "ase"}
+
+
+PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventions", "materials", "problem",
+                  "model", "layered", "linalg", "solver", "solution", "transport", "analytic", "report", "case",
+                  "casefile", "schema", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
+                  "structure.projection", "structure.padding", "structure.images", "structure.annotate",
+                  "structure.pipeline"]
+
+
+def _public_callables():
+    import importlib
+    import inspect
+    for name in PUBLIC_MODULES:
+        module = importlib.import_module(f"ase_spacecharge.{name}")
+        for attr in module.__all__:
+            obj = getattr(module, attr)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module.__name__:
+                yield f"{name}.{attr}", obj
+
+
+@pytest.mark.parametrize("name, obj", list(_public_callables()), ids=lambda v: v if isinstance(v, str) else "")
+def test_public_api_has_numpydoc_sections_and_a_doctest(name, obj):
+    import inspect
+    doc = inspect.getdoc(obj) or ""
+    assert "Examples\n--------\n>>>" in doc, f"{name}: no Examples section with a doctest"
+    try:
+        signature = inspect.signature(obj)
+    except ValueError:  # exceptions inheriting a builtin constructor
+        signature = inspect.Signature()
+    params = [n for n, p in signature.parameters.items()
+              if n not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if params:
+        assert "Parameters\n----------" in doc or "Attributes\n----------" in doc, f"{name}: no Parameters"
+    if inspect.isfunction(obj):
+        assert "Returns\n-------" in doc or "Raises\n------" in doc, f"{name}: no Returns"
+
+
+def test_every_module_declares_its_public_names():
+    import importlib
+    for path in MODULES:
+        rel = path.relative_to(PACKAGE).with_suffix("")
+        if rel.name in ("__main__",):
+            continue
+        name = ".".join(("ase_spacecharge",) + rel.parts[:-1] + (() if rel.name == "__init__" else (rel.name,)))
+        assert hasattr(importlib.import_module(name), "__all__"), name

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InputError
 from .data import read_structure
 
-__all__ = ["annotate", "db_data", "from_db_row", "check_same_structure", "check_same_sites"]
+__all__ = ["annotate", "db_data", "from_db_row"]
 
 
 def check_same_structure(data, projection):
@@ -57,14 +57,28 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
 
     Per-atom arrays (ASE ``arrays`` / pymatgen ``site_properties``): ``sc_x`` (Å, signed
     distance used in the 1D model), ``sc_plane`` (grid plane, -1 off the solved
-    sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction), ``sc_dE_<defect>`` (eV);
-    NaN where an atom is not on a solved sublattice (or cannot host that defect).  Scalars
-    ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``, ``sc_temperature`` (K) go in ``info`` /
-    ``properties`` (the ratios only when a species conducts, or from ``summary``).  Returns
-    a new object unless ``inplace``; nothing the user had is dropped or renamed, and keys
-    starting ``sc_`` that this function did not write raise.  The structure must be the one
-    projected (same species in the same order, same positions) and the solution must be
-    solved on the projection's sites.
+    sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction), ``sc_dE_<defect>``
+    (eV); NaN where an atom is not on a solved sublattice (or cannot host that defect).
+    Scalars ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``, ``sc_temperature`` (K) go in
+    ``info`` / ``properties`` (the ratios only when a species conducts, or from ``summary``).
+
+    Parameters
+    ----------
+    structure : ase.Atoms or pymatgen Structure
+        The structure that was projected (same species in the same order, same positions).
+    solution : SpaceChargeSolution
+        Solved on ``projection``'s sites.
+    projection : Projection
+    summary : dict, optional
+        A summary with ``r_perp``/``r_par`` to record.
+    inplace : bool
+        Write onto ``structure`` itself instead of a copy.
+
+    Returns
+    -------
+    Same type as ``structure``
+        Nothing the user had is dropped or renamed; keys starting ``sc_`` that this function
+        did not write raise.
 
     Examples
     --------
@@ -140,16 +154,65 @@ def _write_pymatgen(structure, arrays, scalars, inplace):
 
 
 def db_data(atoms):
-    """The ``sc_*`` per-atom arrays of annotated ``atoms`` as a dict for ``ase.db``'s
-    ``data=`` (ase.db keeps only its own per-atom arrays), plus the scalars as key-value
-    pairs: ``db.write(atoms, key_value_pairs=kv, data=data)``."""
+    """Key-value pairs and data for ``ase.db``: ``db.write(atoms, key_value_pairs=kv, data=data)``.
+
+    ase.db keeps only its own per-atom arrays, so the ``sc_*`` arrays go into ``data``; the
+    ``sc_*`` scalars become key-value pairs.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Annotated.
+
+    Returns
+    -------
+    kv, data : dict
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase.db import connect
+    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS
+    >>> from ase_spacecharge.structure import solve_structure
+    >>> out, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
+    ...                                  boundaries=[0.5])
+    >>> db = connect(os.path.join(tempfile.mkdtemp(), "gb.db"))
+    >>> kv, data = db_data(out)
+    >>> row_id = db.write(out, key_value_pairs=kv, data=data)
+    >>> sorted(kv)
+    ['sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature']
+    """
     data = {k: np.asarray(v) for k, v in atoms.arrays.items() if k.startswith("sc_")}
     kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"}
     return kv, data
 
 
 def from_db_row(row):
-    """Atoms of an ``ase.db`` row with the ``sc_*`` arrays restored from its ``data``."""
+    """Atoms of an ``ase.db`` row with the ``sc_*`` arrays restored from its ``data``.
+
+    Parameters
+    ----------
+    row : ase.db row
+
+    Returns
+    -------
+    ase.Atoms
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase.db import connect
+    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS
+    >>> from ase_spacecharge.structure import solve_structure
+    >>> out, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
+    ...                                  boundaries=[0.5])
+    >>> db = connect(os.path.join(tempfile.mkdtemp(), "gb.db"))
+    >>> kv, data = db_data(out)
+    >>> row_id = db.write(out, key_value_pairs=kv, data=data)
+    >>> back = from_db_row(db.get(id=row_id))
+    >>> bool(np.array_equal(back.arrays["sc_phi"], out.arrays["sc_phi"]))
+    True
+    """
     atoms = row.toatoms()
     for k, v in row.data.items():
         if k.startswith("sc_"):

@@ -12,13 +12,35 @@ from ase import Atoms
 
 from ..errors import InputError
 
-__all__ = ["StructureData", "read_structure", "is_pymatgen"]
+__all__ = ["StructureData", "read_structure"]
 
 
 @dataclass
 class StructureData:
-    """What the adapters need from a structure, as plain arrays (Å, fractional); read once
-    by :func:`read_structure` and passed on."""
+    """What the adapters need from a structure, as plain arrays; read once by
+    :func:`read_structure` and passed on.
+
+    Attributes
+    ----------
+    cell : ndarray (3, 3)
+        Lattice vectors as rows (Å).
+    frac : ndarray (n, 3)
+        Fractional coordinates.
+    symbols : ndarray of str (n,)
+    arrays : dict
+        Per-site arrays (ASE ``arrays`` / pymatgen ``site_properties``).
+    info : dict
+        ASE ``info`` / pymatgen ``properties``.
+    kind : {"ase", "pymatgen"}
+    is_grain_boundary : bool
+        A pymatgen ``GrainBoundary``.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> sorted(read_structure(ceria_like_atoms()).arrays)
+    ['dE_Gd', 'dE_Vo']
+    """
 
     cell: np.ndarray          # (3, 3) Å, rows are lattice vectors
     frac: np.ndarray          # (n, 3) fractional coordinates
@@ -35,8 +57,21 @@ def is_pymatgen(obj):
 
 
 def read_structure(structure) -> StructureData:
-    """Plain arrays from an ASE ``Atoms`` or a pymatgen ``Structure``/``GrainBoundary``
-    (a :class:`StructureData` is returned as it is).
+    """Plain arrays from an ASE ``Atoms`` or a pymatgen ``Structure``/``GrainBoundary``.
+
+    Parameters
+    ----------
+    structure : ase.Atoms, pymatgen Structure or StructureData
+        A :class:`StructureData` is returned as it is.
+
+    Returns
+    -------
+    StructureData
+
+    Raises
+    ------
+    InputError
+        For anything else, or a cell without volume.
 
     Examples
     --------

@@ -14,7 +14,7 @@ from ..sites import DefectSpecies
 from .data import read_structure
 from .geometry import boundary_axis, distance_to_boundaries, find_boundaries
 
-__all__ = ["segregation_energies", "site_energy_matrix", "defect_hosts"]
+__all__ = ["segregation_energies"]
 
 
 def _energy_array(data, energies, name):
@@ -48,11 +48,30 @@ def segregation_energies(structure, energies, *, reference=None, axis=None, boun
                          plane_tol=0.3):
     """Per-site segregation energies ΔE (eV, NaN where not given).
 
-    ``energies``: raw per-site defect energies ``E(defect at site) - E(pristine)`` (eV), as a
-    per-site array (NaN where not computed) or (site index, energy) pairs.  ``reference``
-    is the bulk defect formation term subtracted from them: a number (eV), a site index
-    (that site's energy), or ``"far"`` (the mean over the sites on the planes furthest from
-    every boundary); ``None`` means the energies are segregation energies already.
+    Parameters
+    ----------
+    structure : ase.Atoms, pymatgen Structure or StructureData
+    energies : array_like or dict
+        Raw per-site defect energies ``E(defect at site) - E(pristine)`` (eV), as a per-site
+        array (NaN where not computed) or (site index, energy) pairs.
+    reference : None, float, int or "far"
+        The bulk defect formation term subtracted: a number (eV), a site index (that site's
+        energy), or ``"far"`` (the mean over the sites on the planes furthest from every
+        boundary); ``None`` means the energies are segregation energies already.
+    axis, boundaries, plane_tol
+        As in :func:`~.projection.project` (for ``"far"``).
+
+    Returns
+    -------
+    ndarray (n_sites,)
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> atoms = ceria_like_atoms()
+    >>> dE = segregation_energies(atoms, [(0, 1.7), (1, 2.0)], reference=0)
+    >>> dE[:3].tolist()
+    [0.0, 0.30000000000000004, nan]
     """
     data = read_structure(structure)
     e = _energy_array(data, energies, "energies")

@@ -23,14 +23,46 @@ __all__ = ["normal_spacing", "cross_section", "boundary_axis", "find_boundaries"
 
 def normal_spacing(cell, axis):
     """``d = V / |a_i × a_j|`` (Å): the cell's extent along the normal of the plane spanned by
-    the two lattice vectors other than ``axis``."""
+    the two lattice vectors other than ``axis``.
+
+    Parameters
+    ----------
+    cell : array_like (3, 3)
+        Lattice vectors as rows (Å).
+    axis : int
+        0, 1 or 2.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(normal_spacing([[3.0, 0, 0], [0, 4.0, 0], [1.0, 0, 10.0]], 2), 12)  # oblique c: d < |c|
+    10.0
+    """
     i, j = [k for k in range(3) if k != axis]
     cell = np.asarray(cell, float)
     return float(abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[i], cell[j])))
 
 
 def cross_section(cell, axis):
-    """Area (Å²) of the boundary plane of the cell: ``|a_i × a_j|``."""
+    """Area (Å²) of the boundary plane of the cell: ``|a_i × a_j|``.
+
+    Parameters
+    ----------
+    cell : array_like (3, 3)
+    axis : int
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> cross_section(np.diag([3.0, 4.0, 10.0]), 2)
+    12.0
+    """
     i, j = [k for k in range(3) if k != axis]
     return float(np.linalg.norm(np.cross(np.asarray(cell)[i], np.asarray(cell)[j])))
 
@@ -38,8 +70,25 @@ def cross_section(cell, axis):
 def boundary_axis(data: StructureData, axis=None):
     """The lattice-vector index normal to the boundaries.
 
-    Given: checked.  Otherwise c (2) for a pymatgen ``GrainBoundary``, else the axis with the
-    largest normal spacing (grain-boundary supercells are long along the normal).
+    Given: checked (0, 1, 2 or "a", "b", "c").  Otherwise c (2) for a pymatgen
+    ``GrainBoundary``, else the axis with the largest normal spacing (grain-boundary
+    supercells are long along the normal).
+
+    Parameters
+    ----------
+    data : StructureData
+    axis : int or str, optional
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import read_structure
+    >>> boundary_axis(read_structure(ceria_like_atoms())), boundary_axis(read_structure(ceria_like_atoms()), "b")
+    (2, 1)
     """
     if axis is not None:
         if isinstance(axis, str):
@@ -61,8 +110,26 @@ def _grain_ids(labels):
 def find_boundaries(data: StructureData, axis, boundaries=None):
     """Fractional positions (sorted, in [0, 1)) of the boundaries along ``axis``.
 
-    From ``boundaries`` if given; else from a ``grain_label`` site array (the middle of each
-    gap between neighbouring atoms of different grains); else (0, 0.5).
+    From ``boundaries`` if given (duplicates raise); else from a ``grain_label`` site array
+    (pymatgen's ``GrainBoundary``: the middle of each gap between neighbouring atoms of
+    different grains); else (0, 0.5).
+
+    Parameters
+    ----------
+    data : StructureData
+    axis : int
+    boundaries : sequence of float, optional
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import read_structure
+    >>> find_boundaries(read_structure(ceria_like_atoms()), 2, [1.25, 0.5])
+    array([0.25, 0.5 ])
     """
     if boundaries is not None:
         b = np.atleast_1d(np.asarray(boundaries, float))
@@ -94,9 +161,29 @@ def find_boundaries(data: StructureData, axis, boundaries=None):
 def periodic_planes(x, period, tol):
     """Group coordinates ``x`` (Å) on a circle of circumference ``period`` into planes.
 
-    :func:`~.grid.group_planes` (sort-and-split with ``tol``), then the first and last planes
-    merge when the wrap-around gap is within ``tol``.  Returns ``(centres, plane_of)``: the
-    planes' mean positions (near the range of ``x``, sorted) and each coordinate's plane.
+    :func:`~ase_spacecharge.grid.group_planes` (sort-and-split with ``tol``), then the first
+    and last planes merge when the wrap-around gap is within ``tol``.
+
+    Parameters
+    ----------
+    x : array_like
+        Å.
+    period : float
+        Å.
+    tol : float
+        Å.
+
+    Returns
+    -------
+    centres : ndarray
+        The planes' mean positions (near the range of ``x``, sorted).
+    plane_of : int ndarray
+        Each coordinate's plane.
+
+    Examples
+    --------
+    >>> periodic_planes([0.05, 5.0, 9.98], 10.0, 0.2)
+    (array([0.015, 5.   ]), array([0, 1, 0]))
     """
     x = np.asarray(x, float)
     centres, plane_of = group_planes(x, tol)
@@ -116,7 +203,29 @@ def periodic_planes(x, period, tol):
 
 def distance_to_boundaries(data: StructureData, axis, boundaries):
     """Signed distance (Å) of every site to its nearest boundary, and that boundary's index
-    (ties: the boundary listed first)."""
+    (ties: the boundary listed first).
+
+    Parameters
+    ----------
+    data : StructureData
+    axis : int
+    boundaries : array_like
+        Fractional positions.
+
+    Returns
+    -------
+    distance : ndarray
+        Å, positive on the side of increasing fractional coordinate.
+    nearest : int ndarray
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import read_structure
+    >>> dist, nearest = distance_to_boundaries(read_structure(ceria_like_atoms()), 2, [0.5])
+    >>> round(float(abs(dist).max()), 3)
+    46.078
+    """
     d = normal_spacing(data.cell, axis)
     f = data.frac[:, axis]
     delta = np.mod(f[:, None] - np.asarray(boundaries)[None, :] + 0.5, 1.0) - 0.5

@@ -13,7 +13,7 @@ from ..grid import group_planes
 from ..materials import material_arrays, neutral_potential, periodic_face_permittivity, plane_materials
 from ..sites import Sites
 
-__all__ = ["material_labels", "material_fields", "check_materials_neutral"]
+__all__ = []
 
 
 def material_labels(data, material_of, axis):

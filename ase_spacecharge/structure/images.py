@@ -17,10 +17,29 @@ __all__ = ["ImageMatch", "match_image", "image_energies"]
 
 @dataclass
 class ImageMatch:
-    """Where a defective image came from: ``site`` (pristine index), ``kind`` ("vacancy" or
-    "substitution"), the pristine ``host`` species and the ``new`` one (None for a
-    vacancy), the rigid ``drift`` removed (Å), the largest remaining displacement (Å) and
-    the ``margin`` (Å²) by which the next-best assignment is worse."""
+    """Where a defective image came from.
+
+    Attributes
+    ----------
+    site : int
+        Pristine index.
+    kind : {"vacancy", "substitution"}
+    host : str
+        Pristine species.
+    new : str or None
+        The substituting species (None for a vacancy).
+    drift : ndarray (3,)
+        The rigid drift removed (Å).
+    max_displacement : float
+        Largest remaining displacement (Å).
+    margin : float
+        By how much (Å²) the next-best assignment is worse.
+
+    Examples
+    --------
+    >>> ImageMatch(3, "vacancy", "O", None, np.zeros(3), 0.1, 2.0).kind
+    'vacancy'
+    """
 
     site: int
     kind: str
@@ -38,23 +57,11 @@ def _image_frame(pristine, image):
     return img
 
 
-def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05):
-    """Match one defective image to the pristine site it came from.
-
-    Fixed-frame minimum-image assignment (``scipy.optimize.linear_sum_assignment``) of the
-    image's atoms to the pristine sites, cost = squared distance (Å²) + ``penalty`` for a
-    species change; a rigid drift is removed and the assignment repeated.  A vacancy is the
-    pristine site left unassigned, a substitution the one whose species changed.  An
-    explicit ``info['site_index']`` on the image wins.  Warns when an atom moved more than
-    ``warn_displacement`` Å or the next-best assignment is within ``tie_margin`` Å².
-    """
+def _assignment(pr, img, penalty):
+    """Minimum-image assignment of the image's atoms to the pristine sites with the rigid
+    drift removed (three rounds); returns rows, cols, the cost matrix (Å²), the displacement
+    vectors (Å) and the drift (fractional)."""
     from scipy.optimize import linear_sum_assignment
-    pr = read_structure(pristine)
-    img = _image_frame(pr, image)
-    n_p, n_i = len(pr.symbols), len(img.symbols)
-    if n_i not in (n_p, n_p - 1):
-        raise InputError(f"image has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
-                         "substitutions can be matched")
     drift = np.zeros(3)
     for _ in range(3):
         df = img.frac[:, None, :] - drift[None, None, :] - pr.frac[None, :, :]
@@ -66,26 +73,73 @@ def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_ma
         if np.allclose(new_drift, drift, atol=1e-9):
             break
         drift = new_drift
+    return rows, cols, cost, vec, drift
+
+
+def _defect_site(pr, img, rows, cols, cost):
+    """The defect's pristine site, its kind, the new species and the margin (Å²) by which
+    the best assignment that avoids that answer is worse."""
+    from scipy.optimize import linear_sum_assignment
     total = cost[rows, cols].sum()
-    disp = np.sqrt(np.einsum("ij,ij->i", vec[rows, cols], vec[rows, cols]))
-    changed = cols[img.symbols[rows] != pr.symbols[cols]]
-    if n_i == n_p - 1:
-        site = int(np.setdiff1d(np.arange(n_p), cols)[0])
-        kind, new = "vacancy", None
-        alt = cost.copy()
+    alt = cost.copy()
+    if len(img.symbols) == len(pr.symbols) - 1:
+        site = int(np.setdiff1d(np.arange(len(pr.symbols)), cols)[0])
         alt[:, site] -= 1e6  # force the found site to be taken: some other site goes empty
         r2, c2 = linear_sum_assignment(alt)
-        margin = float(alt[r2, c2].sum() + 1e6 - total)
-    else:
-        if changed.size != 1:
-            raise InputError(f"image matches no single defect site: {changed.size} sites changed species")
-        site = int(changed[0])
-        row = int(rows[cols == site][0])
-        kind, new = "substitution", str(img.symbols[row])
-        alt = cost.copy()
-        alt[row, site] += 1e6
-        r2, c2 = linear_sum_assignment(alt)
-        margin = float(alt[r2, c2].sum() - total)
+        return site, "vacancy", None, float(alt[r2, c2].sum() + 1e6 - total)
+    changed = cols[img.symbols[rows] != pr.symbols[cols]]
+    if changed.size != 1:
+        raise InputError(f"image matches no single defect site: {changed.size} sites changed species")
+    site = int(changed[0])
+    row = int(rows[cols == site][0])
+    alt[row, site] += 1e6
+    r2, c2 = linear_sum_assignment(alt)
+    return site, "substitution", str(img.symbols[row]), float(alt[r2, c2].sum() - total)
+
+
+def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05):
+    """Match one defective image to the pristine site it came from.
+
+    Fixed-frame minimum-image assignment (``scipy.optimize.linear_sum_assignment``) of the
+    image's atoms to the pristine sites, cost = squared distance (Å²) + ``penalty`` for a
+    species change; a rigid drift is removed and the assignment repeated.  A vacancy is the
+    pristine site left unassigned, a substitution the one whose species changed.  An
+    explicit ``info['site_index']`` on the image wins.
+
+    Parameters
+    ----------
+    pristine, image : ase.Atoms, pymatgen Structure or StructureData
+        Same cell; the image has one atom fewer (vacancy) or one changed species.
+    penalty : float
+        Cost (Å²) of a species change.
+    warn_displacement : float
+        Warn when an atom moved more than this (Å).
+    tie_margin : float
+        Warn when the next-best assignment is within this (Å²).
+
+    Returns
+    -------
+    ImageMatch
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> pristine = ceria_like_atoms()
+    >>> image = pristine.copy()
+    >>> del image[7]
+    >>> m = match_image(pristine, image)
+    >>> m.site, m.kind, m.host
+    (7, 'vacancy', 'O')
+    """
+    pr = read_structure(pristine)
+    img = _image_frame(pr, image)
+    n_p, n_i = len(pr.symbols), len(img.symbols)
+    if n_i not in (n_p, n_p - 1):
+        raise InputError(f"image has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
+                         "substitutions can be matched")
+    rows, cols, cost, vec, drift = _assignment(pr, img, penalty)
+    disp = np.sqrt(np.einsum("ij,ij->i", vec[rows, cols], vec[rows, cols]))
+    site, kind, new, margin = _defect_site(pr, img, rows, cols, cost)
     explicit = img.info.get("site_index")
     if explicit is not None:
         explicit = int(explicit)
@@ -126,10 +180,39 @@ def image_energies(pristine, images, defects, *, reference="far", pristine_energ
                    boundaries=None, plane_tol=0.3, **match_kw):
     """Per-site segregation energies (eV) from defective relaxed images.
 
-    ``defects`` maps a defect label to ``(host, new)``: ``("O", None)`` for an O vacancy,
-    ``("Ce", "Gd")`` for Gd on Ce.  Each image is matched with :func:`match_image`;
-    ``ΔE = E(image) - E(pristine) - reference`` (see :func:`segregation_energies`).
-    Returns ``{label: per-site array}`` (NaN where no image) and the matches.
+    Each image is matched with :func:`match_image`;
+    ``ΔE = E(image) - E(pristine) - reference`` (see :func:`~.energies.segregation_energies`).
+
+    Parameters
+    ----------
+    pristine : ase.Atoms (with an energy) or pymatgen ComputedStructureEntry
+    images : sequence
+        Defective images with energies (calculator results, ``info["energy"]``, or entries).
+    defects : dict
+        Defect label -> ``(host, new)``: ``("O", None)`` for an O vacancy, ``("Ce", "Gd")`` for
+        Gd on Ce.
+    reference : see :func:`~.energies.segregation_energies` (default ``"far"``)
+    pristine_energy : float, optional
+        eV, if ``pristine`` carries none.
+    axis, boundaries, plane_tol, **match_kw
+        As in :func:`~.projection.project` and :func:`match_image`.
+
+    Returns
+    -------
+    energies : dict
+        ``{label: per-site array}`` (NaN where no image).
+    matches : list of ImageMatch
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> pristine = ceria_like_atoms()
+    >>> image = pristine.copy()
+    >>> del image[7]
+    >>> image.info["energy"] = 5.0
+    >>> dE, matches = image_energies(pristine, [image], {"Vo": ("O", None)}, pristine_energy=0.0, reference=0.0)
+    >>> float(dE["Vo"][7]), matches[0].site
+    (5.0, 7)
     """
     pr_struct, e0 = _energy_of(pristine) if pristine_energy is None else (pristine, float(pristine_energy))
     pr = read_structure(pr_struct)

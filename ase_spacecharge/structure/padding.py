@@ -34,11 +34,40 @@ def _bulk_period(xp, pattern, tol):
 
 def pad_with_bulk(proj, pad_to, *, plane_tol=0.3):
     """Extend an unfolded projection with bulk planes (ΔE = 0) towards ``pad_to`` Å from the
-    boundary on each side (a number, or (lower, upper) as positive distances).
+    boundary on each side.
 
     Each side repeats its own outermost plane pattern (spacings and site counts per host
     species) with the smallest period found in the supercell, in whole repeat units (so the
     padding is neutral) that end at or before ``pad_to``.
+
+    Parameters
+    ----------
+    proj : Projection
+        ``mode="unfold"``.
+    pad_to : float or (float, float)
+        Distance (Å) from the boundary, or (lower, upper) as positive distances.
+    plane_tol : float
+        Å, for comparing plane spacings.
+
+    Returns
+    -------
+    Projection
+        A new projection (``padding`` says what was added).
+
+    Raises
+    ------
+    InputError
+        Not unfolded, no repeating bulk pattern, or more than ``MAX_PADDING_PLANES`` planes.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import project
+    >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O")], boundaries=[0.0, 0.5], mode="unfold",
+    ...                missing="zero")
+    >>> padded = pad_with_bulk(proj, 60.0)
+    >>> padded.x_max > 58.0, padded.padding["n_sites"] > 0
+    (True, True)
     """
     if proj.mode != "unfold":
         raise InputError("padding needs mode='unfold' (one boundary with bulk on both sides)")

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..model import build_problem
 from ..sites import DefectSpecies
 from ..solution import solve
-from ..transport import space_charge_width
+from ..analytic import space_charge_width
 from .annotate import annotate
 from .data import read_structure
 from .heterointerface import check_materials_neutral, material_fields
@@ -22,9 +22,18 @@ __all__ = ["default_bulk", "structure_problem", "solve_structure", "auto_padding
 
 
 def default_bulk(projection):
-    """Bulk region (Å) used when none is given: the middle quarter of the lower grain
-    (``mode="cell"``; with one boundary the quarter next to the domain edge) or the outer
-    quarter of the lower side (``mode="unfold"``).
+    """Bulk region (Å) used when none is given.
+
+    The middle quarter of the lower grain (``mode="cell"``; with one boundary the quarter
+    next to the domain edge) or the outer quarter of the lower side (``mode="unfold"``).
+
+    Parameters
+    ----------
+    projection : Projection
+
+    Returns
+    -------
+    (float, float)
 
     Examples
     --------
@@ -73,24 +82,42 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                       carriers=None, materials=None, material_of="material", average_energies=False):
     """Project a structure and build its :class:`~ase_spacecharge.problem.Problem`.
 
-    ``mode`` defaults to "cell" without padding and "unfold" with ``pad_to`` (Å from the
-    boundary, a (lower, upper) pair, or ``"auto"``: ``3 δ + 15 L_D`` from a first solve at
-    ``temperature``, with δ the depletion width and L_D the Debye length, at least the cell,
-    grown until it no longer grows).  ``x_min``, ``x_max`` and ``bulk`` are signed distances
-    (Å) from the boundary; the defaults are the projected domain and :func:`default_bulk`.
-    ``carriers`` (:class:`~ase_spacecharge.materials.Carrier`) adds band electrons/holes.
+    The structure is read once and projected once; ``"auto"`` padding re-pads that
+    projection.
 
-    Heterointerfaces: ``materials`` maps material labels to
-    :class:`~ase_spacecharge.materials.Material` and ``material_of`` says which atom is which:
-    the name of a per-atom array of labels (default ``"material"``) or a list of
-    ``(label, frac_lo, frac_hi)`` regions along the axis.  Each plane takes its atoms'
-    material (mixed planes raise): its permittivity (harmonic mean on faces between
-    materials; ``permittivity`` is then not given), its per-species energy offsets (added to
-    the defects' ΔE and the carriers' band edges), densities of states and background
-    charge.  The bulk region must lie in one material, the reference.  Other keywords as in
-    :func:`~.projection.project` and :func:`~ase_spacecharge.model.build_problem`.
-
-    The structure is read once and projected once; ``"auto"`` padding re-pads that projection.
+    Parameters
+    ----------
+    structure : ase.Atoms, pymatgen Structure or StructureData
+    defects : sequence of dicts (or DefectSpecies with ``hosts``)
+        Each with ``site``, the host species.
+    permittivity : float
+        Relative (not given with ``materials``).
+    temperature : float, optional
+        K; needed for ``pad_to="auto"`` and the materials' neutrality check.
+    bulk, x_min, x_max : optional
+        Signed distances (Å) from the boundary; defaults: :func:`default_bulk` and the
+        projected domain.
+    mode : {"cell", "unfold"}, optional
+        Default "cell" without padding, "unfold" with ``pad_to``.
+    pad_to : float, (float, float) or "auto", optional
+        Å from the boundary; ``"auto"`` is ``3 δ + 15 L_D`` from a first solve at
+        ``temperature`` (δ the depletion width, L_D the Debye length), at least the cell,
+        grown until it no longer grows.
+    carriers : sequence of :class:`~ase_spacecharge.materials.Carrier`, optional
+        Band electrons/holes.
+    materials : dict, optional
+        Material label -> :class:`~ase_spacecharge.materials.Material` (heterointerfaces):
+        each plane takes its atoms' material (mixed planes raise): permittivity (harmonic mean
+        on faces between materials), per-species energy offsets (added to the defects' ΔE
+        and the carriers' band edges), densities of states and background.  The bulk region
+        must lie in one material, the reference.
+    material_of : str or list
+        The name of a per-atom array of material labels (default ``"material"``) or a list of
+        ``(label, frac_lo, frac_hi)`` regions along the axis.
+    approximation, model, boundary, statistics, site_charges
+        As in :func:`~ase_spacecharge.model.build_problem`.
+    hosts, energies, axis, boundaries, plane_tol, missing, valences, average_energies
+        As in :func:`~.projection.project`.
 
     Returns
     -------
@@ -121,14 +148,16 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                    plane_tol=plane_tol, missing=missing, valences=valences, average_energies=average_energies,
                    pad_to=None if auto else pad_to)
     problem = _problem(data, proj, defects, opts)
-    if not auto:
-        return problem, proj
-    base = proj
-    width = auto_padding(solve(problem, temperature), base)
-    for _ in range(4):  # grow until the automatic width no longer grows
+    return _auto_padded(data, proj, problem, defects, opts, plane_tol) if auto else (problem, proj)
+
+
+def _auto_padded(data, base, problem, defects, opts, plane_tol):
+    """Pad ``base`` to :func:`auto_padding`'s width, grown until it no longer grows."""
+    width = auto_padding(solve(problem, opts["temperature"]), base)
+    for _ in range(4):
         proj = pad_with_bulk(base, width, plane_tol=plane_tol)
         problem = _problem(data, proj, defects, opts)
-        new = auto_padding(solve(problem, temperature), proj)
+        new = auto_padding(solve(problem, opts["temperature"]), proj)
         if new <= 1.05 * width:
             break
         width = new
@@ -136,7 +165,21 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
 
 
 def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=False, **kw):
-    """Project, solve and write back in one call (keywords as in :func:`structure_problem`).
+    """Project, solve and write back in one call.
+
+    Parameters
+    ----------
+    structure : ase.Atoms or pymatgen Structure
+    defects : sequence of dicts
+        With ``site``, the host species.
+    temperature : float
+        K.
+    scr_limit : float
+        V, for the resistivity ratios recorded on the structure.
+    inplace : bool
+        Write onto ``structure`` itself.
+    **kw
+        As in :func:`structure_problem`.
 
     Returns
     -------
@@ -162,7 +205,25 @@ def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=
 
 def auto_padding(solution, projection):
     """Default padding distance (Å): ``3 δ + 15 L_D`` (δ the depletion width at the
-    solution's Φ0, L_D its Debye length), and at least the cell's own extent."""
+    solution's Φ0, L_D its Debye length), and at least the cell's own extent.
+
+    Parameters
+    ----------
+    solution : SpaceChargeSolution
+    projection : Projection
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS
+    >>> _, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
+    ...                                boundaries=[0.5])
+    >>> auto_padding(sol, proj) >= proj.x_max
+    True
+    """
     L = solution.debye_length()
     z = solution.valence[solution.mobile][0] if solution.mobile.any() else 1.0
     delta = space_charge_width(L, solution.phi0, z, solution.temperature)

@@ -30,10 +30,42 @@ __all__ = ["Projection", "project"]
 class Projection:
     """Sites of a structure on the 1D grid (see the module docstring for conventions).
 
-    ``sites`` feeds :func:`~ase_spacecharge.model.build_problem`; ``atom_index[k]`` is the
-    structure's atom behind site ``k`` (-1 for bulk padding).  Lengths in Å.
-    ``symbols`` and ``frac`` are the projected structure's species and fractional
-    coordinates, for :func:`~.annotate.annotate` to check that it writes onto the same atoms.
+    Attributes
+    ----------
+    sites : Sites
+        Feeds :func:`~ase_spacecharge.model.build_problem` (positions are plane centres, Å).
+    atom_index : int ndarray
+        The structure's atom behind each site (-1 for bulk padding).
+    site_distance : ndarray
+        Each site's own signed distance to its boundary (Å).
+    boundary_index : int ndarray
+        The boundary each site is measured from (-1 for padding).
+    x_min, x_max : float
+        The domain (Å).
+    area : float
+        Cross-section (Å²; times the number of boundaries when unfolded).
+    axis : int
+        Lattice vector normal to the boundaries.
+    spacing : float
+        ``d = V / |a_i × a_j|`` (Å).
+    boundaries : ndarray
+        Fractional positions.
+    mode : {"cell", "unfold"}
+    symbols, frac : ndarray
+        The projected structure's species and fractional coordinates, so that
+        :func:`~.annotate.annotate` can check that it writes onto the same atoms.
+    mirror_spread : dict
+        Unfold mode: the largest spread between the boundaries' mirror planes, ``position``
+        (Å) and ``energy`` (eV).
+    padding : dict
+        What :func:`~.padding.pad_with_bulk` added.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O")], boundaries=[0.0, 0.5], mode="unfold")
+    >>> proj.mode, round(proj.area, 2), proj.mirror_spread["position"] < 1e-9
+    ('unfold', 117.15, True)
     """
 
     sites: Sites

@@ -1,0 +1,222 @@
+"""Case files (TOML): the schema and its validation.
+
+See the README ("Case files") for the format.  Paths inside a case file are relative to the
+case file; lengths are in Å, temperatures in K, potentials in V.  Every key is checked
+against the schema below (types, ranges, choices; unknown keys named with a suggestion) and
+every input file and output folder is checked before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import InputError
+from .schema import (Field, boolean, check_table, choice, integer, named_tables, number, numbers, one_of, table,
+                     tables, text)
+
+__all__ = ["load_case", "CASE_KINDS"]
+
+
+def _number_map(unit, nonnegative=False):
+    """A table of species label -> number."""
+    inner = number(unit, nonnegative=nonnegative)
+
+    def check(value, where):
+        if not isinstance(value, dict):
+            return None
+        return {k: inner(v, f"{where}.{k}") for k, v in value.items()}
+    return Field(check, f"a table of label = number ({unit})", {})
+
+
+def _regions():
+    """``material_of`` as a list of [label, frac_lo, frac_hi] regions."""
+    def check(value, where):
+        if not isinstance(value, list) or not value:
+            return None
+        out = []
+        for i, r in enumerate(value):
+            if not (isinstance(r, list) and len(r) == 3 and isinstance(r[0], str)):
+                raise InputError(f"{where} entry {i}: expected [label, frac_lo, frac_hi], got {r!r}")
+            out.append((r[0], number()(r[1], f"{where} entry {i}"), number()(r[2], f"{where} entry {i}")))
+        return out
+    return Field(check, "a list of [label, frac_lo, frac_hi]")
+
+
+def _forbidden(message):
+    """A key that must not appear in this kind of case."""
+    def check(value, where):
+        raise InputError(f"{where}: {message}")
+    return Field(check, "nothing", None)
+
+
+TEMPERATURE = one_of(number("K", positive=True), numbers("K", positive=True))
+DEFECT = dict(label=text(), valence=number("e"), mole_fraction=number(minimum=0.0, maximum=1.0),
+              mobility=number(nonnegative=True, default=0.0), site=text(None, "a host species (string)"),
+              interaction=number("eV", default=None))
+CARRIER = dict(label=text(), valence=number("e"), density=number("Å⁻³", positive=True),
+               dos=number("Å⁻³", positive=True, default=None),
+               statistics=choice("boltzmann", "fermi-dirac", default="boltzmann"),
+               mobility=number(nonnegative=True, default=0.0))
+MATERIAL = dict(permittivity=number(positive=True), background=number("e/Å³", default=0.0),
+                offsets=_number_map("eV"), dos=_number_map("Å⁻³", nonnegative=True))
+LAYER = dict(MATERIAL, thickness=number("Å", positive=True), label=text(None))
+COMMON = dict(
+    temperature=TEMPERATURE, defects=tables(DEFECT),
+    approximation=choice("mott-schottky", "gouy-chapman", default="mott-schottky"),
+    model=choice("site-explicit", "continuum", default="site-explicit"),
+    boundary=choice("periodic", "dirichlet", default="periodic"), site_charges=boolean(False),
+    statistics=choice("fermi-dirac", "boltzmann", default="fermi-dirac"),
+    dirichlet=numbers("V", length=2, default=None), carriers=tables(CARRIER, [], min_length=0),
+    resistivity=table(dict(scr_limit=number("V", nonnegative=True, default=0.02), species=text(None)), {}),
+    tolerance=number(minimum=1e-15, maximum=1e-3, default=1e-10))
+SITES = dict(COMMON, sites=text(), permittivity=number(positive=True), area=number("Å²", positive=True),
+             x_min=number("Å"), x_max=number("Å"), bulk=numbers("Å", length=2, increasing=True),
+             compat=choice("pyscses", default=None), n_points=integer(minimum=3, default=1000),
+             plane_tol=number("Å", positive=True, default=0.2))
+STRUCTURE = dict(
+    COMMON, structure=text(), permittivity=number(positive=True, default=None),
+    plane_tol=number("Å", positive=True, default=0.3),
+    axis=one_of(integer(minimum=0), choice("a", "b", "c"), default=None),
+    boundaries=numbers(default=None), mode=choice("cell", "unfold", default=None),
+    pad_to=one_of(number("Å", positive=True), numbers("Å", length=2, positive=True), choice("auto"), default=None),
+    missing=choice("error", "zero", "drop", default="error"), average_energies=boolean(False),
+    write_structure=text(None), x_min=number("Å", default=None), x_max=number("Å", default=None),
+    bulk=numbers("Å", length=2, increasing=True, default=None),
+    materials=named_tables(MATERIAL, {}), material_of=one_of(text(), _regions(), default="material"),
+    area=_forbidden("`area` comes from the structure's cell; remove it"),
+    compat=_forbidden("compat applies to site files only"))
+LAYERED = dict(layers=tables(LAYER), temperature=TEMPERATURE, carriers=tables(CARRIER, min_length=0),
+               spacing=number("Å", positive=True, default=0.1), area=number("Å²", positive=True, default=1.0),
+               sheet_charges=numbers("e/Å²", min_length=0, default=[]), ends=numbers("V", length=2, default=None),
+               tolerance=COMMON["tolerance"])
+#: The kinds of case, the key that marks each, and its schema.
+CASE_KINDS = {"structure": ("structure", STRUCTURE), "layered": ("layers", LAYERED), "sites": ("sites", SITES)}
+
+
+def _read_toml(path):
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such case file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _kind(raw, path):
+    kinds = [k for k, (marker, _) in CASE_KINDS.items() if marker in raw]
+    if len(kinds) != 1:
+        raise InputError(f"{path}: a case needs exactly one of `sites` (a site file), `structure` or `layers`"
+                         + (f"; it has {kinds}" if kinds else ""))
+    return kinds[0]
+
+
+def _input_file(folder, name, path, key):
+    full = os.path.join(folder, name)
+    if not os.path.isfile(full):
+        raise InputError(f"{path}: {key}: no such file {full!r}")
+    return full
+
+
+def _output_file(folder, name, path, key):
+    full = os.path.join(folder, name)
+    parent = os.path.dirname(full) or "."
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise InputError(f"{path}: {key}: cannot write {full!r}: the folder {parent!r} does not exist or is not "
+                         "writable")
+    return full
+
+
+def _cross_checks(case, path):
+    """Checks that span keys (the schema checks each key alone)."""
+    if case.get("dirichlet") is not None and case.get("boundary") != "dirichlet":
+        raise InputError(f"{path}: dirichlet = {case['dirichlet']} fixes end potentials, but boundary is "
+                         f"{case.get('boundary')!r}; set boundary = \"dirichlet\"")
+    if case["kind"] == "structure":
+        if case["permittivity"] is None and not case["materials"]:
+            raise InputError(f"{path}: missing key permittivity (or give [materials.<label>] tables)")
+        for i, d in enumerate(case["defects"]):
+            if d["site"] is None:
+                raise InputError(f"{path}: defects entry {i} ({d['label']!r}) needs `site`, the host species")
+    if case["kind"] == "sites" and not case["x_min"] < case["x_max"]:
+        raise InputError(f"{path}: x_min = {case['x_min']} must be below x_max = {case['x_max']}")
+    if case["kind"] == "layered" and len(case["sheet_charges"]) > len(case["layers"]) - 1:
+        raise InputError(f"{path}: sheet_charges: {len(case['sheet_charges'])} values for "
+                         f"{len(case['layers']) - 1} interfaces")
+
+
+def load_case(path):
+    """Read and validate a case file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        TOML case file (see the README, "Case files").
+
+    Returns
+    -------
+    dict
+        The case with defaults filled in, paths resolved against the case file's folder,
+        ``kind`` ("sites", "structure" or "layered") and ``temperatures`` (a list, K).
+
+    Raises
+    ------
+    InputError
+        Naming the key and the value that is wrong.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_spacecharge import write_pyscses_sites
+    >>> from ase_spacecharge.examples import ceria_like_column
+    >>> folder = tempfile.mkdtemp()
+    >>> sites, lo, hi = ceria_like_column()
+    >>> write_pyscses_sites(os.path.join(folder, "sites.txt"), sites)
+    >>> case = os.path.join(folder, "case.toml")
+    >>> _ = open(case, "w").write(f'''sites = "sites.txt"
+    ... temperature = [773.15, 873.15]
+    ... permittivity = 55.0
+    ... area = 58.5725
+    ... x_min = {lo}
+    ... x_max = {hi}
+    ... bulk = [{lo + 2}, {lo + 15}]
+    ... [[defects]]
+    ... label = "Vo"
+    ... valence = 2
+    ... mole_fraction = 0.05
+    ... mobility = 1.0
+    ... [[defects]]
+    ... label = "Gd"
+    ... valence = -1
+    ... mole_fraction = 0.2
+    ... ''')
+    >>> c = load_case(case)
+    >>> c["kind"], c["temperatures"], c["approximation"]
+    ('sites', [773.15, 873.15], 'mott-schottky')
+    """
+    from .materials import Carrier, Material
+    path = os.fspath(path)
+    raw = _read_toml(path)
+    kind = _kind(raw, path)
+    case = check_table(raw, CASE_KINDS[kind][1], path)
+    case["kind"] = kind
+    t = case["temperature"]
+    case["temperatures"] = t if isinstance(t, list) else [t]
+    _cross_checks(case, path)
+    case["carriers"] = [Carrier(**c) for c in case["carriers"]]
+    if kind == "layered":
+        case["layers"] = [(Material(layer["label"] or f"layer {i}", layer["permittivity"], layer["background"],
+                                    layer["offsets"], layer["dos"]), layer["thickness"])
+                          for i, layer in enumerate(case["layers"])]
+        return case
+    folder = os.path.dirname(os.path.abspath(path))
+    case[kind] = _input_file(folder, case[kind], path, kind)
+    if kind == "structure":
+        if case["write_structure"]:
+            case["write_structure"] = _output_file(folder, case["write_structure"], path, "write_structure")
+        case["materials"] = {name: Material(name, **m) for name, m in case["materials"].items()}
+    return case
