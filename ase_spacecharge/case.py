@@ -117,30 +117,9 @@ def run_case(path):
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> from ase_spacecharge import write_pyscses_sites
-    >>> from ase_spacecharge.examples import ceria_like_column
-    >>> folder = tempfile.mkdtemp()
-    >>> sites, lo, hi = ceria_like_column()
-    >>> write_pyscses_sites(os.path.join(folder, "sites.txt"), sites)
-    >>> case = os.path.join(folder, "case.toml")
-    >>> _ = open(case, "w").write(f'''sites = "sites.txt"
-    ... temperature = [773.15, 873.15]
-    ... permittivity = 55.0
-    ... area = 58.5725
-    ... x_min = {lo}
-    ... x_max = {hi}
-    ... bulk = [{lo + 2}, {lo + 15}]
-    ... [[defects]]
-    ... label = "Vo"
-    ... valence = 2
-    ... mole_fraction = 0.05
-    ... mobility = 1.0
-    ... [[defects]]
-    ... label = "Gd"
-    ... valence = -1
-    ... mole_fraction = 0.2
-    ... ''')
+    >>> import tempfile
+    >>> from ase_spacecharge.examples import write_ceria_like_case
+    >>> case = write_ceria_like_case(tempfile.mkdtemp(), temperature=[773.15, 873.15])
     >>> r = run_case(case)
     >>> len(r.solutions), [round(x["phi0"], 3) for x in r.summary["results"]]
     (2, [0.108, 0.105])

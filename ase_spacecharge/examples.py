@@ -5,7 +5,8 @@ import numpy as np
 
 from .sites import Sites
 
-__all__ = ["ceria_like_column", "ceria_like_problem", "ceria_like_atoms", "CERIA_DEFECTS", "CERIA_AREA"]
+__all__ = ["ceria_like_column", "ceria_like_problem", "ceria_like_atoms", "write_ceria_like_case", "CERIA_DEFECTS",
+           "CERIA_AREA"]
 
 #: V_O (mobile) and Gd_Ce (frozen) in Gd-doped ceria, as dicts with their host species.
 CERIA_DEFECTS = (dict(label="Vo", site="O", valence=2, mole_fraction=0.05, mobility=1.0),
@@ -109,3 +110,39 @@ def ceria_like_atoms(**kw):
     atoms.set_array("dE_Vo", sites.energies[:, 0].copy())
     atoms.set_array("dE_Gd", sites.energies[:, 1].copy())
     return atoms
+
+
+def write_ceria_like_case(folder, temperature=(773.15, 873.15), extra=""):
+    """Write :func:`ceria_like_column` as a site file and a case file into ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+    temperature : float or sequence of float
+        K.
+    extra : str
+        TOML lines appended to the case (before the defect tables).
+
+    Returns
+    -------
+    str
+        The case file's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> open(write_ceria_like_case(tempfile.mkdtemp())).readline()
+    'sites = "sites.txt"\\n'
+    """
+    import os
+    from .sites import write_pyscses_sites
+    sites, lo, hi = ceria_like_column()
+    write_pyscses_sites(os.path.join(folder, "sites.txt"), sites)
+    temps = list(temperature) if np.ndim(temperature) else temperature
+    defects = "".join(f"[[defects]]\nlabel = {d['label']!r}\nvalence = {d['valence']}\n"
+                      f"mole_fraction = {d['mole_fraction']}\nmobility = {d['mobility']}\n" for d in CERIA_DEFECTS)
+    path = os.path.join(folder, "case.toml")
+    with open(path, "w") as handle:
+        handle.write(f'sites = "sites.txt"\ntemperature = {temps}\npermittivity = 55.0\narea = {CERIA_AREA}\n'
+                     f"x_min = {lo}\nx_max = {hi}\nbulk = [{lo + 2}, {lo + 15}]\n{extra}\n{defects}")
+    return path
