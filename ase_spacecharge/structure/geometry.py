@@ -17,8 +17,8 @@ from ..errors import InputError
 from ..grid import group_planes
 from .data import StructureData
 
-__all__ = ["normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "periodic_planes",
-           "distance_to_boundaries"]
+__all__ = ["normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
+           "periodic_planes", "distance_to_boundaries"]
 
 
 def normal_spacing(cell, axis):
@@ -107,12 +107,66 @@ def _grain_ids(labels):
     return np.unique(names, return_inverse=True)
 
 
+def _listed_boundaries(boundaries):
+    """User boundaries modulo 1, in the order given; coinciding ones raise."""
+    b = np.atleast_1d(np.asarray(boundaries, float))
+    if b.size == 0 or not np.all(np.isfinite(b)):
+        raise InputError(f"boundaries must be finite fractional positions, got {boundaries!r}")
+    b = np.mod(b, 1.0)
+    s = np.sort(b)
+    gaps = np.diff(np.concatenate((s, [s[0] + 1.0])))
+    if b.size > 1 and np.any(gaps < 1e-9):
+        raise InputError(f"boundaries {list(boundaries)!r}: two boundaries coincide at fractional position "
+                         f"{s[int(np.argmin(gaps))]:.6g} (positions are taken modulo 1)")
+    return b
+
+
+def _labelled_boundaries(data, axis):
+    """Boundaries from a pymatgen-style ``grain_label``: the middle of each gap between
+    neighbouring atoms of different grains."""
+    names, grain = _grain_ids(data.arrays["grain_label"])
+    if names.size < 2:
+        raise InputError(f"no boundary found: grain_label names a single grain {names.tolist()}")
+    f = np.mod(data.frac[:, axis], 1.0)
+    order = np.argsort(f, kind="stable")
+    fs, gs = f[order], grain[order]
+    nxt = np.roll(np.arange(fs.size), -1)
+    change = np.flatnonzero(gs != gs[nxt])
+    if change.size == 0:
+        raise InputError("no boundary found: the grains of grain_label do not alternate along the axis")
+    gap_end = fs[nxt[change]] + (nxt[change] == 0)
+    return np.mod(0.5 * (fs[change] + gap_end), 1.0)
+
+
+def _reference_first(data, axis, listed):
+    """The boundaries in cyclic order, starting with the one that ends the reference grain:
+    the thickest grain; among grains equally thick (1e-6), the one whose atoms' grain_label
+    comes first, then the one ending at the boundary listed first.  Independent of the
+    cell's origin and of the order of the atoms."""
+    order = np.argsort(listed, kind="stable")
+    b = listed[order]
+    thickness = np.mod(b - np.roll(b, 1), 1.0) if b.size > 1 else np.ones(1)  # grain ending at b[k]
+    label = np.full(b.size, "")
+    if "grain_label" in data.arrays and b.size > 1:
+        names, grain = _grain_ids(data.arrays["grain_label"])
+        f = np.mod(data.frac[:, axis], 1.0)
+        k_of_atom = np.searchsorted(b, f) % b.size  # the grain of an atom ends at the next boundary
+        label = np.array([min((str(names[g]) for g in grain[k_of_atom == k]), default="") for k in range(b.size)])
+    keys = [(-round(float(t), 6), lab, int(o)) for t, lab, o in zip(thickness, label, order)]
+    first = min(range(b.size), key=keys.__getitem__)
+    return np.roll(b, -first)
+
+
 def find_boundaries(data: StructureData, axis, boundaries=None):
-    """Fractional positions (sorted, in [0, 1)) of the boundaries along ``axis``.
+    """Fractional positions (in [0, 1)) of the boundaries along ``axis``, in cyclic order
+    starting with the boundary that ends the reference grain.
 
     From ``boundaries`` if given (duplicates raise); else from a ``grain_label`` site array
     (pymatgen's ``GrainBoundary``: the middle of each gap between neighbouring atoms of
-    different grains); else (0, 0.5).
+    different grains); else (0, 0.5).  The reference grain (where the default bulk region
+    lies) is the thickest; ties go to the grain whose ``grain_label`` sorts first, then to
+    the grain ending at the boundary listed first.  The choice does not depend on the
+    cell's origin or on the order of the atoms.
 
     Parameters
     ----------
@@ -128,34 +182,37 @@ def find_boundaries(data: StructureData, axis, boundaries=None):
     --------
     >>> from ase_spacecharge.examples import ceria_like_atoms
     >>> from ase_spacecharge.structure import read_structure
-    >>> find_boundaries(read_structure(ceria_like_atoms()), 2, [1.25, 0.5])
+    >>> find_boundaries(read_structure(ceria_like_atoms()), 2, [1.25, 0.5])  # grain 0.5 .. 1.25 is thicker
     array([0.25, 0.5 ])
     """
     if boundaries is not None:
-        b = np.atleast_1d(np.asarray(boundaries, float))
-        if b.size == 0 or not np.all(np.isfinite(b)):
-            raise InputError(f"boundaries must be finite fractional positions, got {boundaries!r}")
-        b = np.sort(np.mod(b, 1.0))
-        gaps = np.diff(np.concatenate((b, [b[0] + 1.0])))
-        if b.size > 1 and np.any(gaps < 1e-9):
-            k = int(np.argmin(gaps))
-            raise InputError(f"boundaries {list(boundaries)!r}: two boundaries coincide at fractional position "
-                             f"{b[k]:.6g} (positions are taken modulo 1)")
-        return b
-    if "grain_label" not in data.arrays:
-        return np.array([0.0, 0.5])
-    names, grain = _grain_ids(data.arrays["grain_label"])
-    if names.size < 2:
-        raise InputError(f"no boundary found: grain_label names a single grain {names.tolist()}")
-    f = np.mod(data.frac[:, axis], 1.0)
-    order = np.argsort(f, kind="stable")
-    fs, gs = f[order], grain[order]
-    nxt = np.roll(np.arange(fs.size), -1)
-    change = np.flatnonzero(gs != gs[nxt])
-    if change.size == 0:
-        raise InputError("no boundary found: the grains of grain_label do not alternate along the axis")
-    gap_end = fs[nxt[change]] + (nxt[change] == 0)
-    return np.sort(np.mod(0.5 * (fs[change] + gap_end), 1.0))
+        listed = _listed_boundaries(boundaries)
+    elif "grain_label" in data.arrays:
+        listed = _labelled_boundaries(data, axis)
+    else:
+        listed = np.array([0.0, 0.5])
+    return _reference_first(data, axis, listed)
+
+
+def boundary_gaps(boundaries):
+    """Fractional widths of the grains: from each boundary to the next (cyclic order).
+
+    Parameters
+    ----------
+    boundaries : ndarray
+        In cyclic order (as :func:`find_boundaries` returns them).
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> boundary_gaps(np.array([0.75, 0.25])).tolist()
+    [0.5, 0.5]
+    """
+    cyclic = np.mod(boundaries - boundaries[0], 1.0)
+    return np.diff(np.concatenate((cyclic, [1.0])))
 
 
 def periodic_planes(x, period, tol):

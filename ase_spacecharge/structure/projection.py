@@ -20,8 +20,8 @@ from ..grid import group_planes
 from ..sites import Sites
 from .data import read_structure
 from .energies import defect_hosts, site_energy_matrix
-from .geometry import (boundary_axis, cross_section, distance_to_boundaries, find_boundaries, normal_spacing,
-                       periodic_planes)
+from .geometry import (boundary_axis, boundary_gaps, cross_section, distance_to_boundaries, find_boundaries,
+                       normal_spacing, periodic_planes)
 
 __all__ = ["Projection", "project"]
 
@@ -129,7 +129,7 @@ def _raw_coordinates(data, mode, ax, b, d):
         s = np.mod(data.frac[:, ax] - b[0] + 0.5, 1.0) - 0.5
         return s * d, np.zeros(len(data.symbols), dtype=int), -d / 2, d / 2, 1
     dist, nearest = distance_to_boundaries(data, ax, b)
-    gaps_b = np.diff(np.concatenate((b, [b[0] + 1.0]))) * d
+    gaps_b = boundary_gaps(b) * d
     return dist, nearest, -0.5 * float(np.min(np.roll(gaps_b, 1))), 0.5 * float(np.min(gaps_b)), b.size
 
 
@@ -148,6 +148,17 @@ def _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_boundar
             pos, energy = _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries)
             spread_pos, spread_E = max(spread_pos, pos), max(spread_E, energy)
     return x_plane, spread_pos, spread_E
+
+
+def _edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
+    """Domain edges (Å) that no plane lies on: unchanged unless a plane is within ``tol`` of
+    an edge; then both edges move, the period kept, to the middle of the gap that wraps
+    around (a plane on the edge of a periodic cell is an ordinary plane)."""
+    if x_plane.size == 0 or (x_plane.min() > lo_edge + tol and x_plane.max() < hi_edge - tol):
+        return lo_edge, hi_edge
+    period = hi_edge - lo_edge
+    upper = 0.5 * (x_plane.max() + x_plane.min() + period)
+    return float(upper - period), float(upper)
 
 
 def _plane_mean_energies(x_plane, E):
@@ -220,6 +231,7 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     x_raw, from_b, lo_edge, hi_edge, n_stack = _raw_coordinates(data, mode, ax, b, d)
     x_raw, from_b, sym, E = x_raw[keep], from_b[keep], data.symbols[keep], E[keep]
     x_plane, spread_pos, spread_E = _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_stack)
+    lo_edge, hi_edge = _edges_between_planes(x_plane, lo_edge, hi_edge)
     if average_energies:
         E = _plane_mean_energies(x_plane, E)
     valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
