@@ -134,7 +134,7 @@ def _result_arrays(solution, projection, n):
 
 
 def _write_ase(atoms, arrays, scalars, inplace):
-    out = atoms if inplace else atoms.copy()
+    out = atoms if inplace else _copy_with_results(atoms)
     for k, v in arrays.items():
         if k in out.arrays:
             del out.arrays[k]
@@ -143,26 +143,43 @@ def _write_ase(atoms, arrays, scalars, inplace):
     return out
 
 
+def _copy_with_results(atoms):
+    """``atoms.copy()`` that keeps the calculator's results (energy, forces, stress, ...) as a
+    :class:`~ase.calculators.singlepoint.SinglePointCalculator` (``copy`` drops the calculator)."""
+    out = atoms.copy()
+    results = getattr(atoms.calc, "results", None) or {}
+    if results:
+        from ase.calculators.calculator import all_properties
+        from ase.calculators.singlepoint import SinglePointCalculator
+        kept = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in results.items()
+                if k in all_properties}
+        out.calc = SinglePointCalculator(out, **kept)
+    return out
+
+
 def _write_pymatgen(structure, arrays, scalars, inplace):
     out = structure if inplace else structure.copy()
     for k, v in arrays.items():
         out.add_site_property(k, v.tolist())
-    if getattr(out, "properties", None) is None:
-        out.properties = {}
-    out.properties.update(scalars)
+    # a new dict: Structure.copy() shares ``properties`` with the original
+    out.properties = {**(getattr(out, "properties", None) or {}), **scalars}
     return out
+
+
+_DB_ARRAYS = ("numbers", "positions", "tags", "momenta", "masses", "initial_magmoms", "initial_charges")
 
 
 def db_data(atoms):
     """Key-value pairs and data for ``ase.db``: ``db.write(atoms, key_value_pairs=kv, data=data)``.
 
-    ase.db keeps only its own per-atom arrays, so the ``sc_*`` arrays go into ``data``; the
-    ``sc_*`` scalars become key-value pairs.
+    ase.db stores the standard per-atom arrays, the constraints and the calculator's
+    results itself, but neither other per-atom arrays nor ``info``: they go into ``data``
+    (``data["arrays"]``, ``data["info"]``), all of them, the user's own included.  The
+    ``sc_*`` scalars also become key-value pairs, so rows can be queried by them.
 
     Parameters
     ----------
     atoms : ase.Atoms
-        Annotated.
 
     Returns
     -------
@@ -176,19 +193,19 @@ def db_data(atoms):
     >>> from ase_spacecharge.structure import solve_structure
     >>> out, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
     ...                                  boundaries=[0.5])
-    >>> db = connect(os.path.join(tempfile.mkdtemp(), "gb.db"))
     >>> kv, data = db_data(out)
-    >>> row_id = db.write(out, key_value_pairs=kv, data=data)
-    >>> sorted(kv)
-    ['sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature']
+    >>> sorted(kv), sorted(data["arrays"])[:3]
+    (['sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature'], ['dE_Gd', 'dE_Vo', 'sc_dE_Gd'])
     """
-    data = {k: np.asarray(v) for k, v in atoms.arrays.items() if k.startswith("sc_")}
-    kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"}
-    return kv, data
+    arrays = {k: np.array(v) for k, v in atoms.arrays.items() if k not in _DB_ARRAYS}
+    kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"
+          and isinstance(v, (int, float, str, bool, np.number))}
+    return kv, {"arrays": arrays, "info": dict(atoms.info)}
 
 
 def from_db_row(row):
-    """Atoms of an ``ase.db`` row with the ``sc_*`` arrays restored from its ``data``.
+    """The atoms of an ``ase.db`` row written with :func:`db_data`, with every per-atom array
+    and ``info`` entry restored (and the calculator's results, constraints as ase.db keeps them).
 
     Parameters
     ----------
@@ -208,16 +225,17 @@ def from_db_row(row):
     ...                                  boundaries=[0.5])
     >>> db = connect(os.path.join(tempfile.mkdtemp(), "gb.db"))
     >>> kv, data = db_data(out)
-    >>> row_id = db.write(out, key_value_pairs=kv, data=data)
-    >>> back = from_db_row(db.get(id=row_id))
-    >>> bool(np.array_equal(back.arrays["sc_phi"], out.arrays["sc_phi"]))
-    True
+    >>> back = from_db_row(db.get(id=db.write(out, key_value_pairs=kv, data=data)))
+    >>> bool(np.array_equal(back.arrays["sc_phi"], out.arrays["sc_phi"], equal_nan=True)), back.info["sc_keys"][:4]
+    (True, 'sc_d')
     """
     atoms = row.toatoms()
-    for k, v in row.data.items():
-        if k.startswith("sc_"):
+    data = row.get("data", {}) or {}
+    arrays = data.get("arrays", {k: v for k, v in data.items() if k.startswith("sc_")})  # older rows: sc_* only
+    for k, v in arrays.items():
+        if k not in atoms.arrays:
             atoms.set_array(k, np.asarray(v))
-    for k in row.key_value_pairs:
-        if k.startswith("sc_"):
-            atoms.info[k] = row.key_value_pairs[k]
+    atoms.info.update(data.get("info", {}))
+    for k, v in row.key_value_pairs.items():
+        atoms.info.setdefault(k, v)
     return atoms
