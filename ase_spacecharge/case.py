@@ -109,7 +109,8 @@ def run_case(path):
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, path-like or dict
+        A case file, or a case already loaded by :func:`~.casefile.load_case`.
 
     Returns
     -------
@@ -124,7 +125,7 @@ def run_case(path):
     >>> len(r.solutions), [round(x["phi0"], 3) for x in r.summary["results"]]
     (2, [0.108, 0.105])
     """
-    case = load_case(path)
+    case = path if isinstance(path, dict) else load_case(path)
     return _run_layered(case) if case["kind"] == "layered" else _run(case)
 
 
@@ -155,7 +156,10 @@ def _run(case):
         atoms, problem, proj = structure_problem_from_case(case)
     else:
         problem = problem_from_case(case)
+    from .guards import check_bulk
     solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
+    for s in solutions:
+        check_bulk(s)
     results = [s.summary(**case["resistivity"]) for s in solutions]
     frames = []
     if proj is not None:

@@ -39,6 +39,36 @@ def _parser():
     return parser
 
 
+def _check_options(args, case):
+    """Everything the options ask for is possible, before the solve: output folders exist
+    and are writable, plots have matplotlib, the cell picture has a structure case and a
+    per-atom array to colour by."""
+    import os
+    from .errors import InputError
+    for option in ("json", "csv", "plot", "plot_structure"):
+        path = getattr(args, option)
+        if path:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+                raise InputError(f"--{option.replace('_', '-')} {path}: the folder {folder!r} does not exist or is "
+                                 "not writable")
+    if args.plot or args.plot_structure:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError("--plot and --plot-structure need matplotlib: pip install 'ase_spacecharge[plot]'") \
+                from None
+    if args.plot_structure:
+        if case["kind"] != "structure":
+            raise InputError("--plot-structure needs a structure case (structure = ...)")
+        allowed = ["sc_phi", "sc_x", "sc_plane"] + [f"sc_{q}_{d['label']}" for d in case["defects"]
+                                                     for q in ("occ", "dE")]
+        allowed += [f"sc_{q}_{c.label}" for c in case["carriers"] for q in ("n", "edge")]
+        if args.color_by not in allowed:
+            raise InputError(f"--color-by {args.color_by!r}: not a per-atom result of this case; choose one of "
+                             f"{allowed}")
+
+
 def _write_outputs(args, result):
     """Write what the options ask for; returns the paths written."""
     import json
@@ -55,9 +85,6 @@ def _write_outputs(args, result):
         plot_profiles(args.plot, result.solutions)
         written.append(("profile plot", args.plot))
     if args.plot_structure:
-        if not result.frames:
-            from .errors import InputError
-            raise InputError("--plot-structure needs a structure case (structure = ...)")
         plot_structure(args.plot_structure, result.frames[0], result.projection.axis, color_by=args.color_by)
         written.append(("cell picture", args.plot_structure))
     return written
@@ -88,9 +115,12 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     from .errors import ConvergenceError, InputError
     from .case import run_case
+    from .casefile import load_case
     from .report import format_summary
     try:
-        result = run_case(args.case)
+        case = load_case(args.case)
+        _check_options(args, case)
+        result = run_case(case)
         print(format_summary(result.summary))
         if result.projection is not None:
             print(result.summary["projection"])

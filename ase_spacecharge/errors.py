@@ -13,7 +13,7 @@ NumPy.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ConvergenceError", "SingularMatrixError"]
+__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning"]
 
 
 class InputError(ValueError):
@@ -77,6 +77,21 @@ class ConvergenceError(RuntimeError):
     def residual_history(self):
         """Relative residual after every iteration, the start included."""
         return self.result.residual_history
+
+
+class SpaceChargeWarning(UserWarning):
+    """A result that is computed correctly but may not mean what the user thinks: a bulk
+    region that is not bulk-like, boundaries that differ, Boltzmann fractions above one.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("bulk region is not bulk-like", SpaceChargeWarning)
+    >>> caught[0].category.__name__
+    'SpaceChargeWarning'
+    """
 
 
 class SingularMatrixError(ArithmeticError):

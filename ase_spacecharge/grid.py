@@ -219,6 +219,8 @@ class Grid:
     >>> g = Grid.from_planes([1.0, 2.0, 4.0], 0.0, 5.0, area=10.0)
     >>> g.dx, g.h_lower
     (array([1.5, 1.5, 2. ]), array([2., 1., 2.]))
+    >>> Grid.regular(0.0, 3.0, 3, area=1.0, boundary="dirichlet").dx  # cells reach the walls
+    array([1., 1., 1.])
     """
 
     x: np.ndarray
@@ -259,7 +261,8 @@ class Grid:
 
         A periodic grid has period ``x_max - x_min``: the wrap-around face joins the last
         plane to the first across the region ends.  A Dirichlet grid puts ghost points at
-        ``x_min`` and ``x_max``.  ``permittivity`` is relative: a scalar, or one value per
+        ``x_min`` and ``x_max`` (the walls hold the potential like a plane of the lattice:
+        an end plane's control volume reaches half way to its wall).  ``permittivity`` is relative: a scalar, or one value per
         face (n + 1 values, from the lower boundary face to the upper one).
         """
         _validate_region(x_min, x_max, area, permittivity, boundary)
@@ -286,12 +289,16 @@ class Grid:
 
     @classmethod
     def regular(cls, x_min, x_max, n_points, area, *, boundary="periodic", permittivity=1.0):
-        """A regular grid of ``n_points`` cell centres over ``[x_min, x_max]`` (continuum model)."""
+        """A regular grid of ``n_points`` cells of equal width over ``[x_min, x_max]``
+        (continuum model), nodes at the cell centres; with Dirichlet ends the walls are the
+        outer faces of the end cells."""
         if int(n_points) < 3:
             raise InputError(f"n_points must be at least 3, got {n_points!r}")
         h = (x_max - x_min) / n_points
         x = x_min + h * (np.arange(n_points) + 0.5)
-        return cls.from_planes(x, x_min, x_max, area, boundary=boundary, permittivity=permittivity)
+        grid = cls.from_planes(x, x_min, x_max, area, boundary=boundary, permittivity=permittivity)
+        grid.dx[[0, -1]] = grid.w[[0, -1]] = h  # whole cells (a periodic grid has them already)
+        return grid
 
     @classmethod
     def from_cells(cls, widths, eps_cell, area, *, x_min=0.0):

@@ -307,7 +307,11 @@ def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=1
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise InputError(f"rtol must be a number in (0, 1), got {rtol!r}")
     result = solve_problem(problem, temperature, _initial_state(problem, initial), rtol=rtol, max_iter=max_iter)
-    return solution_from_state(problem, result.state, temperature, result.residual, result.iterations)
+    solution = solution_from_state(problem, result.state, temperature, result.residual, result.iterations)
+    if problem.statistics == "boltzmann":
+        from .guards import check_site_fractions
+        check_site_fractions(solution)
+    return solution
 
 
 def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=100):

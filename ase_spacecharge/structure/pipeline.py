@@ -197,8 +197,10 @@ def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=
     >>> round(out.info["sc_phi0"], 4) == round(sol.phi0, 4)
     True
     """
+    from ..guards import check_bulk
     problem, proj = structure_problem(structure, defects, temperature=temperature, **kw)
     sol = solve(problem, temperature)
+    check_bulk(sol)
     summary = sol.summary(scr_limit=scr_limit, profile=False)
     return annotate(structure, sol, proj, summary=summary, inplace=inplace), sol, proj
 

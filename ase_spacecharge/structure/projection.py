@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, SpaceChargeWarning
 from ..grid import group_planes
 from ..sites import Sites
 from .data import read_structure
@@ -239,6 +240,22 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge),
                       cross_section(data.cell, ax) * n_stack, ax, d, b, mode, data.symbols.copy(), data.frac.copy(),
                       mirror_spread=dict(position=spread_pos, energy=spread_E) if n_stack > 1 else {})
+    _check_mirror_spread(proj)
     if pad_to is not None:
         proj = pad_with_bulk(proj, pad_to, plane_tol=plane_tol)
     return proj
+
+
+#: Largest spread (Å, eV) between the boundaries' mirror planes before unfolding warns.
+MIRROR_TOLERANCE = (0.1, 0.05)
+
+
+def _check_mirror_spread(proj):
+    """Warn when the unfolded boundaries are not alike: their mirror planes differ by more
+    than :data:`MIRROR_TOLERANCE` in position or in segregation energy."""
+    spread = proj.mirror_spread
+    if spread and (spread["position"] > MIRROR_TOLERANCE[0] or spread["energy"] > MIRROR_TOLERANCE[1]):
+        warnings.warn(f"the {proj.boundaries.size} boundaries stacked by mode='unfold' differ: their mirror planes "
+                      f"are up to {spread['position']:.3g} Å apart and their segregation energies up to "
+                      f"{spread['energy']:.3g} eV; the unfolded model averages them (use mode='cell' to keep "
+                      "them apart)", SpaceChargeWarning, stacklevel=3)
