@@ -164,10 +164,10 @@ class Sites:
             raise InputError("x, label and valence must have the same length")
         bad = np.flatnonzero(~np.isfinite(self.x))
         if bad.size:
-            raise InputError(f"{self.source}: site {bad[0]} has a non-finite position {self.x[bad[0]]!r}")
+            raise InputError(f"{self.source}: site {bad[0]} has a non-finite position {float(self.x[bad[0]])!r}")
         bad = np.flatnonzero(~np.isfinite(self.valence))
         if bad.size:
-            raise InputError(f"{self.source}: site {bad[0]} has a non-finite valence {self.valence[bad[0]]!r}")
+            raise InputError(f"{self.source}: site {bad[0]} has a non-finite valence {float(self.valence[bad[0]])!r}")
         bad = np.argwhere(np.isinf(self.energies))
         if bad.size:
             i, j = bad[0]
@@ -235,25 +235,29 @@ def read_pyscses_sites(path):
     path = os.fspath(path)
     xs, labels, valences, rows = [], [], [], []
     defect_labels: list = []
-    with open(path) as handle:
-        for lineno, line in enumerate(handle, 1):
-            tokens = line.split()
-            if not tokens or tokens[0].startswith("#"):
-                continue
-            if len(tokens) < 5 or (len(tokens) - 3) % 2:
-                raise InputError(f"{path}, line {lineno}: expected 'label valence x defect dE "
-                                 f"[defect dE ...]', got {line.strip()!r}")
-            labels.append(tokens[0])
-            valences.append(_parse_float(tokens[1], path, lineno, "site valence"))
-            xs.append(_parse_float(tokens[2], path, lineno, "position") / ANGSTROM)
-            row = {}
-            for d, e in zip(tokens[3::2], tokens[4::2]):
-                if d in row:
-                    raise InputError(f"{path}, line {lineno}: defect {d!r} listed twice")
-                row[d] = _parse_float(e, path, lineno, f"energy of {d!r}")
-                if d not in defect_labels:
-                    defect_labels.append(d)
-            rows.append(row)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.readlines()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text site file (it cannot be read as UTF-8)") from None
+    for lineno, line in enumerate(lines, 1):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        if len(tokens) < 5 or (len(tokens) - 3) % 2:
+            raise InputError(f"{path}, line {lineno}: expected 'label valence x defect dE "
+                             f"[defect dE ...]', got {line.strip()!r}")
+        labels.append(tokens[0])
+        valences.append(_parse_float(tokens[1], path, lineno, "site valence"))
+        xs.append(_parse_float(tokens[2], path, lineno, "position") / ANGSTROM)
+        row = {}
+        for d, e in zip(tokens[3::2], tokens[4::2]):
+            if d in row:
+                raise InputError(f"{path}, line {lineno}: defect {d!r} listed twice")
+            row[d] = _parse_float(e, path, lineno, f"energy of {d!r}")
+            if d not in defect_labels:
+                defect_labels.append(d)
+        rows.append(row)
     if not xs:
         raise InputError(f"{path}: no sites")
     energies = np.full((len(xs), len(defect_labels)), np.nan)
