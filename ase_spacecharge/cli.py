@@ -72,7 +72,8 @@ def _check_options(args, case):
 def _write_outputs(args, result):
     """Write what the options ask for; returns the paths written."""
     import json
-    from .report import json_safe, plot_profiles, plot_structure, write_profile_csv
+    from .plots import boundary_positions, plot_profiles, plot_structure
+    from .report import json_safe, write_profile_csv
     written = []
     if args.json:
         with open(args.json, "w") as handle:
@@ -82,10 +83,11 @@ def _write_outputs(args, result):
         write_profile_csv(args.csv, result.solutions)
         written.append(("profiles", args.csv))
     if args.plot:
-        plot_profiles(args.plot, result.solutions)
+        marks = None if result.projection is None else boundary_positions(result.projection)
+        plot_profiles(args.plot, result.solutions, boundaries=marks)
         written.append(("profile plot", args.plot))
     if args.plot_structure:
-        plot_structure(args.plot_structure, result.frames[0], result.projection.axis, color_by=args.color_by)
+        plot_structure(args.plot_structure, result.frames[0], result.projection, color_by=args.color_by)
         written.append(("cell picture", args.plot_structure))
     return written
 

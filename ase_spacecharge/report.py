@@ -1,7 +1,7 @@
-"""What a solve reports: summaries (dicts, text), profile CSV and pictures.
+"""What a solve reports: summaries (dicts, text) and the profile CSV (pictures: :mod:`.plots`).
 
 Summaries are plain dicts with numbers in the package's units (Å, V, K, eV; ``rho`` in
-C/m³); the CLI writes them as JSON.  Plots need matplotlib (the ``plot`` extra).
+C/m³); the CLI writes them as JSON.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import numpy as np
 from .errors import InputError
 from . import analytic, transport
 
-__all__ = ["summarise", "layered_summary", "format_summary", "write_profile_csv", "plot_profiles",
-           "plot_structure", "json_safe"]
+__all__ = ["summarise", "layered_summary", "format_summary", "write_profile_csv", "json_safe"]
 
 
 def _has_conductor(solution, species):
@@ -232,109 +231,3 @@ def write_profile_csv(path, solutions):
             for i in range(sol.x.size):
                 writer.writerow([sol.temperature, repr(float(sol.x[i])), repr(float(sol.phi[i])),
                                  repr(float(sol.rho[i]))] + [repr(float(mf[lab][i])) for lab in labels])
-
-
-def _pyplot():
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError("plots need matplotlib: pip install 'ase_spacecharge[plot]'") from None
-    return plt
-
-
-def plot_profiles(path, solutions):
-    """Plot φ(x) and the mobile species' site fractions to a PNG (needs matplotlib).
-
-    Parameters
-    ----------
-    path : str or path-like
-    solutions : sequence of SpaceChargeSolution
-
-    Returns
-    -------
-    None
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> path = os.path.join(tempfile.mkdtemp(), "profile.png")
-    >>> plot_profiles(path, [solve(ceria_like_problem(), 773.15)])
-    >>> os.path.getsize(path) > 0
-    True
-    """
-    plt = _pyplot()
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
-    for sol in solutions:
-        ax1.plot(sol.x, sol.phi, ".-", label=f"{sol.temperature:g} K")
-        for lab, mf in sol.mole_fractions.items():
-            j = sol.defect_labels.index(lab)
-            if sol.mobile[j]:
-                hosts = sol.plane_hosts[:, j]
-                ax2.semilogy(sol.x[hosts], mf[hosts], ".-", label=f"{lab}, {sol.temperature:g} K")
-    ax1.set_ylabel("φ (V)")
-    ax2.set_ylabel("site fraction")
-    ax2.set_xlabel("x (Å)")
-    ax1.legend(fontsize="small")
-    ax2.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def plot_structure(path, atoms, axis, *, color_by="sc_phi"):
-    """Picture of an annotated cell, atoms coloured by a per-atom ``sc_*`` array (NaN atoms
-    grey), viewed along the boundary plane.
-
-    Parameters
-    ----------
-    path : str or path-like
-        PNG.
-    atoms : ase.Atoms
-        Annotated (see :func:`~ase_spacecharge.structure.annotate`).
-    axis : int
-        The lattice vector normal to the boundaries.
-    color_by : str
-        Per-atom array, e.g. ``"sc_phi"`` (default) or ``"sc_occ_Vo"``.
-
-    Returns
-    -------
-    None
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS
-    >>> from ase_spacecharge.structure import solve_structure
-    >>> out, sol, proj = solve_structure(ceria_like_atoms(), CERIA_DEFECTS, 773.15, permittivity=55.0,
-    ...                                  boundaries=[0.5])
-    >>> path = os.path.join(tempfile.mkdtemp(), "cell.png")
-    >>> plot_structure(path, out, proj.axis)
-    >>> os.path.getsize(path) > 0
-    True
-    """
-    _pyplot()
-    from matplotlib import colormaps
-    from ase.io import write
-    if color_by not in atoms.arrays or not color_by.startswith("sc_"):
-        have = sorted(k for k in atoms.arrays if k.startswith("sc_"))
-        raise InputError(f"--color-by {color_by!r}: not a per-atom result; choose one of {have}")
-    values = np.asarray(atoms.arrays[color_by], float)
-    ok = np.isfinite(values)
-    lo, hi = (values[ok].min(), values[ok].max()) if ok.any() else (0.0, 1.0)
-    scaled = (values - lo) / (hi - lo if hi > lo else 1.0)
-    cmap = colormaps["coolwarm"]
-    colors = [cmap(v)[:3] if np.isfinite(v) else (0.7, 0.7, 0.7) for v in scaled]
-    view = atoms.copy()
-    view.set_array("_colors", np.array(colors))
-    i, j = [k for k in range(3) if k != axis]
-    normal = np.cross(view.cell[i], view.cell[j])
-    view.rotate(normal, "x", rotate_cell=True)  # boundary normal horizontal
-    reps = [1, 1, 1]
-    for k in (i, j):  # widen slim cells in the boundary plane so the picture shows a slab
-        reps[k] = max(1, int(np.ceil(8.0 / max(np.linalg.norm(view.cell[k]), 1e-9))))
-    view = view.repeat(reps)
-    write(path, view, colors=view.arrays["_colors"], scale=15)

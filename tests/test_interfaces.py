@@ -390,4 +390,4 @@ def test_random_heterojunctions_converge_and_are_neutral(eps_l, eps_r, log_n, lo
     assert sol.residual <= 1e-10 and sol.iterations <= 30
     total = problem.plane_charges(sol.phi, T).sum() / problem.grid.area
     gross = np.abs(problem.plane_charges(sol.phi, T)).sum() / problem.grid.area + abs(sheet)
-    assert abs(total) <= 1e-6 * gross
+    assert abs(total) <= 1e-6 * gross + 1e-15  # absolute floor: a sheet of 1e-159 e/Å² is below any residual

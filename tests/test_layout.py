@@ -69,8 +69,8 @@ def test_import_and_help_load_nothing_heavy():
 
 
 PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventions", "materials", "problem",
-                  "model", "layered", "linalg", "solver", "solution", "transport", "analytic", "report", "case",
-                  "casefile", "schema", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
+                  "model", "layered", "linalg", "solver", "solution", "transport", "analytic", "report", "plots", "case",
+                  "casefile", "schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
                   "structure.pipeline"]
 
