@@ -115,14 +115,19 @@ def main(argv=None):
     2
     """
     args = _parser().parse_args(argv)
-    from .errors import ConvergenceError, InputError
+    import warnings
+    from .errors import ConvergenceError, InputError, SpaceChargeWarning
     from .case import run_case
     from .casefile import load_case
     from .report import format_summary
     try:
         case = load_case(args.case)
         _check_options(args, case)
-        result = run_case(case)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SpaceChargeWarning)
+            result = run_case(case)
+        for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, SpaceChargeWarning)):
+            print(f"ase-spacecharge: warning: {message}", file=sys.stderr)
         print(format_summary(result.summary))
         if result.projection is not None:
             print(result.summary["projection"])
