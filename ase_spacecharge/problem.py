@@ -21,6 +21,7 @@ from .errors import InputError
 from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
 from .occupancy import activity_occupancy, band_occupancy, occupancy, occupancy_response
+from .sites import ActiveSites
 
 __all__ = ["Problem"]
 
@@ -133,50 +134,45 @@ class Problem:
             self.plane_hosts = np.zeros((n, len(self.valence)), dtype=bool)
         self.mobility = np.asarray(self.mobility, float)
         self._init_mobile_part()
-        self._init_activities()
         self._init_carriers()
 
     def _init_mobile_part(self):
-        # The Newton loop works on the mobile part only: the sites hosting at least one mobile
-        # defect ("active") and the mobile species' columns.  Frozen defects and host
-        # charges enter through the constant plane charge ``_q_fixed``.
         mob = np.flatnonzero(self.mobile)
         hosted = np.isfinite(self.energies[:, mob])
         active = np.flatnonzero(hosted.any(axis=1))
-        self._mob, self._active = mob, active
-        self._log_x = self.log_x[np.ix_(active, mob)]
-        self._dE = np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0)
-        self._z = self.valence[mob]
-        self._plane = self.site_plane[active]
-        self._weight = self.site_weight[active]
-        self._cap = self.capacity[active]
+        self.active = ActiveSites(mob, active, self.site_plane[active], self.site_weight[active],
+                                  self.capacity[active], self.log_x[np.ix_(active, mob)],
+                                  np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
+                                  self.valence[mob], self._activity_models(mob, hosted[active], active))
         self._fit_col = np.searchsorted(mob, self.fitted)
         self._target_weight = self.target_weight[:, active]
         n = self.grid.n
-        self._q_fixed = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge, minlength=n)
+        self.fixed_plane_charge = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
+                                              minlength=n)
         self._gross_fixed = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
                                         minlength=n)
         if self.background is not None:
             bg = np.broadcast_to(np.asarray(self.background, float), (n,))
-            self._q_fixed = self._q_fixed + bg
+            self.fixed_plane_charge = self.fixed_plane_charge + bg
             self._gross_fixed = self._gross_fixed + np.abs(bg)
 
-    def _init_activities(self):
+    def _activity_models(self, mob, hosted, active):
+        """(column, model, bulk excess chemical potential, label) of each non-ideal species."""
         acts = tuple(self.activities) if self.activities else (None,) * len(self.valence)
         if self.statistics == "boltzmann" and any(a is not None for a in acts):
             raise InputError("activity models need Fermi–Dirac (lattice-gas) site statistics")
-        hosted = np.isfinite(self.energies[np.ix_(self._active, self._mob)])
-        self._act = []  # (column, model, bulk excess chemical potential, label)
-        for col, d in enumerate(self._mob):
+        out = []
+        for col, d in enumerate(mob):
             if acts[d] is None:
                 continue
             shared = hosted[:, col] & (hosted.sum(axis=1) > 1)
             if shared.any():
                 raise InputError(f"defect {self.defect_labels[d]!r}: an activity model needs it to be the only "
-                                 f"mobile species on its sites, but site {int(self._active[np.argmax(shared)])} "
+                                 f"mobile species on its sites, but site {int(active[np.argmax(shared)])} "
                                  "hosts others")
-            self._act.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
-                              self.defect_labels[d] if self.defect_labels else str(d)))
+            out.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
+                        self.defect_labels[d] if self.defect_labels else str(d)))
+        return out
 
     def _init_carriers(self):
         k, n = len(self.carrier_labels), self.grid.n
@@ -220,16 +216,26 @@ class Problem:
     def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
         """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
         the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
-        kT = thermal_voltage(temperature)
-        u = self._log_x - (self._z[None, :] * phi[self._plane, None] + energy_scale * self._dE) / kT
+        shift = np.zeros(len(self.active.columns))
         if len(self.fitted):
-            u[:, self._fit_col] += eta[None, :]
-        p = occupancy(u, self._cap, self.statistics)
+            shift[self._fit_col] = eta
+        return self.site_occupancies(phi, shift, temperature, energy_scale)
+
+    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0):
+        """Site fractions of the mobile species on the active sites (n_active, k) at plane
+        potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
+        value per species, or one per plane and species, (n, k)), and the inverse
+        non-ideality factors ``1/g`` (1 for ideal species)."""
+        a, kT = self.active, thermal_voltage(temperature)
+        shift = np.asarray(shift, float)
+        u = a.log_x + (shift[a.plane] if shift.ndim == 2 else shift[None, :]) \
+            - (a.valence[None, :] * phi[a.plane, None] + energy_scale * a.energies) / kT
+        p = occupancy(u, a.capacity, self.statistics)
         inv_g = np.ones_like(p)
-        for col, model, mu_bulk, label in self._act:
+        for col, model, mu_bulk, label in a.activities:
             on = np.isfinite(u[:, col])
             try:
-                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], self._cap[on], model, mu_bulk,
+                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], a.capacity[on], model, mu_bulk,
                                                                     kT, label=f"defect {label!r}")
             except ValueError as exc:
                 raise InputError(str(exc)) from None
@@ -239,16 +245,17 @@ class Problem:
         """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
         shifts ``eta``; zero where not hosted."""
         p = np.zeros(self.energies.shape)
-        p[np.ix_(self._active, self._mob)] = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        p[np.ix_(self.active.sites, self.active.columns)] = self._mobile_occupancies(phi, eta, temperature,
+                                                                                   energy_scale)[0]
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
             p[:, frozen] = np.where(hosted, self.mole_fraction[frozen][None, :], 0.0)
         return p
 
-    def _plane_sum(self, values):
-        """Sum of a per-active-site quantity times the site weight over each plane."""
-        return np.bincount(self._plane, weights=self._weight * values, minlength=self.grid.n)
+    def plane_sum(self, values):
+        """Sum over each plane of a per-active-site quantity times the site weight."""
+        return np.bincount(self.active.plane, weights=self.active.weight * values, minlength=self.grid.n)
 
     def carrier_potentials(self, phi, temperature, energy_scale=1.0):
         """Reduced chemical potentials ``u = η - (z φ + ΔE)/kT`` (k, n) of the band carriers."""
@@ -281,7 +288,7 @@ class Problem:
         phi = np.asarray(phi, float)
         eta = np.zeros(len(self.fitted)) if eta is None else np.asarray(eta, float)
         p = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-        q = self._q_fixed + self._plane_sum(p @ self._z)
+        q = self.fixed_plane_charge + self.plane_sum(p @ self.active.valence)
         if self.carrier_labels:
             q = q + self._carrier_charges(phi, temperature, energy_scale)[0]
         return q
@@ -302,8 +309,8 @@ class Problem:
         phi, rho_b, phi_d, eta = self.unpack(y)
         kT = thermal_voltage(temperature)
         p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
-        q = self._q_fixed + self._plane_sum(p @ self._z)
-        gross = self._gross_fixed + self._plane_sum(p @ np.abs(self._z))
+        q = self.fixed_plane_charge + self.plane_sum(p @ self.active.valence)
+        gross = self._gross_fixed + self.plane_sum(p @ np.abs(self.active.valence))
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
@@ -323,8 +330,8 @@ class Problem:
         F = np.concatenate(rows)
         if not jacobian:
             return F, scale, None
-        dp_dphi = occupancy_response(p, self._cap, -self._z[None, :] / kT, self.statistics) * inv_g
-        T_diag = diag + c * self._plane_sum(dp_dphi @ self._z) + c * dq_c
+        dp_dphi = occupancy_response(p, self.active.capacity, -self.active.valence[None, :] / kT, self.statistics) * inv_g
+        T_diag = diag + c * self.plane_sum(dp_dphi @ self.active.valence) + c * dq_c
         return F, scale, ((lower, T_diag, upper),) + self._border(p, inv_g, dp_dphi, c, kT)
 
     def _border(self, p, inv_g, dp_dphi, c, kT):
@@ -342,9 +349,9 @@ class Problem:
         for col_k in self._fit_col:
             v = np.zeros(p.shape[1])
             v[col_k] = 1.0
-            dp = occupancy_response(p, self._cap, v[None, :], self.statistics) * inv_g
+            dp = occupancy_response(p, self.active.capacity, v[None, :], self.statistics) * inv_g
             dp_deta.append(dp)
-            cols.append(c * self._plane_sum(dp @ self._z))
+            cols.append(c * self.plane_sum(dp @ self.active.valence))
         m = len(cols)
         B = np.column_stack(cols) if m else np.zeros((n, 0))
         C, D = np.zeros((m, n)), np.zeros((m, m))
@@ -355,7 +362,7 @@ class Problem:
         eta_col = m - len(self.fitted)
         for k, col_k in enumerate(self._fit_col):
             w = self._target_weight[k] / self.target[k]
-            C[r] = np.bincount(self._plane, weights=w * dp_dphi[:, col_k], minlength=n)
+            C[r] = np.bincount(self.active.plane, weights=w * dp_dphi[:, col_k], minlength=n)
             D[r, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
             r += 1
         return B, C, D
