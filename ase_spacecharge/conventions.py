@@ -20,12 +20,13 @@ pyscses' choices (its facts, documented to reproduce its numbers):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, SpaceChargeWarning
 from .grid import Grid, central_widths, group_planes, region_weights, _validate_region, face_permittivities
 from . import transport
 
@@ -214,6 +215,19 @@ def _occupied(solution, d):
                        weights=solution.site_weight * np.nan_to_num(solution.site_occupancy[:, d]))
 
 
+def _shifted_blocking(solution, d, planes, inside):
+    """The blocking factor's ``p`` on the bulk comparison planes, with pyscses' shifted
+    index: bulk plane k reads phi of the full grid's plane k (averaged over its sites)."""
+    from .occupancy import fermi_dirac
+    k_of_plane = np.full(solution.x.size, -1)
+    k_of_plane[planes[inside]] = np.arange(inside.size)
+    k = k_of_plane[solution.site_plane]
+    on = (k >= 0) & np.isfinite(solution.site_energies[:, d])
+    p = fermi_dirac(solution.phi[k[on]], solution.site_energies[on, d], solution.valence[d],
+                    solution.input_mole_fractions[d], solution.temperature)
+    return np.bincount(k[on], weights=p, minlength=inside.size) / np.bincount(k[on], minlength=inside.size)
+
+
 def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     """pyscses 1.0.0's resistivity ratios (compatibility mode).
 
@@ -222,7 +236,8 @@ def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     remaining planes taking the width of the dropped one.  The bulk comparison region has
     the same width and starts at the bulk region's lower end; there the conductivity carries
     a blocking factor ``(1 - p)`` with ``p`` evaluated at the potential of the *full* grid's
-    k-th plane (pyscses indexes the full potential with the bulk sub-grid's index)::
+    k-th plane (pyscses indexes the full potential with the bulk sub-grid's index).  A
+    comparison region holding one plane counts it twice, as pyscses 1.0.0 does (warning)::
 
         r_perp = (sum_scr dx/sigma) (sum_bulk sigma/dx),
         r_par = 1 / ((sum_scr sigma/dx) (sum_bulk dx/sigma)).
@@ -249,13 +264,12 @@ def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     >>> r["r_perp"] > 1.0
     True
     """
-    from .occupancy import fermi_dirac
     d = transport.conducting_species(solution, species)
     planes = np.flatnonzero(solution.plane_hosts[:, d])
     xs, phi = solution.x[planes], solution.phi[planes]
     occupied = _occupied(solution, d)[planes]
     scr = np.flatnonzero(phi - phi[0] > scr_limit)
-    if scr.size < 3:
+    if scr.size < 4:  # fewer: pyscses 1.0.0 fails too (an empty comparison region)
         raise InputError(f"pyscses resistivity: no space-charge region above scr_limit={scr_limit} V")
     s_dx = pyscses_widths(xs, scr[0] + 1, scr[-1], lower_shift=1)
     s_idx = np.arange(scr[0] + 1, scr[-1])
@@ -263,21 +277,21 @@ def pyscses_resistivity_ratios(solution, *, scr_limit=0.02, species=None):
     region_width = xs[s_idx[-1]] - xs[s_idx[0]]
     lo = solution.bulk[0]
     inside = np.flatnonzero((xs > lo) & (xs < lo + region_width))
-    if inside.size < 2 or inside[0] < 1 or inside[-1] + 1 >= xs.size:
+    first = int(np.searchsorted(xs, lo, side="left"))  # pyscses: bisect_left(x, bulk_x_min)
+    if inside.size < 1 or first < 1 or inside[-1] + 1 >= xs.size:
         raise InputError(f"pyscses resistivity: the bulk comparison region {lo}..{lo + region_width} Å "
-                         "needs at least 2 planes with neighbours on both sides")
+                         "needs a plane of the conducting species with neighbours on both sides")
     b_dx = central_widths(xs, inside)
-    n_bulk = occupied[inside] / (b_dx * solution.area)
-    # blocking factor with pyscses' shifted potential index: bulk plane k reads phi of the
-    # full grid's plane k (averaged over the plane's sites)
-    k_of_plane = np.full(solution.x.size, -1)
-    k_of_plane[planes[inside]] = np.arange(inside.size)
-    k = k_of_plane[solution.site_plane]
-    on = (k >= 0) & np.isfinite(solution.site_energies[:, d])
-    p = fermi_dirac(solution.phi[k[on]], solution.site_energies[on, d], solution.valence[d],
-                    solution.input_mole_fractions[d], solution.temperature)
-    p_shift = np.bincount(k[on], weights=p, minlength=inside.size) / np.bincount(k[on], minlength=inside.size)
-    sigma_bulk = n_bulk * (1.0 - p_shift)
+    b_dx[0] = central_widths(xs, first)
+    sigma_bulk = occupied[inside] / (b_dx * solution.area) * (1.0 - _shifted_blocking(solution, d, planes, inside))
+    if inside.size == 1:
+        # pyscses builds the widths [cw(first), cw(k)] for the one plane k and broadcasts its one
+        # conductivity over them: the plane is counted twice
+        warnings.warn(f"pyscses resistivity: the bulk comparison region {lo:.4g}..{lo + region_width:.4g} Å holds "
+                      "one plane of the conducting species; pyscses 1.0.0 counts it twice, and so does compat "
+                      "mode (use the default mode for the textbook ratios)", SpaceChargeWarning, stacklevel=3)
+        b_dx = np.array([b_dx[0], central_widths(xs, inside[0])])
+        sigma_bulk = np.repeat(sigma_bulk, 2)
     r_perp = np.sum(s_dx / sigma_scr) * np.sum(sigma_bulk / b_dx)
     r_par = 1.0 / (np.sum(sigma_scr / s_dx) * np.sum(b_dx / sigma_bulk))
     return dict(r_perp=float(r_perp), r_par=float(r_par), region_width=float(region_width))

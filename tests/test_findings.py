@@ -91,3 +91,38 @@ def test_differing_boundaries_unfolded_warn():
     from ase_spacecharge.structure import project
     with pytest.warns(SpaceChargeWarning, match="boundaries stacked by mode='unfold' differ"):
         project(ceria_like_atoms(), CERIA_DEFECTS, boundaries=[0.5, 0.0], mode="unfold")
+
+
+def _single_plane_bulk_sites():
+    """Alternating O/Ce planes 1.6 Å apart (O: 4 sites, Vo; Ce: 2 sites, Gd), Vo at -0.2 eV on
+    the O planes at ±0.8 Å: with bulk = [-17.5, -10] the comparison region of pyscses'
+    resistivity (the space-charge width 1.6 Å from -17.5 Å) holds one O plane."""
+    x, label, energies = [], [], []
+    for j in range(-13, 14):
+        x += [j * 1.6] * 2
+        label += ["Ce"] * 2
+        energies += [[np.nan, 0.0]] * 2
+    for j in range(-14, 13):
+        x += [(j + 0.5) * 1.6] * 4
+        label += ["O"] * 4
+        energies += [[-0.2 if j in (-1, 0) else 0.0, np.nan]] * 4
+    return Sites(x, label, [0.0] * len(x), ("Vo", "Gd"), energies)
+
+
+def test_compat_reproduces_pyscses_with_one_plane_in_the_bulk_comparison_region():
+    """pyscses 1.0.0 counts the one plane twice; compat mode does the same and says so.
+    Reference: pyscses 1.0.0 run to convergence (conv 1e-28) on this input."""
+    defects = [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.2, 0.0)]
+    problem = build_problem(_single_plane_bulk_sites(), defects, x_min=-18.8, x_max=18.0, area=58.5725416929,
+                            permittivity=55.0, bulk=(-17.5, -10.0), compat="pyscses")
+    sol = solve(problem, 773.15)
+    assert sol.phi0 == pytest.approx(0.07262002433492556, rel=1e-10)
+    with pytest.warns(SpaceChargeWarning, match="holds one plane .* counts it twice"):
+        r = sol.resistivity()
+    assert r["r_perp"] == pytest.approx(1.781758633210416, rel=1e-10)
+    assert r["r_par"] == pytest.approx(0.111359914575651, rel=1e-10)
+    default = build_problem(_single_plane_bulk_sites(), defects, x_min=-18.8, x_max=18.0, area=58.5725416929,
+                            permittivity=55.0, bulk=(-17.5, -10.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpaceChargeWarning)
+        assert np.isfinite(solve(default, 773.15).resistivity()["r_perp"])  # textbook ratios: no such issue
