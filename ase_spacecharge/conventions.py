@@ -59,6 +59,9 @@ class Conventions:
         ``solution -> Φ0`` (V).
     resistivity : callable
         ``(solution, scr_limit, species) -> dict`` of resistivity ratios.
+    dynamics : bool
+        Whether the PNP dynamics can run on this discretisation (pyscses' weighted Laplacian
+        has no flux form).
 
     Examples
     --------
@@ -74,6 +77,7 @@ class Conventions:
     gauge_species: Callable
     phi0: Callable
     resistivity: Callable
+    dynamics: bool = True
 
 
 def conventions(compat=None):
@@ -301,5 +305,5 @@ _CONVENTIONS = {
     None: Conventions(None, _planes_inside, _grid, _continuum_grid, region_weights, _first_mobile,
                       _signed_extremum, transport.resistivity_ratios),
     "pyscses": Conventions("pyscses", _pyscses_planes, _pyscses_grid, _pyscses_continuum_grid,
-                           _pyscses_region_weights, lambda mobile: 0, _pyscses_phi0, pyscses_resistivity_ratios),
+                           _pyscses_region_weights, lambda mobile: 0, _pyscses_phi0, pyscses_resistivity_ratios, False),
 }

@@ -23,7 +23,7 @@ import numpy as np
 from .constants import thermal_voltage
 
 __all__ = ["STATISTICS", "BAND_STATISTICS", "occupancy", "occupancy_response", "fermi_dirac", "fermi_dirac_half",
-           "band_occupancy", "RegularSolution", "activity_occupancy"]
+           "fermi_dirac_half_curvature", "band_occupancy", "RegularSolution", "activity_occupancy"]
 
 STATISTICS = ("fermi-dirac", "boltzmann")
 
@@ -198,6 +198,41 @@ def fermi_dirac_half(eta):
         F[high] = c * x ** 1.5 * (1 + np.pi ** 2 / (8 * x ** 2) + 7 * np.pi ** 4 / (640 * x ** 4))
         dF[high] = (2.0 / np.sqrt(np.pi)) * x ** 0.5 * (1 - np.pi ** 2 / (24 * x ** 2) - 7 * np.pi ** 4 / (384 * x ** 4))
     return F, dF
+
+
+def fermi_dirac_half_curvature(eta):
+    """Second derivative ``F_{-3/2}``-like curvature ``d²F_{1/2}/dη²`` of :func:`fermi_dirac_half`
+    (same pieces: the tabulated ``ln F`` spline, the series below, Sommerfeld above).
+
+    Parameters
+    ----------
+    eta : array_like
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> bool(np.isclose(fermi_dirac_half_curvature(np.array([-50.0]))[0], np.exp(-50.0), rtol=1e-12))
+    True
+    """
+    eta = np.asarray(eta, float)
+    out = np.empty_like(eta)
+    low, high = eta < _FD_RANGE[0], eta > _FD_RANGE[1]
+    mid = ~(low | high)
+    if mid.any():
+        spline = _fermi_dirac_spline()
+        F = np.exp(spline(eta[mid]))
+        d1 = spline(eta[mid], 1)
+        out[mid] = F * (spline(eta[mid], 2) + d1 * d1)
+    if low.any():
+        e = np.exp(eta[low])
+        out[low] = e - 2 * e * e / 2 ** 0.5 + 3 * e ** 3 / 3 ** 0.5
+    if high.any():
+        x = eta[high]
+        out[high] = (1.0 / np.sqrt(np.pi)) * x ** -0.5 * (1 + np.pi ** 2 / (8 * x ** 2) + 49 * np.pi ** 4 / (384 * x ** 4))
+    return out
 
 
 def band_occupancy(u, statistics="boltzmann"):

@@ -72,7 +72,8 @@ PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventi
                   "model", "layered", "linalg", "solver", "solution", "transport", "analytic", "report", "plots", "case",
                   "casefile", "schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
-                  "structure.pipeline"]
+                  "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
+                  "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady"]
 
 
 def _public_callables():

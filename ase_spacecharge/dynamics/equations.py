@@ -1,0 +1,204 @@
+"""The PNP equations of a :class:`~.system.PNPSystem` at one state: amounts, face fluxes, net
+inflow rates and Poisson residual, with their analytic derivatives as sparse triplets (the
+matrix is banded: every coupling is between planes at most a sublattice hop apart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .state import species_state
+
+__all__ = ["evaluate"]
+
+
+class Triplets:
+    """Sparse entries (row, column, value), appended in blocks and summed when assembled."""
+
+    def __init__(self):
+        self.rows, self.cols, self.vals = [], [], []
+
+    def add(self, rows, cols, vals):
+        rows, cols, vals = np.broadcast_arrays(np.asarray(rows), np.asarray(cols), np.asarray(vals, float))
+        self.rows.append(rows.ravel())
+        self.cols.append(cols.ravel())
+        self.vals.append(vals.ravel())
+
+    def scaled(self, factor):
+        out = Triplets()
+        out.rows, out.cols = list(self.rows), list(self.cols)
+        out.vals = [v * factor for v in self.vals]
+        return out
+
+    def arrays(self):
+        if not self.rows:
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+        return np.concatenate(self.rows), np.concatenate(self.cols), np.concatenate(self.vals)
+
+
+@dataclass
+class Evaluation:
+    """The equations at one state.
+
+    Attributes
+    ----------
+    N : ndarray (n, K)
+        Amounts (particles in the column).
+    rate : ndarray (n, K)
+        Net inflow ``J_in - J_out`` (particles per second).
+    poisson : ndarray (n,)
+        Poisson residual (e/Å²).
+    fluxes : list of ndarray
+        Per species, the flux through each of its faces (particles per second, +x).
+    dN, drate, dpoisson : Triplets
+        Derivatives with respect to the unknowns (rows: plane-major ``i (1 + K) + c``).
+    state : SpeciesState
+    """
+
+    N: np.ndarray
+    rate: np.ndarray
+    poisson: np.ndarray
+    fluxes: list
+    dN: Triplets
+    drate: Triplets
+    dpoisson: Triplets
+    state: object
+
+
+def _sinhc(x):
+    """sinh(x)/x and d ln(sinh(x)/x)/dx, safe near 0."""
+    ax = np.abs(x)
+    small = ax < 1e-4
+    xs = np.where(small, 1.0, x)
+    val = np.where(small, 1.0 + x * x / 6.0, np.sinh(xs) / xs)
+    dlog = np.where(small, x / 3.0, 1.0 / np.tanh(xs) - 1.0 / xs)
+    return val, dlog
+
+
+def _groups(system):
+    """Species with the same faces, which the correlation matrix may couple."""
+    groups, seen = [], set()
+    for k in range(system.K):
+        if k in seen:
+            continue
+        f = system.faces[k]
+        members = [m for m in range(k, system.K) if np.array_equal(system.faces[m].lo, f.lo)
+                   and np.array_equal(system.faces[m].hi, f.hi)]
+        seen.update(members)
+        groups.append(members)
+    return groups
+
+
+def _side(system, state, idx, k_all, wall, t):
+    """χ, ν and ln χ derivatives (φ, ν of the group) of one side of the faces."""
+    phi_nu = system.unpack(state["y"])
+    st = state["st"]
+    n = system.n
+    inside = (idx >= 0) & (idx < n)
+    j = np.where(inside, idx, 0)
+    chi = st.chi[j][:, k_all]
+    nu = phi_nu[1][j][:, k_all]
+    chi_res = system.chi_reservoir[wall][k_all] * system.widths[j][:, k_all]
+    nu_res = system.reservoir_nu(t)[wall][k_all]
+    chi = np.where(inside[:, None], chi, chi_res)
+    nu = np.where(inside[:, None], nu, nu_res[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dl_phi = np.where(inside[:, None] & (chi > 0), st.dchi_dphi[j][:, k_all] / chi, 0.0)
+        dl_nu = np.where((inside[:, None] & (chi > 0))[:, :, None],
+                         st.dchi_dnu[j][:, k_all][:, :, k_all] / chi[:, :, None], 0.0)
+    return chi, nu, dl_phi, dl_nu, inside
+
+
+def _group_fluxes(system, state, members, t, tr_rate):
+    """Fluxes of one group of species on their faces and the rows of their derivatives."""
+    f = system.faces[members[0]]
+    K1 = 1 + system.K
+    k = np.array(members)
+    R = system.R[np.ix_(k, k)]
+    g = np.array([system.faces[m].g for m in members]).T  # (nf, kg)
+    lo = _side(system, state, f.lo, k, 0, t)
+    hi = _side(system, state, f.hi, k, 1, t)
+    d = hi[1] - lo[1]
+    G = np.sqrt(lo[0] * hi[0])
+    sc, dlsc = _sinhc(0.5 * d)
+    S = g * G * sc
+    s = np.sqrt(S)
+    T = np.einsum("km,fm->fk", R, s * d)
+    J = -s * T
+    kg = len(members)
+    eye = np.eye(kg)
+    for sign, (chi, nu, dl_phi, dl_nu, inside), planes in ((-1.0, lo, f.lo), (1.0, hi, f.hi)):
+        # d ln S_k / dq for q = φ (column 0) and ν_m of the group (columns 1..kg)
+        dlnS = np.concatenate((0.5 * dl_phi[:, :, None], 0.5 * dl_nu), axis=2)
+        dlnS[:, :, 1:] += (0.5 * dlsc * sign)[:, :, None] * eye[None]
+        ds = 0.5 * s[:, :, None] * dlnS                     # (nf, kg, 1 + kg)
+        dd = np.concatenate((np.zeros((1, kg, 1)), sign * eye[None]), axis=2)  # ∂d_m/∂q
+        inner = ds * d[:, :, None] + s[:, :, None] * dd     # ∂(s_m d_m)/∂q
+        dJ = -ds * T[:, :, None] - s[:, :, None] * np.einsum("km,fmq->fkq", R, inner)
+        cols_local = np.concatenate(([0], 1 + k))
+        plane = np.where(inside, planes, 0)
+        col = plane[:, None, None] * K1 + cols_local[None, None, :]
+        for target, tsign in ((f.lo, -1.0), (f.hi, 1.0)):  # rate: + into hi, - out of lo
+            ok = inside[:, None, None] & ((target >= 0) & (target < system.n))[:, None, None]
+            row = np.where(target >= 0, target, 0)[:, None, None] * K1 + 1 + k[None, :, None]
+            tr_rate.add(np.broadcast_to(row, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
+                        np.broadcast_to(col, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
+                        (tsign * dJ)[np.broadcast_to(ok, dJ.shape)])
+    return J
+
+
+def evaluate(system, y, t):
+    """The equations of ``system`` at state ``y`` and time ``t`` (s).
+
+    Parameters
+    ----------
+    system : PNPSystem
+    y : ndarray
+    t : float
+
+    Returns
+    -------
+    Evaluation
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> e = evaluate(system, system.y_eq, 0.0)  # equilibrium: no flux, Poisson satisfied
+    >>> float(abs(e.rate).max()) < 1e-3, float(abs(e.poisson).max()) < 1e-12
+    (True, True)
+    """
+    p, n, K, K1 = system.problem, system.n, system.K, 1 + system.K
+    phi, nu = system.unpack(y)
+    st = species_state(p, phi, nu, system.temperature)
+    state = {"y": y, "st": st}
+    dN, drate, dpoisson = Triplets(), Triplets(), Triplets()
+    i = np.arange(n)
+    for k in range(K):
+        dN.add(i * K1 + 1 + k, i * K1, st.dN_dphi[:, k])
+        for m in range(K):
+            dN.add(i * K1 + 1 + k, i * K1 + 1 + m, st.dN_dnu[:, k, m])
+    rate, fluxes = np.zeros((n, K)), [None] * K
+    for members in _groups(system):
+        J = _group_fluxes(system, state, members, t, drate)
+        f = system.faces[members[0]]
+        for col, m in enumerate(members):
+            fluxes[m] = J[:, col]
+            np.add.at(rate[:, m], f.hi[f.hi < n], J[f.hi < n, col])
+            np.add.at(rate[:, m], f.lo[f.lo >= 0], -J[f.lo >= 0, col])
+    lower, diag, upper = p.grid.laplacian()
+    ends = system.end_potentials(t)
+    below = np.concatenate(([ends[0]], phi[:-1]))
+    above = np.concatenate((phi[1:], [ends[1]]))
+    q = p.fixed_plane_charge + st.N @ system.valence
+    poisson = lower * (below - phi) + upper * (above - phi) + q / p.grid.area
+    dpoisson.add(i * K1, i * K1, diag + (st.dN_dphi @ system.valence) / p.grid.area)
+    dpoisson.add(i[1:] * K1, (i[1:] - 1) * K1, lower[1:])
+    dpoisson.add(i[:-1] * K1, (i[:-1] + 1) * K1, upper[:-1])
+    for m in range(K):
+        dpoisson.add(i * K1, i * K1 + 1 + m, (st.dN_dnu[:, :, m] @ system.valence) / p.grid.area)
+    return Evaluation(st.N, rate, poisson, fluxes, dN, drate, dpoisson, st)

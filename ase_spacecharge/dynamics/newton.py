@@ -1,0 +1,135 @@
+"""One Newton solve of the implicit PNP equations: a time step (BDF) or the steady state.
+
+The residual is Poisson on the φ rows and ``(c0 N(y) + h)/Δt - rate(y)`` on the conservation
+rows (``c0 = 0``: the steady state ``rate = 0``); rows of species absent from a plane read
+``ν = ν_eq``.  Steady states of species that no electrode exchanges keep their amounts: one
+conservation row per such species is replaced by ``Σ_i N_i = N_total`` (dense, solved by
+:func:`~.banded.solve_band_with_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import SingularMatrixError
+from .banded import band_matrix, solve_band_with_rows
+from .equations import evaluate
+
+__all__ = ["solve_implicit"]
+
+
+@dataclass
+class NewtonStep:
+    """Result of :func:`solve_implicit`: the state, the evaluation there, iterations, success."""
+
+    y: np.ndarray
+    evaluation: object
+    iterations: int
+    success: bool
+    change: float
+
+
+def _residual_and_matrix(system, ev, y, c0_dt, history):
+    """Residual vector and band storage of the Newton matrix."""
+    K1, n, K = 1 + system.K, system.n, system.K
+    R = np.zeros((n, K1))
+    R[:, 0] = ev.poisson
+    _, nu = system.unpack(y)
+    cons = c0_dt * ev.N + history - ev.rate if c0_dt else -ev.rate
+    R[:, 1:] = np.where(system.hosts, cons, nu - system.nu_eq[None, :])
+    rows, cols, vals = ev.dpoisson.arrays()
+    parts = [(rows, cols, vals)]
+    if c0_dt:
+        parts.append(ev.dN.scaled(c0_dt).arrays())
+    r2, c2, v2 = ev.drate.arrays()
+    parts.append((r2, c2, -v2))
+    dummy = np.flatnonzero(~system.hosts.ravel())
+    dummy_rows = (dummy // K) * K1 + 1 + dummy % K
+    parts.append((dummy_rows, dummy_rows, np.ones(dummy.size)))
+    rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
+    keep = ~np.isin(rows, dummy_rows) | (rows == cols)  # dummy rows are the identity only
+    ab = band_matrix(system.n_unknowns, system.bandwidth, rows[keep], cols[keep], vals[keep])
+    return R.ravel(), ab
+
+
+def _constraint_rows(system, ev, conserved):
+    """Dense rows ``∂(Σ_i N_ik)/∂y`` and residuals ``Σ_i N_ik - N_total`` of the constraints."""
+    K1 = 1 + system.K
+    out = []
+    i = np.arange(system.n)
+    for k, total in conserved:
+        row = np.zeros(system.n_unknowns)
+        row[i * K1] = ev.state.dN_dphi[:, k]
+        for m in range(system.K):
+            row[i * K1 + 1 + m] = ev.state.dN_dnu[:, k, m]
+        out.append((row, float(ev.N[:, k].sum() - total)))
+    return out
+
+
+def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1e-9, max_iter=25):
+    """Newton on the implicit equations at time ``t`` from ``y0``.
+
+    Parameters
+    ----------
+    system : PNPSystem
+    y0 : ndarray
+        Starting state.
+    t : float
+        Time (s): sets the electrode potentials.
+    c0_dt : float
+        Coefficient of the new amounts in the time derivative (BDF: ``c0/Δt``); 0 for the
+        steady state.
+    history : ndarray (n, K) or float
+        The BDF terms of earlier states divided by Δt.
+    conserved : sequence of (species, total)
+        Steady state: species whose total amount is fixed instead of one conservation row.
+    tol : float
+        Convergence: largest change of φ (in kT) and ν of the last iteration.
+    max_iter : int
+
+    Returns
+    -------
+    NewtonStep
+        ``y``, ``evaluation``, ``iterations``, ``success``, ``change``.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> step = solve_implicit(system.with_voltage(0.001), system.y_eq, 0.0)  # the steady state at 1 mV
+    >>> step.success, step.iterations <= 5
+    (True, True)
+    """
+    y = np.array(y0, float)
+    kT, K1 = system.kT, 1 + system.K
+    scale = np.ones(system.n_unknowns)
+    scale[::K1] = kT
+    change = np.inf
+    for it in range(1, max_iter + 1):
+        ev = evaluate(system, y, t)
+        R, ab = _residual_and_matrix(system, ev, y, c0_dt, history)
+        replaced, dense = [], []
+        for (k, _), (row, resid) in zip(conserved, _constraint_rows(system, ev, conserved)):
+            r = int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k
+            replaced.append(r)
+            dense.append(row)
+            R[r] = resid
+        try:
+            dy = solve_band_with_rows(ab, system.bandwidth, -R, replaced, np.array(dense).reshape(len(dense), R.size))
+        except SingularMatrixError:
+            return NewtonStep(y, ev, it, False, np.inf)
+        if not np.all(np.isfinite(dy)):
+            return NewtonStep(y, ev, it, False, np.inf)
+        biggest = np.max(np.abs(dy) / scale)
+        if biggest > 20.0:  # keep a step within 20 kT
+            dy *= 20.0 / biggest
+        y += dy
+        change = float(np.max(np.abs(dy) / scale))
+        if change <= tol:
+            return NewtonStep(y, evaluate(system, y, t), it, True, change)
+    return NewtonStep(y, evaluate(system, y, t), max_iter, False, change)

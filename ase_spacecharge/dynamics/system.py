@@ -1,0 +1,193 @@
+"""Poisson–Nernst–Planck on the planes of a problem: unknowns, fluxes, residual, banded Jacobian.
+
+Unknowns per plane ``i`` (interleaved): the potential φ_i (V), then per moving species ``k``
+the shift ν_ik of its electrochemical potential from equilibrium (in kT; see
+:mod:`.state`).  Equations per plane: Poisson (the equilibrium discretisation, charge per
+area e/Å²) and, per species, conservation ``dN_ik/dt = J_in - J_out``; a species absent from
+a plane has the equation ``ν_ik = ν_eq,k`` there.
+
+**Flux law** (detailed-balance hopping, in Onsager form).  Between neighbouring planes ``i < j``
+of a species' own sublattice, a distance ``h`` apart,
+
+    J_k = -Σ_m L_km Δν_m,  Δν = ν_j - ν_i,
+    L = S^{1/2} R S^{1/2},  S_k = D_k / (h √(w_i w_j)) · √(χ_i χ_j) · sinhc(Δν_k / 2),
+
+(particles per second through the column; ``w`` the sublattice widths, ``χ = ∂N/∂ν``, ``R``
+the correlation matrix, identity by default).  Without cross terms this is
+``J = (D/h) √(χ̂_i χ̂_j) 2 sinh((ν_i - ν_j)/2)``: for a lattice gas with one site per plane it is
+exactly symmetric-barrier hopping ``Γ [θ_i (1-θ_j) e^{-ψ/2} - θ_j (1-θ_i) e^{ψ/2}]``, with site
+exclusion, activities and band statistics entering through χ.  Why this flux: it vanishes at
+the discrete equilibrium (uniform ν) for every statistics, conserves each species (a
+difference of face fluxes), cannot push an occupancy out of [0, capacity] (occupancies are
+functions of ν), reduces to ``j = -D c ∇(μ̃/kT)`` (Nernst–Planck) as the spacing shrinks, and
+is the physical atomic hop between the planes of a grain boundary.  ``L`` is symmetric
+positive semidefinite, so the entropy production ``k Σ Δν·L Δν`` is never negative.
+
+**Electrodes** at the domain ends (the walls ``x_min``, ``x_max``) hold φ; a reversible
+electrode is a reservoir of the species at its equilibrium state shifted by the applied
+voltage (``ν = ν_eq + z V_end / kT``); a blocking one passes no flux of that species.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import thermal_voltage
+from ..conventions import conventions
+from ..errors import InputError
+from ..grid import control_volume_widths
+from .kinetics import Voltage, reversible_ends
+from .state import species_state
+
+__all__ = ["PNPSystem"]
+
+
+class Faces:
+    """The faces of one species: lower plane ``lo`` (-1: the lower wall), upper plane ``hi``
+    (n: the upper wall), geometric factor ``g = D / (h √(w_lo w_hi))`` (1/s) and widths."""
+
+    def __init__(self, lo, hi, g):
+        self.lo, self.hi, self.g = np.asarray(lo, int), np.asarray(hi, int), np.asarray(g, float)
+
+
+def _sublattice_faces(x, hosts, x_min, x_max, D, skip):
+    """Faces between consecutive hosting planes (``skip``: across planes of other sublattices;
+    else only between grid neighbours), and to the walls."""
+    H = np.flatnonzero(hosts)
+    if H.size < 2:
+        return Faces([], [], []), np.zeros(0)
+    xs = x[H]
+    w = control_volume_widths(xs, lower_end=xs[0] - x_min + 0.5 * (xs[1] - xs[0]),
+                              upper_end=x_max - xs[-1] + 0.5 * (xs[-1] - xs[-2]))
+    lo, hi = H[:-1], H[1:]
+    keep = np.ones(lo.size, bool) if skip else (hi - lo == 1)
+    n = x.size
+    lo_all = np.concatenate(([-1], lo[keep], [H[-1]]))
+    hi_all = np.concatenate(([H[0]], hi[keep], [n]))
+    h = np.concatenate(([xs[0] - x_min], np.diff(xs)[keep], [x_max - xs[-1]]))
+    wl = np.concatenate(([w[0]], w[:-1][keep], [w[-1]]))
+    wh = np.concatenate(([w[0]], w[1:][keep], [w[-1]]))
+    widths = np.zeros(n)
+    widths[H] = w
+    return Faces(lo_all, hi_all, D / (h * np.sqrt(wl * wh))), widths
+
+
+class PNPSystem:
+    """The Poisson–Nernst–Planck system of a problem with electrodes at its ends.
+
+    Parameters
+    ----------
+    problem : Problem
+        With ``boundary="dirichlet"`` (the ends are the electrodes), default conventions.
+    kinetics : Kinetics
+    temperature : float
+        K.
+    electrodes : {"reversible", "blocking", "mixed"}
+    voltage : float, sequence of (t, V) or Voltage
+        Applied V(t) (upper end minus lower end), added to the equilibrium end potentials.
+    equilibrium : SpaceChargeSolution, optional
+        Equilibrium of ``problem`` at ``temperature``: the reference state (its end potentials,
+        fitted chemical potentials and the reservoirs' susceptibilities).
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.dynamics import Kinetics
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> system.n_unknowns, system.labels
+    (180, ('Vo',))
+    """
+
+    def __init__(self, problem, kinetics, *, temperature, electrodes="reversible", voltage=0.0, equilibrium=None):
+        if problem.grid.boundary != "dirichlet":
+            raise InputError("dynamics need electrodes at the ends: build the problem with boundary='dirichlet' "
+                             "(a periodic cell has no ends to apply a voltage to)")
+        if not conventions(problem.compat).dynamics:
+            raise InputError("dynamics use the package's own discretisation; drop compat = 'pyscses'")
+        self.problem, self.temperature, self.kT = problem, float(temperature), thermal_voltage(temperature)
+        a = problem.active
+        self.labels = tuple(problem.defect_labels[c] for c in a.columns) + tuple(problem.carrier_labels)
+        self.n_sites, self.K, self.n = len(a.columns), len(self.labels), problem.grid.n
+        self.valence = np.concatenate((a.valence, problem.carrier_valence))
+        self.D = kinetics.diffusivities(self.labels[:self.n_sites], problem.carrier_labels, temperature)
+        self.R = kinetics.correlation_matrix(list(self.labels))
+        self.reversible = reversible_ends(electrodes, self.n_sites, len(problem.carrier_labels))
+        self.voltage = voltage if isinstance(voltage, Voltage) else Voltage(voltage)
+        self._reference(equilibrium)
+        self._faces()
+
+    # ---------------------------------------------------------------- setup
+
+    def _reference(self, equilibrium):
+        """Equilibrium end potentials and chemical-potential shifts."""
+        p, n, K = self.problem, self.n, self.K
+        self.nu_eq = np.zeros(K)
+        if equilibrium is None:
+            if not isinstance(p.dirichlet, tuple):
+                raise InputError("floating ends: give the equilibrium solution (its ends become the electrodes)")
+            self.ends_eq, phi = np.array(p.dirichlet, float), np.zeros(n)
+        else:
+            phi, _, phi_d, eta = p.unpack(equilibrium.state)
+            self.ends_eq = np.array(p.dirichlet if isinstance(p.dirichlet, tuple) else (phi_d, phi_d), float)
+            self.nu_eq[np.searchsorted(p.active.columns, p.fitted)] = eta
+        self.hosts = np.zeros((n, K), bool)
+        self.hosts[:, :self.n_sites] = p.plane_hosts[:, p.active.columns]
+        self.hosts[:, self.n_sites:] = (p.carrier_dos > 0).T
+        self.y_eq = self.pack(phi, np.broadcast_to(self.nu_eq, (n, K)))
+
+    def _faces(self):
+        g, n = self.problem.grid, self.n
+        self.faces, self.widths = [], np.zeros((n, self.K))
+        for k in range(self.K):
+            faces, w = _sublattice_faces(g.x, self.hosts[:, k], g.x_min, g.x_max, self.D[k], k < self.n_sites)
+            self.faces.append(faces)
+            self.widths[:, k] = w if k < self.n_sites else g.dx * self.hosts[:, k]
+        shared = [(i, j) for i in range(self.K) for j in range(i) if self.R[i, j] != 0
+                  and not (np.array_equal(self.faces[i].lo, self.faces[j].lo)
+                           and np.array_equal(self.faces[i].hi, self.faces[j].hi))]
+        if shared:
+            i, j = shared[0]
+            raise InputError(f"cross coefficient ({self.labels[i]!r}, {self.labels[j]!r}): the two species hop "
+                             "between different planes, so their fluxes do not share faces")
+        span = max((int(np.max(f.hi[1:-1] - f.lo[1:-1], initial=1)) for f in self.faces), default=1)
+        self.bandwidth = span * (1 + self.K) + self.K
+        state = species_state(self.problem, self.unpack(self.y_eq)[0], self.unpack(self.y_eq)[1], self.temperature)
+        self.chi_reservoir = np.zeros((2, self.K))  # lower, upper: the end planes' equilibrium χ per width
+        for k, f in enumerate(self.faces):
+            if f.lo.size:
+                i0, i1 = f.hi[0], f.lo[-1]
+                self.chi_reservoir[:, k] = state.chi[[i0, i1], k] / self.widths[[i0, i1], k]
+
+    # ---------------------------------------------------------------- layout
+
+    @property
+    def n_unknowns(self):
+        """Unknowns: (1 + K) per plane."""
+        return self.n * (1 + self.K)
+
+    def pack(self, phi, nu):
+        """State vector from φ (n,) and ν (n, K)."""
+        return np.column_stack((phi, nu)).ravel()
+
+    def unpack(self, y):
+        """``(phi, nu)`` of a state vector."""
+        block = y.reshape(self.n, 1 + self.K)
+        return block[:, 0], block[:, 1:]
+
+    def with_voltage(self, voltage):
+        """The same system under another applied voltage (a float, a (t, V) table or a Voltage)."""
+        import copy
+        out = copy.copy(self)
+        out.voltage = voltage if isinstance(voltage, Voltage) else Voltage(voltage)
+        return out
+
+    def end_potentials(self, t):
+        """Electrode potentials (V) at time ``t``: the equilibrium ends, the upper one raised by V(t)."""
+        return self.ends_eq + np.array([0.0, self.voltage(t)])
+
+    def reservoir_nu(self, t):
+        """ν of the species in the two electrode reservoirs (2, K)."""
+        shift = self.valence * (self.end_potentials(t) - self.ends_eq)[:, None] / self.kT
+        return self.nu_eq[None, :] + shift
