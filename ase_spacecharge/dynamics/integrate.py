@@ -158,7 +158,20 @@ def transient(system, times, *, start=None, rtol=1e-4, atol=1e-6, first_step=Non
     stops = np.union1d(out_times, system.voltage.breakpoints()[system.voltage.breakpoints() > 0])
     stops = stops[stops <= out_times[-1]]
     N_scale = np.max(np.abs(system.problem.grid.dx[:, None] * system.chi_reservoir.max(axis=0)), axis=0) + 1e-300
+    y = consistent_state(system, y, 0.0, 1e-9 * tau)
     return _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress)
+
+
+def consistent_state(system, y, t, dt):
+    """The state just after ``t`` with the same amounts as ``y`` and the electrode potentials of
+    ``t``: a voltage step moves the potential at once (Poisson is algebraic), the particles
+    not.  (A backward-Euler step of negligible length ``dt``, s.)"""
+    from .equations import evaluate
+    N = evaluate(system, y, t).N
+    step = solve_implicit(system, y, t, c0_dt=1.0 / dt, history=-N / dt)
+    if not step.success:
+        raise ConvergenceError(f"no consistent state at t = {t:g} s after the voltage step", _fail(y, t, 0))
+    return step.y
 
 
 def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress):
@@ -206,6 +219,7 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
             t = target
             if target in system.voltage.breakpoints():
                 order = 1
+                y = consistent_state(system, y, t, 1e-9 * dt)
                 hist_t, hist_y, hist_N = [t], [y], [step.evaluation.N]
             if np.any(np.isclose(out_times, target, rtol=1e-12, atol=0)):
                 I, I_ion = currents(system, step.evaluation, y, dphi_dt)

@@ -142,6 +142,8 @@ class PNPSystem:
         self.faces, self.widths = [], np.zeros((n, self.K))
         for k in range(self.K):
             faces, w = _sublattice_faces(g.x, self.hosts[:, k], g.x_min, g.x_max, self.D[k], k < self.n_sites)
+            if not self.reversible[k] and faces.g.size:  # a blocking electrode: no flux through the walls
+                faces.g[[0, -1]] = 0.0
             self.faces.append(faces)
             self.widths[:, k] = w if k < self.n_sites else g.dx * self.hosts[:, k]
         shared = [(i, j) for i in range(self.K) for j in range(i) if self.R[i, j] != 0
@@ -175,6 +177,21 @@ class PNPSystem:
         """``(phi, nu)`` of a state vector."""
         block = y.reshape(self.n, 1 + self.K)
         return block[:, 0], block[:, 1:]
+
+    def uniform_state(self):
+        """The state with φ = 0 and every species at its bulk fraction (band carriers at the
+        reference density of states' filling): ``ν = ΔE/kT`` (the plane's mean ΔE of the
+        species' sites; the carriers' energy offsets), for a start far from equilibrium."""
+        p, n = self.problem, self.n
+        a = p.active
+        nu = np.zeros((n, self.K))
+        for col in range(self.n_sites):
+            hosted = np.isfinite(a.log_x[:, col])
+            total = np.bincount(a.plane[hosted], weights=a.energies[hosted, col], minlength=n)
+            many = np.bincount(a.plane[hosted], minlength=n)
+            nu[:, col] = np.divide(total, many, out=np.zeros(n), where=many > 0) / self.kT
+        nu[:, self.n_sites:] = (p.carrier_offset / self.kT).T
+        return self.pack(np.zeros(n), nu + self.nu_eq[None, :])
 
     def with_voltage(self, voltage):
         """The same system under another applied voltage (a float, a (t, V) table or a Voltage)."""

@@ -1,0 +1,204 @@
+"""Poisson–Nernst–Planck (issue 10): equilibrium is stationary, relaxation ends on it, the
+linear theory of uniform slabs (Nernst–Einstein, blocking electrodes), the grain-boundary DC
+resistance, conservation, Onsager reciprocity and entropy production, named bad input."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ase_spacecharge import DefectSpecies, InputError, Sites, build_problem, solve
+from ase_spacecharge.constants import BOLTZMANN_SI, ELEMENTARY_CHARGE, EPSILON_0_SI, thermal_voltage
+from ase_spacecharge.dynamics import Kinetics, PNPSystem, Voltage
+from ase_spacecharge.dynamics.equations import evaluate
+from ase_spacecharge.dynamics.integrate import transient
+from ase_spacecharge.dynamics.steady import iv_curve, steady_state
+from ase_spacecharge.examples import ceria_like_problem
+
+T_GB = 773.15
+
+
+def _gb_system(**kw):
+    problem = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    eq = solve(problem, T_GB, rtol=1e-14)
+    return PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=T_GB, equilibrium=eq, **kw)
+
+
+def test_equilibrium_stays_put_for_a_million_relaxation_times():
+    system = _gb_system()
+    tau = 1e-11  # the ceria-like column relaxes in ~1e-11 s
+    run = transient(system, [tau, 1e3 * tau, 1e6 * tau])
+    phi_eq, _ = system.unpack(system.y_eq)
+    assert max(np.max(np.abs(system.unpack(y)[0] - phi_eq)) for y in run.states) <= 1e-12
+
+
+def test_a_uniform_start_relaxes_onto_the_equilibrium():
+    system = _gb_system()
+    run = transient(system, [1e-12, 1e-9, 1e-6, 1e-3, 1.0], start=system.uniform_state())
+    phi, nu = system.unpack(run.states[-1])
+    phi_eq, _ = system.unpack(system.y_eq)
+    assert np.max(np.abs(phi - phi_eq)) <= 1e-8 and np.max(np.abs(nu)) <= 1e-8
+    assert np.max(np.abs(system.unpack(run.states[0])[0] - phi_eq)) > 1e-3  # it did start far away
+
+
+def _slab(statistics="boltzmann", n_points=400, length=200.0, area=100.0, sites_per_a3=0.02, dE=None):
+    """Vo (z = +2, x = 0.05) on O sites and frozen Gd (z = -1, x = 0.1) on Ce sites, both at
+    ``sites_per_a3``, between electrodes at 0 and ``length`` (Å)."""
+    n = int(round(sites_per_a3 * area * length))
+    x = np.linspace(0.05, length - 0.05, n)
+    e_vo = np.zeros(n) if dE is None else dE(x)
+    energies = np.column_stack((np.concatenate((e_vo, np.full(n, np.nan))), np.concatenate((np.full(n, np.nan), np.zeros(n)))))
+    sites = Sites(np.concatenate((x, x)), ["O"] * n + ["Ce"] * n, np.zeros(2 * n), ("Vo", "Gd"), energies)
+    return build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.1, 0.0)], x_min=0.0,
+                         x_max=length, area=area, permittivity=29.0, bulk=(0.1 * length, 0.3 * length),
+                         model="continuum", n_points=n_points, boundary="dirichlet", dirichlet=(0.0, 0.0),
+                         statistics=statistics)
+
+
+@pytest.mark.parametrize("statistics, blocking", [("boltzmann", 1.0), ("fermi-dirac", 0.95)])
+def test_uniform_slab_follows_nernst_einstein(statistics, blocking):
+    """σ = z² e² D c / kT (Boltzmann); a lattice gas conducts (1 - x) less (site blocking)."""
+    T, D, L = 823.0, 1e-11, 200.0
+    problem = _slab(statistics)
+    system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, equilibrium=solve(problem, T))
+    iv = iv_curve(system, [1e-6, 1e-4])
+    c = 0.05 * 0.02  # Vo per Å³
+    sigma = 4 * ELEMENTARY_CHARGE ** 2 * D * c * 1e30 / (BOLTZMANN_SI * T) * blocking  # S/m
+    np.testing.assert_allclose(iv.current, sigma * iv.voltage / (L * 1e-10), rtol=1e-6)
+
+
+def test_grain_boundary_dc_resistance_is_the_series_sum_to_second_order():
+    """At small bias the steady resistance equals Σ dx / σ(x) over the equilibrium profile (the
+    textbook perpendicular ratio times the bulk resistance), the difference falling as h²."""
+    T, D, L = 823.0, 1e-11, 200.0
+    well = lambda x: -0.3 * np.exp(-(x - L / 2) ** 2 / 8.0)  # noqa: E731
+    gaps = []
+    for n in (400, 800, 1600):
+        problem = _slab(n_points=n, area=6667.0, sites_per_a3=0.03, dE=well)
+        eq = solve(problem, T)
+        system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, equilibrium=eq)
+        r_dc = iv_curve(system, [1e-7]).resistance[0]  # Ω m²
+        c = eq.mole_fractions["Vo"] * 0.03  # Vo per Å³ on each plane
+        sigma = 4 * D * 1e20 * c / thermal_voltage(T) * ELEMENTARY_CHARGE * 1e10  # S/m
+        series = np.sum(eq.dx * 1e-10 / sigma)
+        gaps.append(abs(r_dc / series - 1))
+    assert gaps[-1] < 1e-6
+    assert np.log2(gaps[1] / gaps[2]) > 1.7
+
+
+def _blocking_current_exact(t, V, T, D, c0, eps_r, length):
+    """Linear theory of a unipolar conductor between blocking electrodes (Macdonald 1953):
+    the current after a voltage step, I(t) = L⁻¹[V / (s Z(s))] with
+    Z(s) = (2/(ε D κ²)) [ℓ + tanh(κℓ)/(κ s τ)], κ² = (1 + sτ)/λ² (SI)."""
+    eps, q = eps_r * EPSILON_0_SI, 2 * ELEMENTARY_CHARGE
+    lam = np.sqrt(eps * BOLTZMANN_SI * T / (q * q * c0))
+    tau, ell = lam ** 2 / D, length / 2
+
+    def current(s):
+        kappa = mpmath.sqrt(1 + s * tau) / lam
+        Z = 2 / (eps * D * kappa ** 2) * (ell + mpmath.tanh(kappa * ell) / (kappa * s * tau))
+        return V / (s * Z)
+    return float(mpmath.invertlaplace(current, t, method="talbot")), tau
+
+
+def test_blocking_electrodes_charge_as_the_linear_theory_says_and_conserve_ions():
+    T, D, V, L = 823.0, 1e-11, 1e-4, 500.0
+    problem = _slab(n_points=2000, length=L)
+    eq = solve(problem, T)
+    system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, electrodes="blocking", voltage=V,
+                       equilibrium=eq)
+    tau = _blocking_current_exact(1e-9, V, T, D, 1e27, 29.0, L * 1e-10)[1]
+    run = transient(system, np.array([1, 10, 100, 300]) * tau, rtol=1e-6, atol=1e-10)
+    exact = [_blocking_current_exact(t, V, T, D, 1e27, 29.0, L * 1e-10)[0] for t in run.t]
+    np.testing.assert_allclose(run.current, exact, rtol=1e-2)  # h = λ/6.7; the error falls as h²
+    assert run.current[-1] < 0.2 * run.current[0]  # the double layers charge (time λℓ/D = 148 τ)
+    total = [evaluate(system, y, 0.0).N[:, 0].sum() for y in run.states]
+    np.testing.assert_allclose(total, evaluate(system, system.y_eq, 0.0).N[:, 0].sum(), rtol=1e-12)
+    assert np.all(run.ionic_current == 0.0)
+
+
+def test_blocking_steady_state_is_the_end_of_the_transient():
+    T, D, V = 823.0, 1e-11, 0.05
+    problem = _slab(n_points=400, length=100.0)
+    system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, electrodes="blocking", voltage=V,
+                       equilibrium=solve(problem, T))
+    y, current, _ = steady_state(system, V)
+    run = transient(system, [1e-6, 1e-3])
+    assert abs(current) < 1e-9
+    np.testing.assert_allclose(run.states[-1], y, rtol=0, atol=1e-8)
+
+
+def _two_species_system(r):
+    """Vo and a second O-site species sharing every plane (so their fluxes share faces)."""
+    n, L = 400, 100.0
+    x = np.linspace(0.05, L - 0.05, n)
+    E = np.column_stack((-0.1 * np.exp(-(x - 50) ** 2 / 8), -0.05 * np.exp(-(x - 50) ** 2 / 8)))
+    sites = Sites(np.concatenate((x, x)), ["O"] * n + ["Ce"] * n, np.zeros(2 * n), ("Vo", "Oi", "Gd"),
+                  np.column_stack((np.concatenate((E[:, 0], np.full(n, np.nan))),
+                                   np.concatenate((E[:, 1], np.full(n, np.nan))),
+                                   np.concatenate((np.full(n, np.nan), np.zeros(n))))))
+    problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Oi", -2, 0.02, 1.0),
+                                    DefectSpecies("Gd", -1, 0.06, 0.0)], x_min=0, x_max=L, area=50.0,
+                            permittivity=29.0, bulk=(10, 30), model="continuum", n_points=200,
+                            boundary="dirichlet", dirichlet=(0.0, 0.0))
+    return PNPSystem(problem, Kinetics({"Vo": 1e-11, "Oi": 3e-12}, correlation={("Vo", "Oi"): r}),
+                     temperature=823.0, equilibrium=solve(problem, 823.0))
+
+
+def test_onsager_reciprocity_of_the_linear_response():
+    system = _two_species_system(-0.4)
+    K1 = 1 + system.K
+    i = 60  # a plane near the boundary
+    response = np.zeros((2, 2))
+    face = np.flatnonzero(system.faces[0].lo == i)[0]
+    for m in range(2):
+        h = 1e-6
+        up, down = system.y_eq.copy(), system.y_eq.copy()
+        up[(i + 1) * K1 + 1 + m] += h  # ν_m on the upper plane of face i -> i+1
+        down[(i + 1) * K1 + 1 + m] -= h
+        for k in range(2):
+            response[k, m] = (evaluate(system, up, 0.0).fluxes[k][face]
+                              - evaluate(system, down, 0.0).fluxes[k][face]) / (2 * h)
+    assert response[0, 1] == pytest.approx(response[1, 0], rel=1e-10)
+    assert response[0, 1] != 0 and np.all(np.linalg.eigvalsh(-(response + response.T) / 2) >= 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-0.95, 0.95), st.integers(0, 2 ** 31 - 1), st.floats(0.01, 3.0))
+def test_entropy_production_is_never_negative(r, seed, amplitude):
+    system = _two_species_system(r)
+    rng = np.random.default_rng(seed)
+    y = system.y_eq + amplitude * rng.normal(size=system.n_unknowns)
+    ev = evaluate(system, y, 0.0)
+    _, nu = system.unpack(y)
+    f = system.faces[0]
+    inner = (f.lo >= 0) & (f.hi < system.n)
+    dnu = nu[f.hi[inner]] - nu[f.lo[inner]]
+    J = np.column_stack([ev.fluxes[k][inner] for k in range(2)])
+    production = -np.sum(J * dnu, axis=1)  # per face, in kT per second
+    assert np.all(production >= -1e-12 * np.abs(J * dnu).sum(axis=1))
+
+
+def test_bad_dynamic_input_is_named():
+    periodic = ceria_like_problem()
+    with pytest.raises(InputError, match="dynamics need electrodes"):
+        PNPSystem(periodic, Kinetics({"Vo": 1e-11}), temperature=T_GB)
+    with pytest.raises(InputError, match="diffusivity of 'Vo' must be a non-negative number, got -1e-11"):
+        Kinetics({"Vo": -1e-11})
+    with pytest.raises(InputError, match="voltage table: the times must increase"):
+        Voltage([[0.0, 0.0], [1e-6, 0.1], [5e-7, 0.2]])
+    with pytest.raises(InputError, match="not positive semidefinite"):
+        _two_species_system(1.5)
+    with pytest.raises(InputError, match="given twice with different values"):
+        Kinetics(correlation={("Vo", "Oi"): 0.2, ("Oi", "Vo"): 0.3}).correlation_matrix(["Vo", "Oi"])
+    with pytest.raises(InputError, match="no diffusivity .* 'Vo'"):
+        dirichlet = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+        PNPSystem(dirichlet, Kinetics({}), temperature=T_GB)
+    with pytest.raises(InputError, match="electrodes must be one of"):
+        _gb_system(electrodes="sticky")
+    with pytest.raises(InputError, match="times: expected increasing positive output times"):
+        transient(_gb_system(), [1e-6, 1e-9])
+    with pytest.raises(InputError, match="different planes"):
+        problem = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0), approximation="gouy-chapman")
+        PNPSystem(problem, Kinetics({"Vo": 1e-11, "Gd": 1e-13}, correlation={("Vo", "Gd"): 0.1}), temperature=T_GB,
+                  equilibrium=solve(problem, T_GB))
