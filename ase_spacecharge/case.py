@@ -83,6 +83,8 @@ class CaseResult:
         Structure cases: the annotated structure, one per temperature.
     case : dict
         The validated case.
+    dynamics : list of dict
+        Per temperature, the ``transient`` and ``steady_state`` runs of the case (if any).
 
     Examples
     --------
@@ -96,9 +98,10 @@ class CaseResult:
     projection: object = None
     frames: list = field(default_factory=list)
     case: dict = field(default_factory=dict)
+    dynamics: list = field(default_factory=list)
 
 
-def run_case(path):
+def run_case(path, progress=None):
     """Run a case file: build the problem, solve every temperature, summarise, write back.
 
     One temperature: the summary of that solution.  A list: ``{"results": [...],
@@ -111,6 +114,8 @@ def run_case(path):
     ----------
     path : str, path-like or dict
         A case file, or a case already loaded by :func:`~.casefile.load_case`.
+    progress : callable, optional
+        ``progress(t, t_end)`` during transients.
 
     Returns
     -------
@@ -126,17 +131,31 @@ def run_case(path):
     (2, [0.108, 0.105])
     """
     case = path if isinstance(path, dict) else load_case(path)
-    return _run_layered(case) if case["kind"] == "layered" else _run(case)
+    return _run_layered(case, progress) if case["kind"] == "layered" else _run(case, progress)
 
 
-def _run_layered(case):
+def _dynamics(case, problem, solutions, results, progress):
+    """Run the case's transient / steady state about each equilibrium; adds them to ``results``."""
+    if not (case.get("transient") or case.get("steady_state")):
+        return []
+    from .dynamics.run import run_dynamics
+    runs = []
+    for solution, result in zip(solutions, results):
+        summary, run = run_dynamics(case, problem, solution, case.get("carrier_tables", ()), progress)
+        result.update(summary)
+        runs.append(run)
+    return runs
+
+
+def _run_layered(case, progress=None):
     from .report import layered_summary
     from .solution import solve_temperatures
     problem = layered_problem_from_case(case)
     solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
     results = [layered_summary(problem, s) for s in solutions]
+    runs = _dynamics(case, problem, solutions, results, progress)
     summary = results[0] if not isinstance(case["temperature"], list) else dict(results=results)
-    return CaseResult(summary, solutions, problem, case=case)
+    return CaseResult(summary, solutions, problem, case=case, dynamics=runs)
 
 
 def _arrhenius(results):
@@ -149,7 +168,7 @@ def _arrhenius(results):
                 activation_energy_par=transport.activation_energy(T, [r["r_par"] for r in results]))
 
 
-def _run(case):
+def _run(case, progress=None):
     from .solution import solve_temperatures
     atoms = proj = None
     if case["kind"] == "structure":
@@ -161,6 +180,7 @@ def _run(case):
     for s in solutions:
         check_bulk(s)
     results = [s.summary(**case["resistivity"]) for s in solutions]
+    runs = _dynamics(case, problem, solutions, results, progress)
     frames = []
     if proj is not None:
         from ase.io import write
@@ -174,4 +194,4 @@ def _run(case):
         summary = dict(results=results, **_arrhenius(results))
     if proj is not None:
         summary["projection"] = proj.report()
-    return CaseResult(summary, solutions, problem, proj, frames, case)
+    return CaseResult(summary, solutions, problem, proj, frames, case, runs)

@@ -49,14 +49,51 @@ def _forbidden(message):
     return Field(check, "nothing", None)
 
 
+def _voltage():
+    """A voltage (V) or a table [[t (s), V], ...] with increasing times."""
+    def check(value, where):
+        from .dynamics.kinetics import Voltage
+        try:
+            Voltage(value)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        return value
+    return Field(check, "a voltage (V) or a table [[t (s), V (V)], ...]", 0.0)
+
+
+def _correlations():
+    """Onsager cross coefficients as [[label_a, label_b, r], ...]."""
+    def check(value, where):
+        if not isinstance(value, list):
+            return None
+        out = {}
+        for i, item in enumerate(value):
+            if not (isinstance(item, list) and len(item) == 3 and all(isinstance(v, str) for v in item[:2])):
+                raise InputError(f"{where} entry {i}: expected [label_a, label_b, r], got {item!r}")
+            out[(item[0], item[1])] = number(minimum=-1.0, maximum=1.0)(item[2], f"{where} entry {i}")
+        return out
+    return Field(check, "a list of [label_a, label_b, r]", {})
+
+
 TEMPERATURE = one_of(number("K", positive=True), numbers("K", positive=True))
+KINETIC = dict(diffusivity=number("m²/s", nonnegative=True, default=None),
+               heat_of_transport=number("eV", default=None))
 DEFECT = dict(label=text(), valence=number("e"), mole_fraction=number(minimum=0.0, maximum=1.0),
               mobility=number(nonnegative=True, default=0.0), site=text(None, "a host species (string)"),
-              interaction=number("eV", default=None))
+              interaction=number("eV", default=None), diffusivity_prefactor=number("m²/s", positive=True, default=None),
+              migration_energy=number("eV", default=None), **KINETIC)
 CARRIER = dict(label=text(), valence=number("e"), density=number("Å⁻³", positive=True),
                dos=number("Å⁻³", positive=True, default=None),
                statistics=choice("boltzmann", "fermi-dirac", default="boltzmann"),
-               mobility=number(nonnegative=True, default=0.0))
+               mobility=number(nonnegative=True, default=0.0), drift_mobility=number("m²/(V s)", nonnegative=True,
+                                                                                       default=None), **KINETIC)
+ELECTRODE = choice("reversible", "blocking", "mixed", default="reversible")
+TRANSIENT = dict(start=choice("equilibrium", "uniform", default="equilibrium"), electrodes=ELECTRODE,
+                 voltage=_voltage(), times=numbers("s", positive=True, increasing=True),
+                 rtol=number(minimum=1e-10, maximum=1e-1, default=1e-4))
+STEADY_STATE = dict(electrodes=ELECTRODE, voltages=numbers("V"))
+DYNAMICS = dict(transient=table(TRANSIENT, None), steady_state=table(STEADY_STATE, None),
+                onsager=table(dict(correlations=_correlations()), None))
 MATERIAL = dict(permittivity=number(positive=True), background=number("e/Å³", default=0.0),
                 offsets=_number_map("eV"), dos=_number_map("Å⁻³", nonnegative=True))
 LAYER = dict(MATERIAL, thickness=number("Å", positive=True), label=text(None))
@@ -68,7 +105,7 @@ COMMON = dict(
     statistics=choice("fermi-dirac", "boltzmann", default="fermi-dirac"),
     dirichlet=numbers("V", length=2, default=None), carriers=tables(CARRIER, [], min_length=0),
     resistivity=table(dict(scr_limit=number("V", nonnegative=True, default=0.02), species=text(None)), {}),
-    tolerance=number(minimum=1e-15, maximum=1e-3, default=1e-10))
+    tolerance=number(minimum=1e-15, maximum=1e-3, default=1e-10), **DYNAMICS)
 SITES = dict(COMMON, sites=text(), permittivity=number(positive=True), area=number("Å²", positive=True),
              x_min=number("Å"), x_max=number("Å"), bulk=numbers("Å", length=2, increasing=True),
              compat=choice("pyscses", default=None), n_points=integer(minimum=3, default=1000),
@@ -88,7 +125,7 @@ STRUCTURE = dict(
 LAYERED = dict(layers=tables(LAYER), temperature=TEMPERATURE, carriers=tables(CARRIER, min_length=0),
                spacing=number("Å", positive=True, default=0.1), area=number("Å²", positive=True, default=1.0),
                sheet_charges=numbers("e/Å²", min_length=0, default=[]), ends=numbers("V", length=2, default=None),
-               tolerance=COMMON["tolerance"])
+               tolerance=COMMON["tolerance"], **DYNAMICS)
 #: The kinds of case, the key that marks each, and its schema.
 CASE_KINDS = {"structure": ("structure", STRUCTURE), "layered": ("layers", LAYERED), "sites": ("sites", SITES)}
 
@@ -131,8 +168,33 @@ def _output_file(folder, name, path, key):
     return full
 
 
+_CARRIER_FIELDS = ("label", "valence", "density", "dos", "statistics", "mobility")
+
+
+def _dynamics_checks(case, path):
+    """A transient or steady state needs electrodes and transport data for every moving species."""
+    for d in case.get("defects", []):
+        if (d["diffusivity_prefactor"] is None) != (d["migration_energy"] is None):
+            raise InputError(f"{path}: defect {d['label']!r}: give both diffusivity_prefactor and migration_energy")
+    if case["transient"] is None and case["steady_state"] is None:
+        return
+    if case["kind"] != "layered" and case["boundary"] != "dirichlet":
+        raise InputError(f"{path}: [transient] and [steady_state] need electrodes at the ends: set "
+                         "boundary = \"dirichlet\" (a periodic cell has no ends to apply a voltage to)")
+    gc = case.get("approximation") == "gouy-chapman"
+    for d in case.get("defects", []):
+        moving = gc or d["mobility"] > 0
+        if moving and d["diffusivity"] is None and d["diffusivity_prefactor"] is None:
+            raise InputError(f"{path}: defect {d['label']!r} moves but has no diffusivity (m²/s; or "
+                             "diffusivity_prefactor and migration_energy)")
+    for c in case["carriers"]:
+        if c["diffusivity"] is None and c["drift_mobility"] is None:
+            raise InputError(f"{path}: carrier {c['label']!r} has no diffusivity (m²/s) or drift_mobility (m²/(V s))")
+
+
 def _cross_checks(case, path):
     """Checks that span keys (the schema checks each key alone)."""
+    _dynamics_checks(case, path)
     if case.get("dirichlet") is not None and case.get("boundary") != "dirichlet":
         raise InputError(f"{path}: dirichlet = {case['dirichlet']} fixes end potentials, but boundary is "
                          f"{case.get('boundary')!r}; set boundary = \"dirichlet\"")
@@ -186,7 +248,8 @@ def load_case(path):
     t = case["temperature"]
     case["temperatures"] = t if isinstance(t, list) else [t]
     _cross_checks(case, path)
-    case["carriers"] = [Carrier(**c) for c in case["carriers"]]
+    case["carrier_tables"] = case["carriers"]
+    case["carriers"] = [Carrier(**{k: v for k, v in c.items() if k in _CARRIER_FIELDS}) for c in case["carriers"]]
     if kind == "layered":
         case["layers"] = [(Material(layer["label"] or f"layer {i}", layer["permittivity"], layer["background"],
                                     layer["offsets"], layer["dos"]), layer["thickness"])

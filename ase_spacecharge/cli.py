@@ -69,6 +69,38 @@ def _check_options(args, case):
                              f"{allowed}")
 
 
+class _Progress:
+    """A progress line on stderr for transients that take more than a second."""
+
+    def __init__(self):
+        import time
+        self.clock, self.start, self.shown = time.perf_counter, time.perf_counter(), False
+
+    def __call__(self, t, t_end):
+        if self.clock() - self.start > 1.0:
+            print(f"\rtransient: t = {t:.3e} s of {t_end:.3e} s", end="", file=sys.stderr, flush=True)
+            self.shown = True
+            if t >= t_end:
+                print(file=sys.stderr)
+
+
+def _dynamics_plots(path, result):
+    """``<stem>_transient.png`` and ``<stem>_iv.png`` beside the profile plot."""
+    import os
+    from .plots import plot_iv, plot_transient
+    stem, ext = os.path.splitext(path)
+    rows = result.summary.get("results", [result.summary])
+    written = []
+    for r in rows[:1]:  # the first temperature
+        if "transient" in r:
+            plot_transient(f"{stem}_transient{ext or '.png'}", r["transient"])
+            written.append(("transient plot", f"{stem}_transient{ext or '.png'}"))
+        if "steady_state" in r:
+            plot_iv(f"{stem}_iv{ext or '.png'}", r["steady_state"])
+            written.append(("I–V plot", f"{stem}_iv{ext or '.png'}"))
+    return written
+
+
 def _write_outputs(args, result):
     """Write what the options ask for; returns the paths written."""
     import json
@@ -86,6 +118,7 @@ def _write_outputs(args, result):
         marks = None if result.projection is None else boundary_positions(result.projection)
         plot_profiles(args.plot, result.solutions, boundaries=marks)
         written.append(("profile plot", args.plot))
+        written += _dynamics_plots(args.plot, result)
     if args.plot_structure:
         plot_structure(args.plot_structure, result.frames[0], result.projection, color_by=args.color_by)
         written.append(("cell picture", args.plot_structure))
@@ -125,7 +158,7 @@ def main(argv=None):
         _check_options(args, case)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SpaceChargeWarning)
-            result = run_case(case)
+            result = run_case(case, progress=_Progress())
         for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, SpaceChargeWarning)):
             print(f"ase-spacecharge: warning: {message}", file=sys.stderr)
         print(format_summary(result.summary))

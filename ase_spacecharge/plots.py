@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["plot_profiles", "plot_structure", "boundary_positions"]
+__all__ = ["plot_profiles", "plot_structure", "boundary_positions", "plot_transient", "plot_iv"]
 
 
 def _pyplot():
@@ -225,5 +225,93 @@ def plot_structure(path, atoms, projection, *, color_by="sc_phi"):
     fig.colorbar(circles, ax=ax, label=label, orientation="horizontal", fraction=0.08, pad=0.02, aspect=50)
     ax.set_title(f"{len(atoms)} atoms ({reps} cells in the plane), coloured by {color_by}; dashed: boundaries; "
                  "grey: not solved", fontsize="medium")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def plot_transient(path, transient):
+    """Profiles over time and the current of a transient (the summary's ``transient`` dict).
+
+    Parameters
+    ----------
+    path : str or path-like
+        PNG.
+    transient : dict
+        ``t`` (s), ``x`` (Å), ``phi`` (V, per time and plane), ``mole_fractions``,
+        ``current`` and ``ionic_current`` (A/m²).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> tr = dict(t=[1e-9, 1e-6], x=[0.0, 1.0, 2.0], phi=[[0, 0.1, 0], [0, 0.2, 0]], current=[1.0, 0.5],
+    ...           ionic_current=[0.5, 0.5], mole_fractions={"Vo": [[0.05, 0.04, 0.05], [0.05, 0.03, 0.05]]})
+    >>> path = os.path.join(tempfile.mkdtemp(), "transient.png")
+    >>> plot_transient(path, tr)
+    >>> os.path.getsize(path) > 10000
+    True
+    """
+    plt = _pyplot()
+    from matplotlib import colors as mcolors
+    t = np.asarray(transient["t"], float)
+    x = np.asarray(transient["x"], float)
+    norm = mcolors.LogNorm(t.min(), t.max()) if t.size > 1 else mcolors.LogNorm(t[0] / 10, t[0] * 10)
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap="viridis")
+    fig, axes = plt.subplots(3, 1, figsize=(8, 8.5), constrained_layout=True)
+    for k, tk in enumerate(t):
+        colour = mappable.to_rgba(tk)
+        axes[0].plot(x, transient["phi"][k], color=colour, lw=1.0)
+        for j, (label, values) in enumerate(transient["mole_fractions"].items()):
+            v = np.asarray(values[k], float)
+            ok = np.isfinite(v) & (v > 0)
+            axes[1].semilogy(x[ok], v[ok], color=colour, lw=1.0, ls=["-", "--", ":", "-."][j % 4],
+                             label=label if k == 0 else None)
+    axes[0].set_ylabel("φ (V)")
+    axes[1].set_ylabel("site fraction (carriers: Å⁻³)")
+    axes[1].set_xlabel("x (Å)")
+    axes[1].legend(fontsize="small")
+    axes[2].loglog(t, np.abs(transient["current"]), "o-", label="total |I|")
+    axes[2].loglog(t, np.maximum(np.abs(transient["ionic_current"]), 1e-300), "s--", label="ionic |I|")
+    axes[2].set_xlabel("t (s)")
+    axes[2].set_ylabel("current density (A/m²)")
+    axes[2].legend(fontsize="small")
+    fig.colorbar(mappable, ax=axes[:2], label="t (s)")
+    axes[0].set_title("transient: profiles at the output times")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def plot_iv(path, steady):
+    """The I–V curve of a steady-state sweep (the summary's ``steady_state`` dict).
+
+    Parameters
+    ----------
+    path : str or path-like
+        PNG.
+    steady : dict
+        ``voltage`` (V), ``current`` (A/m²), ``electrodes``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "iv.png")
+    >>> plot_iv(path, dict(voltage=[0.0, 0.1, 0.2], current=[0.0, 1.0, 2.5], electrodes="reversible"))
+    >>> os.path.getsize(path) > 10000
+    True
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    ax.plot(steady["voltage"], steady["current"], "o-")
+    ax.axhline(0.0, color="0.6", lw=0.6)
+    ax.set_xlabel("V, upper end minus lower end (V)")
+    ax.set_ylabel("I (A/m²)")
+    ax.set_title(f"steady state, {steady.get('electrodes', '')} electrodes")
     fig.savefig(path, dpi=150)
     plt.close(fig)

@@ -150,7 +150,7 @@ def json_safe(obj):
 
 
 def _num(value, fmt):
-    return format(float("nan") if value is None else value, fmt)
+    return format(float("nan") if value is None or (isinstance(value, float) and value != value) else value, fmt)
 
 
 def _format_layered(rows):
@@ -162,6 +162,26 @@ def _format_layered(rows):
         for lab, c in r["carriers"].items():
             lines.append(f"{'':8} {lab}: band edge shift {c['edge_shift']:+.6f} eV (first plane - last)")
     return "\n".join(lines)
+
+
+def _format_dynamics(rows):
+    """Lines for the transient and steady-state parts of the summaries."""
+    lines = []
+    for r in rows:
+        if "transient" in r:
+            tr = r["transient"]
+            lines.append(f"transient at {r['temperature']:g} K ({tr['steps']} steps, {tr['newton_iterations']} Newton "
+                         f"iterations):")
+            lines.append(f"{'t (s)':>12} {'V (V)':>10} {'I (A/m²)':>14} {'I_ion (A/m²)':>14}")
+            lines += [f"{t:12.4g} {v:10.4g} {i:14.6g} {ii:14.6g}"
+                      for t, v, i, ii in zip(tr["t"], tr["voltage"], tr["current"], tr["ionic_current"])]
+        if "steady_state" in r:
+            ss = r["steady_state"]
+            lines.append(f"steady state at {r['temperature']:g} K, {ss['electrodes']} electrodes:")
+            lines.append(f"{'V (V)':>10} {'I (A/m²)':>14} {'R (Ω m²)':>14}")
+            lines += [f"{v:10.4g} {i:14.6g} {_num(res, '14.6g')}"
+                      for v, i, res in zip(ss["voltage"], ss["current"], ss["resistance"])]
+    return lines
 
 
 def format_summary(summary):
@@ -184,7 +204,7 @@ def format_summary(summary):
     """
     rows = summary.get("results", [summary])
     if "interface_potentials" in rows[0]:
-        return _format_layered(rows)
+        return "\n".join([_format_layered(rows)] + _format_dynamics(rows))
     lines = [f"{'T (K)':>8} {'phi0 (V)':>12} {'r_perp':>12} {'r_par':>12} {'phi0_MS (V)':>12} "
              f"{'L_D (Å)':>9} {'width (Å)':>10} {'iter':>5}"]
     for r in rows:
@@ -194,7 +214,7 @@ def format_summary(summary):
     if "activation_energy_perp" in summary:
         lines.append(f"activation energy: perpendicular {summary['activation_energy_perp']:.4f} eV, "
                      f"parallel {summary['activation_energy_par']:.4f} eV")
-    return "\n".join(lines)
+    return "\n".join(lines + _format_dynamics(rows))
 
 
 def write_profile_csv(path, solutions):

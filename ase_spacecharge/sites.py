@@ -81,14 +81,17 @@ class DefectSpecies:
                 raise InputError(f"defect {self.label!r}: activity model is not finite at x = {self.mole_fraction}")
 
     #: keys a defect table (case file or dict) may have; ``site`` is the host species of
-    #: structure cases, ``interaction`` a regular-solution Ω (eV)
-    TABLE_KEYS = ("label", "valence", "mole_fraction", "mobility", "interaction", "site")
+    #: structure cases, ``interaction`` a regular-solution Ω (eV); the transport data
+    #: (diffusivity, ...) are read by :mod:`~ase_spacecharge.dynamics`
+    TABLE_KEYS = ("label", "valence", "mole_fraction", "mobility", "interaction", "site", "diffusivity",
+                  "diffusivity_prefactor", "migration_energy", "heat_of_transport")
 
     @classmethod
     def from_dict(cls, table):
         """A :class:`DefectSpecies` from a dict or case-file table: ``label``, ``valence``,
         ``mole_fraction``, optional ``mobility`` and ``interaction`` (regular-solution Ω, eV);
-        ``site`` (the host species of structure cases) is accepted and ignored here.
+        ``site`` (the host species of structure cases) and the transport data are accepted and
+        ignored here.
 
         Examples
         --------

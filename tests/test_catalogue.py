@@ -83,6 +83,24 @@ CASES = [
     ("structure-material-permittivity", STRUCTURE_CASE, "[materials.A]\nbackground = 0.0",
      r"materials.A: missing key permittivity"),
     ("structure-boundaries-duplicate", STRUCTURE_CASE, "boundaries = [0.0, 1.0]", r"two boundaries coincide"),
+    ("transient-periodic", SITE_CASE, "[transient]\ntimes = [1e-9]", r"need electrodes at the ends: set boundary"),
+    ("transient-no-diffusivity", SITE_CASE, 'boundary = "dirichlet"\n[transient]\ntimes = [1e-9]',
+     r"defect 'Vo' moves but has no diffusivity"),
+    ("transient-voltage-table", SITE_CASE,
+     'boundary = "dirichlet"\n[transient]\ntimes = [1e-9]\nvoltage = [[0.0, 0.0], [1e-6, 0.1], [1e-7, 0.2]]',
+     r"transient: voltage: voltage table: the times must increase"),
+    ("transient-times", SITE_CASE, 'boundary = "dirichlet"\n[transient]\ntimes = [1e-6, 1e-9]',
+     r"transient: times: expected a list of at least 1 positive numbers in increasing order"),
+    ("transient-start", SITE_CASE, 'boundary = "dirichlet"\n[transient]\ntimes = [1e-9]\nstart = "cold"',
+     r"start: expected one of 'equilibrium', 'uniform'"),
+    ("steady-electrodes", SITE_CASE, 'boundary = "dirichlet"\n[steady_state]\nvoltages = [0.1]\nelectrodes = "glue"',
+     r"electrodes: expected one of 'reversible', 'blocking', 'mixed'"),
+    ("diffusivity-negative", SITE_CASE, ("mobility = 1.0", "mobility = 1.0\ndiffusivity = -1e-11"),
+     r"diffusivity: expected a non-negative number \(m²/s\)"),
+    ("arrhenius-half", SITE_CASE, ("mobility = 1.0", "mobility = 1.0\ndiffusivity_prefactor = 1e-7"),
+     r"give both diffusivity_prefactor and migration_energy"),
+    ("onsager-not-psd", SITE_CASE, 'boundary = "dirichlet"\n[onsager]\ncorrelations = [["Vo", "Gd", 1.5]]',
+     r"correlations entry 0: expected a number in \[-1.0, 1.0\]"),
     ("layered-thickness", LAYERED_CASE, ("thickness = 100.0", "thickness = 0"), r"layers entry 0: thickness"),
     ("layered-sheets", LAYERED_CASE, "sheet_charges = [0.01, 0.02]", r"sheet_charges: 2 values for 1 interfaces"),
     ("layered-spacing", LAYERED_CASE, ("spacing = 0.5", "spacing = -0.1"), r"spacing: expected a positive number"),
@@ -121,9 +139,10 @@ def _case(kind, edit, folder):
     if isinstance(edit, tuple):
         assert edit[0] in text, edit
         text = text.replace(edit[0], edit[1], 1)
-    else:  # extra lines: top-level keys go before the first table
-        head, sep, tail = text.partition("\n[")
-        text = (edit + "\n" + head + sep + tail) if not edit.startswith("[") else text + "\n" + edit + "\n"
+    else:  # extra lines: top-level keys first, tables at the end
+        lines = edit.split("\n")
+        first = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
+        text = "\n".join(lines[:first]) + "\n" + text + "\n" + "\n".join(lines[first:]) + "\n"
     path.write_text(text)
     return path
 

@@ -202,3 +202,25 @@ def test_bad_dynamic_input_is_named():
         problem = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0), approximation="gouy-chapman")
         PNPSystem(problem, Kinetics({"Vo": 1e-11, "Gd": 1e-13}, correlation={("Vo", "Gd"): 0.1}), temperature=T_GB,
                   equilibrium=solve(problem, T_GB))
+
+
+def test_case_file_runs_a_transient_and_a_steady_state(tmp_path, capsys):
+    import json
+    from ase_spacecharge.cli import main
+    from ase_spacecharge.examples import write_ceria_like_case
+    case = write_ceria_like_case(tmp_path, temperature=773.15, extra=(
+        'boundary = "dirichlet"\ndirichlet = [0.0, 0.0]\n[transient]\nvoltage = 0.05\n'
+        'times = [1e-12, 1e-9, 1e-6, 1e-3]\n[steady_state]\nvoltages = [0.01, 0.05]\n'))
+    text = open(case).read().replace("mobility = 1.0", "mobility = 1.0\ndiffusivity = 1e-11")
+    open(case, "w").write(text)
+    assert main(["run", case, "--json", str(tmp_path / "s.json"), "--plot", str(tmp_path / "p.png")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote transient plot" in out and "wrote I–V plot" in out
+    summary = json.loads((tmp_path / "s.json").read_text())
+    tr, ss = summary["transient"], summary["steady_state"]
+    assert len(tr["phi"]) == 4 and len(tr["phi"][0]) == len(summary["profile"]["x"])
+    assert set(tr["mole_fractions"]) == {"Vo"}
+    # the transient ends on the steady state at its voltage; the current is uniform there
+    assert tr["current"][-1] == pytest.approx(ss["current"][1], rel=1e-6)
+    assert ss["resistance"][0] == pytest.approx(0.01 / ss["current"][0], rel=1e-12)
+    assert (tmp_path / "p_transient.png").stat().st_size > 10000 and (tmp_path / "p_iv.png").exists()

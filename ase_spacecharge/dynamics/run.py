@@ -1,0 +1,134 @@
+"""Dynamics from case files: the transport data of a case, and the ``[transient]`` and
+``[steady_state]`` runs with their summaries (times in s, currents in A/m², potentials in V)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .integrate import transient
+from .kinetics import Kinetics, arrhenius
+from .steady import iv_curve
+from .system import PNPSystem
+
+__all__ = ["kinetics_from_case", "run_dynamics"]
+
+
+def kinetics_from_case(case, temperature):
+    """The :class:`Kinetics` of a validated case at ``temperature`` (K).
+
+    Parameters
+    ----------
+    case : dict
+        From :func:`~ase_spacecharge.casefile.load_case`.
+    temperature : float
+
+    Returns
+    -------
+    Kinetics
+
+    Examples
+    --------
+    >>> case = {"defects": [dict(label="Vo", diffusivity=None, diffusivity_prefactor=1e-7, migration_energy=0.6,
+    ...                          heat_of_transport=None)], "carriers": [], "onsager": None}
+    >>> round(kinetics_from_case(case, 773.15).diffusivity["Vo"] * 1e11, 4)
+    1.2272
+    """
+    D, heats = {}, {}
+    for d in case.get("defects", []):
+        if d["diffusivity"] is not None:
+            D[d["label"]] = d["diffusivity"]
+        elif d["diffusivity_prefactor"] is not None:
+            D[d["label"]] = arrhenius(d["diffusivity_prefactor"], d["migration_energy"], temperature)
+        if d["heat_of_transport"] is not None:
+            heats[d["label"]] = d["heat_of_transport"]
+    mobility = {}
+    for c in case.get("carriers", []):
+        table = c if isinstance(c, dict) else {}
+        if table.get("diffusivity") is not None:
+            D[table["label"]] = table["diffusivity"]
+        if table.get("drift_mobility") is not None:
+            mobility[table["label"]] = table["drift_mobility"]
+    correlation = (case.get("onsager") or {}).get("correlations", {})
+    return Kinetics(D, mobility, correlation, heats)
+
+
+def _profiles(system, states):
+    """φ (V) and, per species, its site fraction per plane (site species; NaN off its planes) or
+    its density (Å⁻³, carriers) at each state."""
+    from .equations import evaluate
+    p = system.problem
+    hosted = np.zeros((system.n, system.n_sites))
+    np.add.at(hosted, p.active.plane, p.active.weight[:, None] * np.isfinite(p.active.log_x))
+    phi = [system.unpack(y)[0].tolist() for y in states]
+    amounts = {label: [] for label in system.labels}
+    for y in states:
+        N = evaluate(system, y, 0.0).N
+        for k, label in enumerate(system.labels):
+            if k < system.n_sites:
+                values = np.divide(N[:, k], hosted[:, k], out=np.full(system.n, np.nan), where=hosted[:, k] > 0)
+            else:
+                values = N[:, k] / (p.grid.dx * p.grid.area)
+            amounts[label].append(values.tolist())
+    return phi, amounts
+
+
+def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
+    """The ``[transient]`` and ``[steady_state]`` of a case about its equilibrium ``solution``.
+
+    Parameters
+    ----------
+    case : dict
+        Validated case (``transient``, ``steady_state``, ``onsager``, the species' transport data).
+    problem : Problem
+    solution : SpaceChargeSolution
+        The equilibrium of ``problem`` at the case temperature.
+    carriers_tables : sequence of dict
+        The case's carrier tables (their diffusivities).
+    progress : callable, optional
+        ``progress(t, t_end)`` during a transient.
+
+    Returns
+    -------
+    summary : dict
+        ``transient`` {``t`` (s), ``current``, ``ionic_current`` (A/m²), ``voltage`` (V), ``phi``
+        (V, per output time and plane), ``mole_fractions`` {label: per time and plane},
+        ``steps``, ``rejected``, ``newton_iterations``} and ``steady_state`` {``voltage`` (V),
+        ``current`` (A/m²), ``resistance`` (Ω·m²)}, as given.
+    runs : dict
+        The :class:`~.integrate.Transient` and :class:`~.steady.SteadyState` objects.
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> case = {"defects": [dict(label="Vo", diffusivity=1e-11, diffusivity_prefactor=None, migration_energy=None,
+    ...                          heat_of_transport=None)], "carriers": [], "onsager": None, "transient": None,
+    ...         "steady_state": dict(electrodes="reversible", voltages=[0.001, 0.002])}
+    >>> summary, runs = run_dynamics(case, p, solve(p, 773.15))
+    >>> len(summary["steady_state"]["current"])
+    2
+    """
+    T = solution.temperature
+    kinetics = kinetics_from_case(dict(case, carriers=list(carriers_tables)), T)
+    summary, runs = {}, {}
+    if case.get("transient"):
+        tr = case["transient"]
+        system = PNPSystem(problem, kinetics, temperature=T, electrodes=tr["electrodes"], voltage=tr["voltage"],
+                           equilibrium=solution)
+        start = system.uniform_state() if tr["start"] == "uniform" else None
+        run = transient(system, tr["times"], start=start, rtol=tr["rtol"], progress=progress)
+        phi, fractions = _profiles(system, run.states)
+        summary["transient"] = dict(t=run.t.tolist(), current=run.current.tolist(),
+                                    ionic_current=run.ionic_current.tolist(), voltage=run.voltage.tolist(), phi=phi,
+                                    mole_fractions=fractions, x=problem.grid.x.tolist(), steps=run.steps,
+                                    rejected=run.rejected, newton_iterations=run.newton_iterations)
+        runs["transient"] = run
+    if case.get("steady_state"):
+        ss = case["steady_state"]
+        system = PNPSystem(problem, kinetics, temperature=T, electrodes=ss["electrodes"], equilibrium=solution)
+        iv = iv_curve(system, ss["voltages"])
+        summary["steady_state"] = dict(voltage=iv.voltage.tolist(), current=iv.current.tolist(),
+                                       resistance=iv.resistance.tolist(), electrodes=ss["electrodes"])
+        runs["steady_state"] = iv
+    return summary, runs
