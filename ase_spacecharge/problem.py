@@ -225,8 +225,10 @@ class Problem:
         """Site fractions of the mobile species on the active sites (n_active, k) at plane
         potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
         value per species, or one per plane and species, (n, k)), and the inverse
-        non-ideality factors ``1/g`` (1 for ideal species)."""
-        a, kT = self.active, thermal_voltage(temperature)
+        non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
+        value per plane (a temperature profile)."""
+        a, kT = self.active, thermal_voltage(np.asarray(temperature, float))
+        kT = kT[a.plane][:, None] if kT.ndim else kT
         shift = np.asarray(shift, float)
         u = a.log_x + (shift[a.plane] if shift.ndim == 2 else shift[None, :]) \
             - (a.valence[None, :] * phi[a.plane, None] + energy_scale * a.energies) / kT
@@ -236,7 +238,8 @@ class Problem:
             on = np.isfinite(u[:, col])
             try:
                 p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], a.capacity[on], model, mu_bulk,
-                                                                    kT, label=f"defect {label!r}")
+                                                                    kT[on, 0] if np.ndim(kT) else kT,
+                                                                    label=f"defect {label!r}")
             except ValueError as exc:
                 raise InputError(str(exc)) from None
         return p, inv_g

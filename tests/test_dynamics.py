@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from ase_spacecharge import DefectSpecies, InputError, Sites, build_problem, solve
 from ase_spacecharge.constants import BOLTZMANN_SI, ELEMENTARY_CHARGE, EPSILON_0_SI, thermal_voltage
 from ase_spacecharge.dynamics import Kinetics, PNPSystem, Voltage
-from ase_spacecharge.dynamics.equations import evaluate
+from ase_spacecharge.dynamics.equations import entropy_production, evaluate
 from ase_spacecharge.dynamics.integrate import transient
 from ase_spacecharge.dynamics.steady import iv_curve, steady_state
 from ase_spacecharge.examples import ceria_like_problem
@@ -174,9 +174,12 @@ def test_entropy_production_is_never_negative(r, seed, amplitude):
     f = system.faces[0]
     inner = (f.lo >= 0) & (f.hi < system.n)
     dnu = nu[f.hi[inner]] - nu[f.lo[inner]]
-    J = np.column_stack([ev.fluxes[k][inner] for k in range(2)])
-    production = -np.sum(J * dnu, axis=1)  # per face, in kT per second
-    assert np.all(production >= -1e-12 * np.abs(J * dnu).sum(axis=1))
+    np.testing.assert_allclose(ev.forces[0][inner], dnu[:, 0], rtol=1e-12, atol=1e-12)  # isothermal: X = Δν
+    J = np.column_stack([ev.fluxes[k] for k in range(2)])
+    X = np.column_stack([ev.forces[k] for k in range(2)])
+    production = -np.sum(J * X, axis=1)  # per face, in k per second
+    assert np.all(production >= -1e-12 * np.abs(J * X).sum(axis=1))
+    assert entropy_production(system, ev) >= 0
 
 
 def test_bad_dynamic_input_is_named():
@@ -224,3 +227,29 @@ def test_case_file_runs_a_transient_and_a_steady_state(tmp_path, capsys):
     assert tr["current"][-1] == pytest.approx(ss["current"][1], rel=1e-6)
     assert ss["resistance"][0] == pytest.approx(0.01 / ss["current"][0], rel=1e-12)
     assert (tmp_path / "p_transient.png").stat().st_size > 10000 and (tmp_path / "p_iv.png").exists()
+
+
+@pytest.mark.parametrize("statistics", ["boltzmann", "fermi-dirac"])
+def test_open_circuit_thermovoltage(statistics):
+    """A uniform conductor in a small temperature gradient, ions blocked: the steady state has
+    z e dφ = -(∂μ/∂T + Q*/T) dT in the bulk, with ∂μ/∂T = k ln(x/(1-x)) (k ln x dilute)."""
+    from ase_spacecharge.constants import BOLTZMANN_EV
+    T0, Q = 823.0, 0.4
+    problem = _slab(statistics, n_points=400)
+    profile = lambda x: T0 + 0.1 * x  # noqa: E731 - 20 K over the slab
+    system = PNPSystem(problem, Kinetics({"Vo": 1e-11}, heat_of_transport={"Vo": Q}), temperature=T0,
+                       electrodes="blocking", equilibrium=solve(problem, T0), temperature_profile=profile)
+    y, current, _ = steady_state(system, 0.0)
+    phi, _ = system.unpack(y)
+    x, T = problem.grid.x, system.plane_temperature
+    middle = slice(150, 250)
+    dphi, dT, T_face = np.diff(phi)[middle], np.diff(T)[middle], 0.5 * (T[1:] + T[:-1])[middle]
+    ell = np.log(0.05) if statistics == "boltzmann" else np.log(0.05 / 0.95)
+    expected = -(BOLTZMANN_EV * ell + Q / T_face) * dT / 2  # z = 2
+    np.testing.assert_allclose(dphi, expected, rtol=1e-4)
+    assert abs(current) < 1e-12
+
+
+def test_a_temperature_profile_must_be_positive():
+    with pytest.raises(InputError, match="temperature profile: expected 90 positive temperatures"):
+        _gb_system(temperature_profile=np.full(90, -5.0))

@@ -10,7 +10,7 @@ import numpy as np
 
 from .state import species_state
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "entropy_production"]
 
 
 class Triplets:
@@ -51,6 +51,9 @@ class Evaluation:
         Poisson residual (e/Å²).
     fluxes : list of ndarray
         Per species, the flux through each of its faces (particles per second, +x).
+    forces : list of ndarray
+        Per species and face, the force ``X = (Δμ̃ + Q* ΔT/T)/kT`` (dimensionless, ``Δν``
+        when isothermal); the flux runs against it.
     dN, drate, dpoisson : Triplets
         Derivatives with respect to the unknowns (rows: plane-major ``i (1 + K) + c``).
     state : SpeciesState
@@ -60,6 +63,7 @@ class Evaluation:
     rate: np.ndarray
     poisson: np.ndarray
     fluxes: list
+    forces: list
     dN: Triplets
     drate: Triplets
     dpoisson: Triplets
@@ -110,6 +114,20 @@ def _side(system, state, idx, k_all, wall, t):
     return chi, nu, dl_phi, dl_nu, inside
 
 
+def _face_temperatures(system, f, k):
+    """Temperatures (K) of the two sides of the faces (walls: the end planes'), their mean,
+    and the part of the force that does not depend on ν: ``(ℓ ΔT + Q*/k ΔT/T_f) / T_f``."""
+    from ..constants import BOLTZMANN_EV
+    T = system.plane_temperature
+    T_lo = T[np.clip(f.lo, 0, system.n - 1)]
+    T_hi = T[np.clip(f.hi, 0, system.n - 1)]
+    T_f = 0.5 * (T_lo + T_hi)
+    dT = (T_hi - T_lo)[:, None]
+    thermal = (system.log_weight[k][None, :] * dT + system.heats[k][None, :] / BOLTZMANN_EV * dT / T_f[:, None]) \
+        / T_f[:, None]
+    return T_lo[:, None], T_hi[:, None], T_f[:, None], thermal
+
+
 def _group_fluxes(system, state, members, t, tr_rate):
     """Fluxes of one group of species on their faces and the rows of their derivatives."""
     f = system.faces[members[0]]
@@ -119,7 +137,9 @@ def _group_fluxes(system, state, members, t, tr_rate):
     g = np.array([system.faces[m].g for m in members]).T  # (nf, kg)
     lo = _side(system, state, f.lo, k, 0, t)
     hi = _side(system, state, f.hi, k, 1, t)
-    d = hi[1] - lo[1]
+    T_lo, T_hi, T_f, thermal = _face_temperatures(system, f, k)
+    # the force X = (Δμ̃ + Q* ΔT/T) / kT on the face, with μ̃ = kT (ℓ + ν): Δν when isothermal
+    d = (T_hi * hi[1] - T_lo * lo[1]) / T_f + thermal
     G = np.sqrt(lo[0] * hi[0])
     sc, dlsc = _sinhc(0.5 * d)
     S = g * G * sc
@@ -128,12 +148,14 @@ def _group_fluxes(system, state, members, t, tr_rate):
     J = -s * T
     kg = len(members)
     eye = np.eye(kg)
-    for sign, (chi, nu, dl_phi, dl_nu, inside), planes in ((-1.0, lo, f.lo), (1.0, hi, f.hi)):
+    for sign, (chi, nu, dl_phi, dl_nu, inside), planes, ratio in ((-1.0, lo, f.lo, T_lo / T_f),
+                                                                 (1.0, hi, f.hi, T_hi / T_f)):
         # d ln S_k / dq for q = φ (column 0) and ν_m of the group (columns 1..kg)
         dlnS = np.concatenate((0.5 * dl_phi[:, :, None], 0.5 * dl_nu), axis=2)
-        dlnS[:, :, 1:] += (0.5 * dlsc * sign)[:, :, None] * eye[None]
+        dlnS[:, :, 1:] += (0.5 * dlsc * sign * ratio)[:, :, None] * eye[None]
         ds = 0.5 * s[:, :, None] * dlnS                     # (nf, kg, 1 + kg)
-        dd = np.concatenate((np.zeros((1, kg, 1)), sign * eye[None]), axis=2)  # ∂d_m/∂q
+        dd = np.concatenate((np.zeros((ratio.shape[0], kg, 1)), (sign * ratio)[:, :, None] * eye[None]),
+                            axis=2)  # ∂d_m/∂q
         inner = ds * d[:, :, None] + s[:, :, None] * dd     # ∂(s_m d_m)/∂q
         dJ = -ds * T[:, :, None] - s[:, :, None] * np.einsum("km,fmq->fkq", R, inner)
         cols_local = np.concatenate(([0], 1 + k))
@@ -145,7 +167,7 @@ def _group_fluxes(system, state, members, t, tr_rate):
             tr_rate.add(np.broadcast_to(row, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
                         np.broadcast_to(col, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
                         (tsign * dJ)[np.broadcast_to(ok, dJ.shape)])
-    return J
+    return J, d
 
 
 def evaluate(system, y, t):
@@ -174,7 +196,7 @@ def evaluate(system, y, t):
     """
     p, n, K, K1 = system.problem, system.n, system.K, 1 + system.K
     phi, nu = system.unpack(y)
-    st = species_state(p, phi, nu, system.temperature)
+    st = species_state(p, phi, nu, system.plane_temperature)
     state = {"y": y, "st": st}
     dN, drate, dpoisson = Triplets(), Triplets(), Triplets()
     i = np.arange(n)
@@ -182,12 +204,12 @@ def evaluate(system, y, t):
         dN.add(i * K1 + 1 + k, i * K1, st.dN_dphi[:, k])
         for m in range(K):
             dN.add(i * K1 + 1 + k, i * K1 + 1 + m, st.dN_dnu[:, k, m])
-    rate, fluxes = np.zeros((n, K)), [None] * K
+    rate, fluxes, forces = np.zeros((n, K)), [None] * K, [None] * K
     for members in _groups(system):
-        J = _group_fluxes(system, state, members, t, drate)
+        J, X = _group_fluxes(system, state, members, t, drate)
         f = system.faces[members[0]]
         for col, m in enumerate(members):
-            fluxes[m] = J[:, col]
+            fluxes[m], forces[m] = J[:, col], X[:, col]
             np.add.at(rate[:, m], f.hi[f.hi < n], J[f.hi < n, col])
             np.add.at(rate[:, m], f.lo[f.lo >= 0], -J[f.lo >= 0, col])
     lower, diag, upper = p.grid.laplacian()
@@ -201,4 +223,33 @@ def evaluate(system, y, t):
     dpoisson.add(i[:-1] * K1, (i[:-1] + 1) * K1, upper[:-1])
     for m in range(K):
         dpoisson.add(i * K1, i * K1 + 1 + m, (st.dN_dnu[:, :, m] @ system.valence) / p.grid.area)
-    return Evaluation(st.N, rate, poisson, fluxes, dN, drate, dpoisson, st)
+    return Evaluation(st.N, rate, poisson, fluxes, forces, dN, drate, dpoisson, st)
+
+
+def entropy_production(system, evaluation):
+    """Entropy production rate per area, ``k Σ_faces Σ_k J_k (-X_k)`` (W/(K m²)): never
+    negative, since the Onsager matrix is positive semidefinite; zero at equilibrium.
+
+    Parameters
+    ----------
+    system : PNPSystem
+    evaluation : Evaluation
+        From :func:`evaluate`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> entropy_production(system, evaluate(system, system.y_eq, 0.0))
+    0.0
+    """
+    from ..constants import BOLTZMANN_SI
+    total = sum(float(np.sum(-J * X)) for J, X in zip(evaluation.fluxes, evaluation.forces) if J is not None)
+    return BOLTZMANN_SI * total / (system.problem.grid.area * 1e-20)

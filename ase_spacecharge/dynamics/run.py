@@ -54,22 +54,24 @@ def kinetics_from_case(case, temperature):
 
 def _profiles(system, states):
     """φ (V) and, per species, its site fraction per plane (site species; NaN off its planes) or
-    its density (Å⁻³, carriers) at each state."""
-    from .equations import evaluate
+    its density (Å⁻³, carriers) at each state; and the entropy production (W/(K m²))."""
+    from .equations import entropy_production, evaluate
     p = system.problem
     hosted = np.zeros((system.n, system.n_sites))
     np.add.at(hosted, p.active.plane, p.active.weight[:, None] * np.isfinite(p.active.log_x))
     phi = [system.unpack(y)[0].tolist() for y in states]
-    amounts = {label: [] for label in system.labels}
+    amounts, production = {label: [] for label in system.labels}, []
     for y in states:
-        N = evaluate(system, y, 0.0).N
+        ev = evaluate(system, y, 0.0)
+        production.append(entropy_production(system, ev))
+        N = ev.N
         for k, label in enumerate(system.labels):
             if k < system.n_sites:
                 values = np.divide(N[:, k], hosted[:, k], out=np.full(system.n, np.nan), where=hosted[:, k] > 0)
             else:
                 values = N[:, k] / (p.grid.dx * p.grid.area)
             amounts[label].append(values.tolist())
-    return phi, amounts
+    return phi, amounts, production
 
 
 def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
@@ -93,7 +95,8 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
         ``transient`` {``t`` (s), ``current``, ``ionic_current`` (A/m²), ``voltage`` (V), ``phi``
         (V, per output time and plane), ``mole_fractions`` {label: per time and plane},
         ``steps``, ``rejected``, ``newton_iterations``} and ``steady_state`` {``voltage`` (V),
-        ``current`` (A/m²), ``resistance`` (Ω·m²)}, as given.
+        ``current`` (A/m²), ``resistance`` (Ω·m²)}, as given; both with
+        ``entropy_production`` (W/(K m²)).
     runs : dict
         The :class:`~.integrate.Transient` and :class:`~.steady.SteadyState` objects.
 
@@ -118,17 +121,20 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
                            equilibrium=solution)
         start = system.uniform_state() if tr["start"] == "uniform" else None
         run = transient(system, tr["times"], start=start, rtol=tr["rtol"], progress=progress)
-        phi, fractions = _profiles(system, run.states)
+        phi, fractions, production = _profiles(system, run.states)
         summary["transient"] = dict(t=run.t.tolist(), current=run.current.tolist(),
                                     ionic_current=run.ionic_current.tolist(), voltage=run.voltage.tolist(), phi=phi,
                                     mole_fractions=fractions, x=problem.grid.x.tolist(), steps=run.steps,
+                                    entropy_production=production,
                                     rejected=run.rejected, newton_iterations=run.newton_iterations)
         runs["transient"] = run
     if case.get("steady_state"):
         ss = case["steady_state"]
         system = PNPSystem(problem, kinetics, temperature=T, electrodes=ss["electrodes"], equilibrium=solution)
         iv = iv_curve(system, ss["voltages"])
+        production = [_profiles(system.with_voltage(v), [y])[2][0] for v, y in zip(iv.voltage, iv.states)]
         summary["steady_state"] = dict(voltage=iv.voltage.tolist(), current=iv.current.tolist(),
-                                       resistance=iv.resistance.tolist(), electrodes=ss["electrodes"])
+                                       resistance=iv.resistance.tolist(), electrodes=ss["electrodes"],
+                                       entropy_production=production)
         runs["steady_state"] = iv
     return summary, runs

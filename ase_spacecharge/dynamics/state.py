@@ -66,7 +66,7 @@ def _site_derivatives(p, capacity, statistics, activities, kT):
         pc, c = p[:, col], capacity
         on = pc > 0
         f = pc * (c - pc) / c
-        mu1 = model(pc)[1]
+        mu1 = model(pc)[1]  # kT: one value per site
         g = 1.0 + mu1 * f / kT
         dchi_dp = (c - 2 * pc) / c / g - f * mu1 * (c - 2 * pc) / (c * kT) / g ** 2
         chi = f / g
@@ -76,8 +76,9 @@ def _site_derivatives(p, capacity, statistics, activities, kT):
 
 
 def _sites_part(problem, phi, nu, kT, temperature):
-    """Site species: N, χ and derivatives per plane, (n, ks) / (n, ks, ks)."""
+    """Site species: N, χ and derivatives per plane, (n, ks) / (n, ks, ks); ``kT`` per plane or one."""
     a, n = problem.active, problem.grid.n
+    kT = kT[a.plane] if np.ndim(kT) else np.full(a.plane.size, kT)
     p = problem.site_occupancies(phi, nu, temperature)[0]
     dp, dchi = _site_derivatives(p, a.capacity, problem.statistics, a.activities, kT)
     w = a.weight
@@ -88,9 +89,9 @@ def _sites_part(problem, phi, nu, kT, temperature):
         np.add.at(out, a.plane, w[:, None] * flat)
         return out.reshape((n,) + values.shape[1:])
 
-    dudphi = -a.valence / kT
-    return (per_plane(p), per_plane(dp @ dudphi), per_plane(dp), per_plane(np.einsum("smm->sm", dp)),
-            per_plane(dchi @ dudphi), per_plane(dchi))
+    dudphi = -a.valence[None, :] / kT[:, None]  # per site
+    return (per_plane(p), per_plane(np.einsum("smn,sn->sm", dp, dudphi)), per_plane(dp),
+            per_plane(np.einsum("smm->sm", dp)), per_plane(np.einsum("smn,sn->sm", dchi, dudphi)), per_plane(dchi))
 
 
 def _carriers_part(problem, phi, nu, kT, temperature):
@@ -103,7 +104,7 @@ def _carriers_part(problem, phi, nu, kT, temperature):
         F[i], dF[i] = band_occupancy(u[i], stat)
         d2F[i] = F[i] if stat == "boltzmann" else fermi_dirac_half_curvature(u[i])
     dos = problem.carrier_dos * vol[None, :]
-    dudphi = -problem.carrier_valence[:, None] / kT
+    dudphi = -problem.carrier_valence[:, None] / np.broadcast_to(kT, (g.n,))[None, :]
     return (dos * F).T, (dos * dF * dudphi).T, (dos * dF).T, (dos * d2F * dudphi).T, (dos * d2F).T
 
 
@@ -117,8 +118,8 @@ def species_state(problem, phi, nu, temperature):
     phi : ndarray (n,)
     nu : ndarray (n, K)
         Columns: the mobile site species (``problem.active.columns``), then the carriers.
-    temperature : float
-        K.
+    temperature : float or ndarray (n,)
+        K; one value per plane for a temperature profile.
 
     Returns
     -------
@@ -133,7 +134,7 @@ def species_state(problem, phi, nu, temperature):
     >>> round(float(s.N[0, 0]), 6), round(float(s.chi[0, 0]), 6)  # a bulk O plane: N = x, χ = x (1 - x)
     (0.05, 0.0475)
     """
-    kT = thermal_voltage(temperature)
+    kT = thermal_voltage(np.asarray(temperature, float))
     n = problem.grid.n
     ks, kc = len(problem.active.columns), len(problem.carrier_labels)
     K = ks + kc

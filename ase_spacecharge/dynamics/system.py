@@ -88,6 +88,9 @@ class PNPSystem:
     equilibrium : SpaceChargeSolution, optional
         Equilibrium of ``problem`` at ``temperature``: the reference state (its end potentials,
         fitted chemical potentials and the reservoirs' susceptibilities).
+    temperature_profile : array_like (n,) or callable, optional
+        Temperature (K) of each plane, or ``T(x)`` with x in Å; default uniform.  With the
+        kinetics' heats of transport Q*, each flux feels the thermal force ``-Q* ∇T/T``.
 
     Examples
     --------
@@ -100,7 +103,8 @@ class PNPSystem:
     (180, ('Vo',))
     """
 
-    def __init__(self, problem, kinetics, *, temperature, electrodes="reversible", voltage=0.0, equilibrium=None):
+    def __init__(self, problem, kinetics, *, temperature, electrodes="reversible", voltage=0.0, equilibrium=None,
+                 temperature_profile=None):
         if problem.grid.boundary != "dirichlet":
             raise InputError("dynamics need electrodes at the ends: build the problem with boundary='dirichlet' "
                              "(a periodic cell has no ends to apply a voltage to)")
@@ -111,6 +115,10 @@ class PNPSystem:
         self.labels = tuple(problem.defect_labels[c] for c in a.columns) + tuple(problem.carrier_labels)
         self.n_sites, self.K, self.n = len(a.columns), len(self.labels), problem.grid.n
         self.valence = np.concatenate((a.valence, problem.carrier_valence))
+        self.plane_temperature = self._profile(temperature_profile)
+        self.heats = kinetics.heats(list(self.labels))
+        self.log_weight = np.concatenate(([a.log_x[np.isfinite(a.log_x[:, k]), k][0] for k in range(self.n_sites)],
+                                          problem.carrier_eta))
         self.D = kinetics.diffusivities(self.labels[:self.n_sites], problem.carrier_labels, temperature)
         self.R = kinetics.correlation_matrix(list(self.labels))
         self.reversible = reversible_ends(electrodes, self.n_sites, len(problem.carrier_labels))
@@ -119,6 +127,17 @@ class PNPSystem:
         self._faces()
 
     # ---------------------------------------------------------------- setup
+
+    def _profile(self, profile):
+        """Temperature (K) per plane."""
+        x = self.problem.grid.x
+        if profile is None:
+            return np.full(self.n, self.temperature)
+        values = np.asarray(profile(x) if callable(profile) else profile, float)
+        if values.shape != (self.n,) or not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise InputError(f"temperature profile: expected {self.n} positive temperatures (K), one per plane, got "
+                             f"{values.size} values, lowest {float(np.min(values)) if values.size else 'none'}")
+        return values
 
     def _reference(self, equilibrium):
         """Equilibrium end potentials and chemical-potential shifts."""
