@@ -253,3 +253,83 @@ def test_open_circuit_thermovoltage(statistics):
 def test_a_temperature_profile_must_be_positive():
     with pytest.raises(InputError, match="temperature profile: expected 90 positive temperatures"):
         _gb_system(temperature_profile=np.full(90, -5.0))
+
+
+def _junction():
+    from ase_spacecharge.layered import layered_problem
+    from ase_spacecharge.materials import Carrier, Material
+    carriers = [Carrier("p", 1, 1e-6), Carrier("m", -1, 1e-6)]
+    layers = [(Material("L", 10.0), 150.0), (Material("R", 30.0, offsets={"p": -0.1, "m": 0.05}), 150.0)]
+    problem = layered_problem(layers, carriers, temperature=500.0, spacing=0.5)
+    return problem, solve(problem, 500.0)
+
+
+def test_heterojunction_carriers_cross_the_material_boundary():
+    """Band carriers on a layered heterojunction: the equilibrium (Galvani offset included) is
+    stationary, and at small bias each carrier's quasi-Fermi level drops across its series of
+    face resistances: I = Σ_k z_k² e V / (kT Σ_faces 1/L_k)."""
+    problem, eq = _junction()
+    D = {"p": 1e-9, "m": 3e-9}
+    system = PNPSystem(problem, Kinetics(D), temperature=500.0, equilibrium=eq)
+    assert np.max(np.abs(evaluate(system, system.y_eq, 0.0).rate)) <= 1e-9 * np.max(evaluate(system, system.y_eq,
+                                                                                               0.0).N)
+    V = 1e-6
+    y, current, _ = steady_state(system, V)
+    ev = evaluate(system.with_voltage(V), y, 0.0)
+    for k in range(2):  # the flux is the same through every face, the material boundary included
+        np.testing.assert_allclose(ev.fluxes[k], ev.fluxes[k][0], rtol=1e-9)
+    ev0 = evaluate(system, system.y_eq, 0.0)
+    expected = 0.0
+    for k in range(2):
+        f = system.faces[k]
+        lo_i, hi_i = np.clip(f.lo, 0, system.n - 1), np.clip(f.hi, 0, system.n - 1)
+        lo = np.where(f.lo >= 0, ev0.state.chi[lo_i, k], system.chi_reservoir[0, k] * system.widths[hi_i, k])
+        hi = np.where(f.hi < system.n, ev0.state.chi[hi_i, k], system.chi_reservoir[1, k] * system.widths[lo_i, k])
+        conductance = f.g * np.sqrt(lo * hi)  # particles per second per unit Δν
+        expected += system.valence[k] ** 2 * V / system.kT / np.sum(1.0 / conductance)
+    expected *= ELEMENTARY_CHARGE * 1e20 / problem.grid.area
+    assert current == pytest.approx(expected, rel=1e-6)
+
+
+def test_mixed_electrodes_pass_electrons_and_block_ions():
+    """Vo blocked, electrons ohmic: the steady current is electronic, the ionic flux zero."""
+    from ase_spacecharge.materials import Carrier
+    sites, lo_, hi_ = _slab_sites()
+    problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.1, 0.0)],
+                            x_min=0.0, x_max=100.0, area=100.0, permittivity=29.0, bulk=(10, 30), model="continuum",
+                            n_points=200, boundary="dirichlet", dirichlet=(0.0, 0.0),
+                            carriers=[Carrier("e", -1, 1e-6), Carrier("h", 1, 1e-6)])
+    eq = solve(problem, 823.0)
+    system = PNPSystem(problem, Kinetics({"Vo": 1e-11, "e": 1e-8, "h": 1e-8}), temperature=823.0,
+                       electrodes="mixed", equilibrium=eq)
+    y, current, _ = steady_state(system, 0.01)
+    ev = evaluate(system.with_voltage(0.01), y, 0.0)
+    assert np.max(np.abs(ev.fluxes[0])) <= 1e-9 * np.max(np.abs(ev.fluxes[1]))
+    assert current > 0
+    np.testing.assert_allclose(ev.fluxes[1], ev.fluxes[1][0], rtol=1e-9)
+
+
+def _slab_sites(n=2000, length=100.0):
+    x = np.linspace(0.05, length - 0.05, n)
+    E = np.column_stack((np.concatenate((np.zeros(n), np.full(n, np.nan))),
+                         np.concatenate((np.full(n, np.nan), np.zeros(n)))))
+    return Sites(np.concatenate((x, x)), ["O"] * n + ["Ce"] * n, np.zeros(2 * n), ("Vo", "Gd"), E), 0.0, length
+
+
+def test_a_non_ideal_species_relaxes_and_conserves():
+    """Regular-solution V_O with blocking ends: amounts conserved, the uniform start ends on
+    the equilibrium (activities enter through χ = ∂N/∂ν)."""
+    from ase_spacecharge.occupancy import RegularSolution
+    sites, _, _ = _slab_sites(400, 60.0)
+    well = np.where(np.isfinite(sites.energies[:, 0]), -0.2 * np.exp(-(sites.x - 30.0) ** 2 / 8), np.nan)
+    sites = Sites(sites.x, sites.label, sites.valence, sites.defect_labels, np.column_stack((well, sites.energies[:, 1])))
+    problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0, activity=RegularSolution(0.03)),
+                                    DefectSpecies("Gd", -1, 0.1, 0.0)], x_min=0.0, x_max=60.0, area=30.0,
+                            permittivity=29.0, bulk=(5, 15), model="continuum", n_points=120,
+                            boundary="dirichlet", dirichlet=(0.0, 0.0))
+    eq = solve(problem, 823.0)
+    system = PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=823.0, electrodes="reversible",
+                       equilibrium=eq)
+    run = transient(system, [1e-9, 1e-6, 1e-3], start=system.uniform_state())
+    phi, nu = system.unpack(run.states[-1])
+    assert np.max(np.abs(phi - eq.phi)) <= 1e-8 and np.max(np.abs(nu)) <= 1e-8
