@@ -50,8 +50,12 @@ def _residual_and_matrix(system, ev, y, c0_dt, history):
     parts.append((dummy_rows, dummy_rows, np.ones(dummy.size)))
     rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
     keep = ~np.isin(rows, dummy_rows) | (rows == cols)  # dummy rows are the identity only
-    ab = band_matrix(system.n_unknowns, system.bandwidth, rows[keep], cols[keep], vals[keep])
-    return R.ravel(), ab
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    # equilibrate the rows (Poisson in e/Å², conservation in particles/s): LU keeps its digits
+    size = np.full(system.n_unknowns, 1e-300)
+    np.maximum.at(size, rows, np.abs(vals))
+    ab = band_matrix(system.n_unknowns, system.bandwidth, rows, cols, vals / size[rows])
+    return R.ravel() / size, ab, size
 
 
 def _constraint_rows(system, ev, conserved):
@@ -66,6 +70,15 @@ def _constraint_rows(system, ev, conserved):
             row[i * K1 + 1 + m] = ev.state.dN_dnu[:, k, m]
         out.append((row, float(ev.N[:, k].sum() - total)))
     return out
+
+
+def _change(system, ev, dy):
+    """Size of a Newton update: φ in kT; ν weighted by how much of the species it moves
+    (``χ |Δν|`` over the species' largest amount on a plane), so that ν of a nearly empty
+    plane, which round-off leaves loose, does not hold the iteration up."""
+    phi_step, nu_step = system.unpack(dy)
+    amount = np.abs(nu_step) * ev.state.chi / (np.max(ev.state.N, axis=0) + 1e-300)
+    return float(max(np.max(np.abs(phi_step)) / system.kT, np.max(amount, initial=0.0)))
 
 
 def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1e-9, max_iter=25):
@@ -86,7 +99,8 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     conserved : sequence of (species, total)
         Steady state: species whose total amount is fixed instead of one conservation row.
     tol : float
-        Convergence: largest change of φ (in kT) and ν of the last iteration.
+        Convergence: largest change of φ (in kT) and of the amounts (relative, see
+        :func:`_change`) in the last iteration.
     max_iter : int
 
     Returns
@@ -112,13 +126,14 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     change = np.inf
     for it in range(1, max_iter + 1):
         ev = evaluate(system, y, t)
-        R, ab = _residual_and_matrix(system, ev, y, c0_dt, history)
+        R, ab, row_size = _residual_and_matrix(system, ev, y, c0_dt, history)
         replaced, dense = [], []
         for (k, _), (row, resid) in zip(conserved, _constraint_rows(system, ev, conserved)):
             r = int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k
             replaced.append(r)
-            dense.append(row)
-            R[r] = resid
+            norm = np.max(np.abs(row)) + 1e-300
+            dense.append(row / norm)
+            R[r] = resid / norm
         try:
             dy = solve_band_with_rows(ab, system.bandwidth, -R, replaced, np.array(dense).reshape(len(dense), R.size))
         except SingularMatrixError:
@@ -129,7 +144,7 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
         if biggest > 20.0:  # keep a step within 20 kT
             dy *= 20.0 / biggest
         y += dy
-        change = float(np.max(np.abs(dy) / scale))
+        change = _change(system, ev, dy)
         if change <= tol:
             return NewtonStep(y, evaluate(system, y, t), it, True, change)
     return NewtonStep(y, evaluate(system, y, t), max_iter, False, change)
