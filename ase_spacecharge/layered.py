@@ -64,11 +64,15 @@ def _cells(layers, spacing):
     if not np.isfinite(spacing) or spacing <= 0:
         raise InputError(f"spacing must be positive (Å), got {spacing!r}")
     widths, layer = [], []
-    for i, (m, thickness) in enumerate(layers):
+    for i, entry in enumerate(layers):
+        m, thickness = entry[0], entry[1]
+        own = entry[2] if len(entry) > 2 else spacing
         if not isinstance(thickness, (int, float, np.integer, np.floating)) or not np.isfinite(thickness) \
                 or thickness <= 0:
             raise InputError(f"layer {i} ({m.label!r}): thickness must be positive (Å), got {thickness!r}")
-        n = max(3, int(round(thickness / spacing)))
+        if not np.isfinite(own) or own <= 0:
+            raise InputError(f"layer {i} ({m.label!r}): spacing must be positive (Å), got {own!r}")
+        n = max(3, int(round(thickness / own)))
         widths.append(np.full(n, thickness / n))
         layer.append(np.full(n, i))
     return np.concatenate(widths), np.concatenate(layer)
@@ -96,8 +100,9 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
 
     Parameters
     ----------
-    layers : sequence of (Material, thickness Å)
-        From x = 0 upwards; the first material is the reference (bulk potential 0).
+    layers : sequence of (Material, thickness Å) or (Material, thickness Å, spacing Å)
+        From x = 0 upwards; the first material is the reference (bulk potential 0).  A third
+        entry overrides ``spacing`` in that layer (to refine a grid near an electrode).
     carriers : sequence of Carrier
     temperature : float
         K; fixes the Galvani offsets used for the default end potentials.
@@ -128,7 +133,7 @@ def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, she
     """
     if not layers:
         raise InputError("no layers given")
-    materials = [m for m, _ in layers]
+    materials = [entry[0] for entry in layers]
     check_carriers(carriers, materials)
     if not carriers and all(m.background == 0 for m in materials):
         raise InputError("nothing is charged: give carriers or a background")

@@ -73,7 +73,8 @@ PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventi
                   "casefile", "schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
                   "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
-                  "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady"]
+                  "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
+                  "dynamics.impedance", "dynamics.spectra", "dynamics.run"]
 
 
 def _public_callables():

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import SingularMatrixError
 
-__all__ = ["band_matrix", "solve_band", "solve_band_with_rows"]
+__all__ = ["band_matrix", "band_matvec", "solve_band", "solve_band_with_rows"]
 
 
 def band_matrix(size, bandwidth, rows, cols, vals):
@@ -37,6 +37,36 @@ def band_matrix(size, bandwidth, rows, cols, vals):
     ab = np.zeros((2 * bandwidth + 1, size), dtype=np.result_type(vals, float))
     np.add.at(ab, (bandwidth + rows - cols, cols), vals)
     return ab
+
+
+def band_matvec(ab, bandwidth, x):
+    """``A @ x`` for ``A`` in band storage.
+
+    Parameters
+    ----------
+    ab : ndarray
+        Band storage (:func:`band_matrix`).
+    bandwidth : int
+    x : ndarray (size,)
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> ab = band_matrix(2, 1, np.array([0, 1, 0]), np.array([0, 1, 1]), np.array([2.0, 3.0, 1.0]))
+    >>> band_matvec(ab, 1, np.array([1.0, 1.0])).tolist()
+    [3.0, 3.0]
+    """
+    size = ab.shape[1]
+    out = np.zeros(size, dtype=np.result_type(ab, x))
+    cols = np.arange(size)
+    for i in range(ab.shape[0]):
+        rows = i - bandwidth + cols
+        ok = (rows >= 0) & (rows < size)
+        out[rows[ok]] += ab[i, cols[ok]] * x[cols[ok]]
+    return out
 
 
 def solve_band(ab, bandwidth, rhs):
@@ -71,7 +101,7 @@ def solve_band(ab, bandwidth, rhs):
         raise SingularMatrixError(f"banded Newton matrix is singular: {exc}") from None
 
 
-def solve_band_with_rows(ab, bandwidth, rhs, replaced, dense):
+def solve_band_with_rows(ab, bandwidth, rhs, replaced, dense, refine=0):
     """Solve the banded matrix with rows ``replaced`` swapped for dense rows: the band part with
     unit rows there, plus a rank-m Woodbury correction (m + 1 banded solves in one call).
 
@@ -84,6 +114,10 @@ def solve_band_with_rows(ab, bandwidth, rhs, replaced, dense):
         Rows to replace.
     dense : ndarray (m, size)
         The new rows.
+    refine : int
+        Steps of iterative refinement (a residual and a correction each): for ill-conditioned
+        systems where a small part of the answer matters, such as the real part of a capacitive
+        current.
 
     Returns
     -------
@@ -96,6 +130,16 @@ def solve_band_with_rows(ab, bandwidth, rhs, replaced, dense):
     [1.0, 2.0]
     """
     replaced = np.asarray(replaced, int)
+    x = _solve_with_rows(ab, bandwidth, rhs, replaced, dense)
+    for _ in range(refine):
+        y = band_matvec(ab, bandwidth, x)
+        if replaced.size:
+            y[replaced] = np.asarray(dense) @ x
+        x = x + _solve_with_rows(ab, bandwidth, rhs - y, replaced, dense)
+    return x
+
+
+def _solve_with_rows(ab, bandwidth, rhs, replaced, dense):
     if replaced.size == 0:
         return solve_band(ab, bandwidth, rhs)
     ab = ab.copy()

@@ -57,6 +57,9 @@ class Evaluation:
     dN, drate, dpoisson : Triplets
         Derivatives with respect to the unknowns (rows: plane-major ``i (1 + K) + c``).
     state : SpeciesState
+    flux_jacobian : list
+        Per species, ``(columns, dJ, inside)`` for the lower and the upper side of its faces:
+        ``∂J_f/∂y[columns[f, q]] = dJ[f, q]`` where ``inside[f]`` (walls have no unknowns).
     """
 
     N: np.ndarray
@@ -68,6 +71,7 @@ class Evaluation:
     drate: Triplets
     dpoisson: Triplets
     state: object
+    flux_jacobian: list = None
 
 
 def _sinhc(x):
@@ -128,8 +132,9 @@ def _face_temperatures(system, f, k):
     return T_lo[:, None], T_hi[:, None], T_f[:, None], thermal
 
 
-def _group_fluxes(system, state, members, t, tr_rate):
-    """Fluxes of one group of species on their faces and the rows of their derivatives."""
+def _group_fluxes(system, state, members, t, tr_rate, flux_jac):
+    """Fluxes of one group of species on their faces and the rows of their derivatives; the
+    per-face derivatives go to ``flux_jac`` (species -> list of (columns, dJ, inside))."""
     f = system.faces[members[0]]
     K1 = 1 + system.K
     k = np.array(members)
@@ -161,6 +166,8 @@ def _group_fluxes(system, state, members, t, tr_rate):
         cols_local = np.concatenate(([0], 1 + k))
         plane = np.where(inside, planes, 0)
         col = plane[:, None, None] * K1 + cols_local[None, None, :]
+        for j, m in enumerate(members):
+            flux_jac[m].append((col[:, 0, :], dJ[:, j, :], inside))
         for target, tsign in ((f.lo, -1.0), (f.hi, 1.0)):  # rate: + into hi, - out of lo
             ok = inside[:, None, None] & ((target >= 0) & (target < system.n))[:, None, None]
             row = np.where(target >= 0, target, 0)[:, None, None] * K1 + 1 + k[None, :, None]
@@ -204,9 +211,9 @@ def evaluate(system, y, t):
         dN.add(i * K1 + 1 + k, i * K1, st.dN_dphi[:, k])
         for m in range(K):
             dN.add(i * K1 + 1 + k, i * K1 + 1 + m, st.dN_dnu[:, k, m])
-    rate, fluxes, forces = np.zeros((n, K)), [None] * K, [None] * K
+    rate, fluxes, forces, flux_jac = np.zeros((n, K)), [None] * K, [None] * K, [[] for _ in range(K)]
     for members in _groups(system):
-        J, X = _group_fluxes(system, state, members, t, drate)
+        J, X = _group_fluxes(system, state, members, t, drate, flux_jac)
         f = system.faces[members[0]]
         for col, m in enumerate(members):
             fluxes[m], forces[m] = J[:, col], X[:, col]
@@ -223,7 +230,7 @@ def evaluate(system, y, t):
     dpoisson.add(i[:-1] * K1, (i[:-1] + 1) * K1, upper[:-1])
     for m in range(K):
         dpoisson.add(i * K1, i * K1 + 1 + m, (st.dN_dnu[:, :, m] @ system.valence) / p.grid.area)
-    return Evaluation(st.N, rate, poisson, fluxes, forces, dN, drate, dpoisson, st)
+    return Evaluation(st.N, rate, poisson, fluxes, forces, dN, drate, dpoisson, st, flux_jac)
 
 
 def entropy_production(system, evaluation):
