@@ -40,7 +40,7 @@ from .sites import DefectSpecies, Sites
 
 __all__ = ["APPROXIMATIONS", "MODELS", "build_problem"]
 
-APPROXIMATIONS = ("mott-schottky", "gouy-chapman")
+APPROXIMATIONS = ("mott-schottky", "gouy-chapman", "restricted")
 MODELS = ("site-explicit", "continuum")
 
 
@@ -49,9 +49,12 @@ def _check_choice(name, value, allowed):
         raise InputError(f"{name} must be one of {allowed}, got {value!r}")
 
 
-def check_options(*, approximation, model, statistics, boundary, bulk, x_min, x_max, dirichlet):
+def check_options(*, approximation, model, statistics, boundary, bulk, x_min, x_max, dirichlet, frozen=None):
     """Validate the modelling options; returns the bulk region as floats ``(lo, hi)`` (Å)."""
     _check_choice("approximation", approximation, APPROXIMATIONS)
+    if approximation == "restricted" and frozen is None:
+        raise InputError("approximation='restricted' needs the frozen species' per-site occupancy: build the "
+                         "problem with restricted_problem(..., equilibration_temperature=...)")
     _check_choice("model", model, MODELS)
     _check_choice("statistics", statistics, STATISTICS)
     _check_choice("boundary", boundary, BOUNDARIES)
@@ -138,18 +141,24 @@ def _continuum_sites(sites, energies, plane_x, plane_of, grid_x):
             np.concatenate(weights))
 
 
-def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, permittivity, n_points, plane_tol):
-    """Planes, grid and the sites on it (:class:`Discretisation`) under conventions ``conv``."""
+def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, permittivity, n_points, plane_tol,
+               bulk):
+    """Planes, grid and the sites on it (:class:`Discretisation`) under conventions ``conv``;
+    raises when the bulk region ``(lo, hi)`` (Å) holds no plane."""
     inside = (sites.x > x_min) & (sites.x < x_max)
     if not inside.any():
         raise InputError(f"no sites in the region {x_min} < x < {x_max} Å of {sites.source}")
     plane_x, plane_of = conv.planes(sites.x, inside, plane_tol)
     if model == "site-explicit":
         grid = conv.grid(plane_x, x_min, x_max, area, boundary, permittivity)
+    else:
+        grid = conv.continuum_grid(plane_x, x_min, x_max, n_points, area, boundary, permittivity)
+    if not ((grid.x > bulk[0]) & (grid.x < bulk[1])).any():
+        raise InputError(f"the bulk region {bulk[0]}..{bulk[1]} Å contains no planes")
+    if model == "site-explicit":
         plane = np.searchsorted(grid.x, plane_x[plane_of[inside]])
         return Discretisation(grid, plane, sites.x[inside], sites.label[inside], sites.valence[inside],
                               energies[inside], np.ones(inside.sum()))
-    grid = conv.continuum_grid(plane_x, x_min, x_max, n_points, area, boundary, permittivity)
     sub = sites.select(inside)
     x, label, valence, E, weight = _continuum_sites(sub, energies[inside], plane_x, plane_of[inside], grid.x)
     plane = np.tile(np.arange(grid.n), len(np.unique(sub.label)))
@@ -168,8 +177,12 @@ class SiteStatistics:
     capacity: np.ndarray
 
 
-def site_statistics(disc, defects, *, approximation, statistics, site_charges):
-    """Which species are mobile, and each site's ``ln(x/A)``, fixed charge and capacity."""
+def site_statistics(disc, defects, *, approximation, statistics, site_charges, frozen_occupancy=None):
+    """Which species are mobile, and each site's ``ln(x/A)``, fixed charge and capacity.
+
+    ``A`` is the empty fraction of a bulk site (nominal fractions), so that the mobile species'
+    electrochemical potentials equal the bulk's; under restricted equilibrium the frozen
+    species' per-site ``frozen_occupancy`` (n_sites, m) sets the capacity and fixed charge."""
     valence = np.array([d.valence for d in defects], dtype=float)
     x_bulk = np.array([d.mole_fraction for d in defects], dtype=float)
     mobile = np.array([d.mobility > 0 or approximation == "gouy-chapman" for d in defects])
@@ -186,9 +199,11 @@ def site_statistics(disc, defects, *, approximation, statistics, site_charges):
     with np.errstate(divide="ignore"):
         base = np.log(x_bulk)[None, :] - (np.log(empty)[:, None] if statistics == "fermi-dirac" else 0.0)
     log_x[mob_hosted] = np.broadcast_to(base, disc.energies.shape)[mob_hosted]
-    fixed = (disc.valence if site_charges else 0.0) + hosted[:, ~mobile].astype(float) @ (
-        valence[~mobile] * x_bulk[~mobile])
-    return SiteStatistics(valence, x_bulk, mobile, log_x, fixed, 1.0 - frozen_fraction)
+    frozen = hosted[:, ~mobile] * x_bulk[None, ~mobile]
+    if frozen_occupancy is not None:
+        frozen = np.where(hosted[:, ~mobile], np.nan_to_num(np.asarray(frozen_occupancy)[:, ~mobile]), 0.0)
+    fixed = (disc.valence if site_charges else 0.0) + frozen @ valence[~mobile]
+    return SiteStatistics(valence, x_bulk, mobile, log_x, fixed, 1.0 - frozen.sum(axis=1))
 
 
 def plane_hosts(disc, n_defects):
@@ -213,7 +228,7 @@ def gauge_weights(grid, hosts, mobile, conv, *, approximation, bulk):
 def fitted_targets(disc, hosts, mobile, defects, conv, *, approximation, bulk):
     """Gouy–Chapman: the fitted species, their target fractions and per-site weights of
     their bulk-region averages (empty under Mott–Schottky)."""
-    fitted = np.flatnonzero(mobile) if approximation == "gouy-chapman" else np.zeros(0, dtype=int)
+    fitted = np.flatnonzero(mobile) if approximation != "mott-schottky" else np.zeros(0, dtype=int)
     grid = disc.grid
     hosted = np.isfinite(disc.energies)
     counts = np.zeros((grid.n, len(defects)))
@@ -304,7 +319,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                   approximation="mott-schottky", model="site-explicit", boundary="periodic",
                   site_charges=False, statistics="fermi-dirac", compat=None, n_points=1000,
                   plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None,
-                  background_density=None):
+                  background_density=None, frozen_occupancy=None):
     """Discretise a space-charge problem (options as in the module docstring).
 
     Parameters
@@ -330,11 +345,14 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     dirichlet : None or (phi_lower, phi_upper)
         Fixed end potentials (V) of a Dirichlet grid; by default the ends float with the gauge.
     carriers : sequence of :class:`~.materials.Carrier`, optional
-        Band carriers solved with the defects (a mixed conductor), at their bulk densities.
-    carrier_dos, carrier_offset : arrays (k, n_planes), optional
-        Per-plane density of states (Å⁻³) and energy offset (eV) of each carrier.
+        Band carriers solved with the defects (a mixed conductor), at their bulk densities;
+        ``carrier_dos``, ``carrier_offset`` (k, n_planes): per-plane density of states (Å⁻³)
+        and energy offset (eV) of each.
     background_density : array (n_planes,), optional
         Fixed charge density (e/Å³) per plane: frozen continuum dopants.
+    frozen_occupancy : array (n_sites, m), optional
+        Restricted equilibrium: the frozen species' site fractions (see
+        :func:`~.restricted.restricted_problem`).
 
     Returns
     -------
@@ -350,24 +368,20 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     >>> problem.grid.n, problem.approximation
     (90, 'mott-schottky')
     """
-    conv = conventions(compat)
     lo, hi = check_options(approximation=approximation, model=model, statistics=statistics, boundary=boundary,
-                           bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet)
-    defects = _species(defects)
-    disc = discretise(sites, ordered_energies(sites, defects), conv, model=model, x_min=x_min, x_max=x_max, area=area, boundary=boundary,
-                      permittivity=permittivity, n_points=n_points, plane_tol=plane_tol)
+                           bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet, frozen=frozen_occupancy)
+    conv, defects, carriers = conventions(compat), _species(defects), list(carriers or [])
+    disc = discretise(sites, ordered_energies(sites, defects), conv, model=model, x_min=x_min, x_max=x_max,
+                      area=area, boundary=boundary, permittivity=permittivity, n_points=n_points, plane_tol=plane_tol,
+                      bulk=(lo, hi))
     grid = disc.grid
-    if not ((grid.x > lo) & (grid.x < hi)).any():
-        raise InputError(f"the bulk region {lo}..{hi} Å contains no planes")
     stats = site_statistics(disc, defects, approximation=approximation, statistics=statistics,
-                            site_charges=site_charges)
+                            site_charges=site_charges, frozen_occupancy=frozen_occupancy)
     hosts = plane_hosts(disc, len(defects))
-    gauge = None
-    if dirichlet is None:
-        gauge = gauge_weights(grid, hosts, stats.mobile, conv, approximation=approximation, bulk=(lo, hi))
+    gauge = None if dirichlet is not None else gauge_weights(grid, hosts, stats.mobile, conv,
+                                                             approximation=approximation, bulk=(lo, hi))
     fitted, target, target_weight = fitted_targets(disc, hosts, stats.mobile, defects, conv,
                                                    approximation=approximation, bulk=(lo, hi))
-    carriers = list(carriers or [])
     background = _background(grid, background_density)
     check_bulk_neutral(disc, stats, defects, (lo, hi), extra=_bulk_extra(grid, carriers, background, (lo, hi)))
     dos, offset = carrier_arrays(grid, carriers, carrier_dos, carrier_offset)
@@ -379,4 +393,5 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         defect_labels=tuple(d.label for d in defects), activities=tuple(d.activity for d in defects),
         background=background, **_carrier_fields(carriers, dos, offset), site_x=disc.x, site_label=disc.label,
         plane_hosts=hosts, mobility=[d.mobility for d in defects], permittivity=permittivity,
-        approximation=approximation, model=model, compat=compat, bulk=(lo, hi), site_charges=bool(site_charges))
+        approximation=approximation, model=model, compat=compat, bulk=(lo, hi), site_charges=bool(site_charges),
+        frozen_occupancy=frozen_occupancy)

@@ -79,6 +79,8 @@ class Problem:
     bulk : (float, float), the bulk region (Å)
     site_charges : bool, whether host valences are charged
     stack : :class:`~.layered.Stack` or None, the layers of a layered heterostructure
+    frozen_occupancy : array (n_sites, m) or None, the frozen species' site fractions when they
+        are not the bulk ones (restricted equilibrium)
 
     A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
     ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
@@ -127,12 +129,15 @@ class Problem:
     bulk: tuple = (0.0, 0.0)
     site_charges: bool = False
     stack: object = None
+    frozen_occupancy: np.ndarray | None = None
 
     def __post_init__(self):
         n = self.grid.n
         if self.plane_hosts is None:
             self.plane_hosts = np.zeros((n, len(self.valence)), dtype=bool)
         self.mobility = np.asarray(self.mobility, float)
+        if self.frozen_occupancy is not None:
+            self.frozen_occupancy = np.asarray(self.frozen_occupancy, float)
         self._init_mobile_part()
         self._init_carriers()
 
@@ -253,7 +258,9 @@ class Problem:
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
-            p[:, frozen] = np.where(hosted, self.mole_fraction[frozen][None, :], 0.0)
+            values = (self.mole_fraction[frozen][None, :] if self.frozen_occupancy is None
+                      else np.nan_to_num(self.frozen_occupancy[:, frozen]))
+            p[:, frozen] = np.where(hosted, values, 0.0)
         return p
 
     def plane_sum(self, values):
