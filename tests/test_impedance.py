@@ -97,3 +97,26 @@ def test_bad_impedance_input_is_named():
     for bad in ([0.0, 1.0], [-1.0], [float("nan")], []):
         with pytest.raises(InputError, match="frequencies must be positive and finite"):
             impedance(system, bad)
+
+
+def test_mixed_conductor_between_ion_blocking_electron_reversible_electrodes():
+    """V_O (z = 2, 1e27 m⁻³, D = 1e-11) blocked and electrons (1e26 m⁻³, D = 1e-8) exchanged:
+    the exact linear theory (Jamnik & Maier 1999; Lai & Haile 2005; derived for the PNP
+    model in tests/reference_impedance.py) to 1e-6."""
+    from reference_impedance import mixed_slab
+    from ase_spacecharge import DefectSpecies, Sites, build_problem
+    n_sites, area = 1000, 100.0
+    x = np.linspace(0.01, L - 0.01, n_sites)
+    E = np.column_stack((np.concatenate((np.zeros(n_sites), np.full(n_sites, np.nan))),
+                         np.concatenate((np.full(n_sites, np.nan), np.zeros(n_sites)))))
+    sites = Sites(np.concatenate((x, x)), ["O"] * n_sites + ["Ce"] * n_sites, np.zeros(2 * n_sites), ("Vo", "Gd"), E)
+    problem = build_problem(sites, [DefectSpecies("Vo", 2, 0.05, 1.0), DefectSpecies("Gd", -1, 0.095, 0.0)],
+                            x_min=0.0, x_max=L, area=area, permittivity=EPS, bulk=(100.0, 400.0), model="continuum",
+                            n_points=12500, boundary="dirichlet", dirichlet=(0.0, 0.0), statistics="boltzmann",
+                            carriers=[Carrier("e", -1, 1e-4)])
+    system = PNPSystem(problem, Kinetics({"Vo": D, "e": 1e-8}), temperature=T, electrodes="mixed",
+                       equilibrium=solve(problem, T, rtol=1e-14))
+    z = impedance(system, FREQ).z
+    exact = np.array([mixed_slab(f, T, EPS, 2, D, 1e27, -1, 1e-8, 1e26, L * 1e-10) for f in FREQ])
+    np.testing.assert_allclose(z, exact, rtol=1e-6)
+    assert z[0].real == pytest.approx(exact[0].real, rel=1e-9)  # DC: the electrons' resistance alone
