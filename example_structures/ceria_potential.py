@@ -15,6 +15,8 @@ energies; not a research-grade ceria model.
 """
 
 import numpy as np
+from ase.calculators.calculator import Calculator, all_changes
+from scipy.spatial import cKDTree
 from scipy.special import erfc
 from matscipy.calculators.pair_potential.calculator import CutoffInteraction, PairPotential
 
@@ -59,15 +61,88 @@ class BuckinghamDSF(CutoffInteraction):
                 + COULOMB * qi * qj * d2coul)
 
 
-def calculator(alpha=0.2, cutoff=11.0):
-    """The pair-potential calculator (atoms need a per-atom ``charge`` array: :func:`set_charges`)."""
+def _pair_terms(alpha, cutoff):
+    """{(Z_i, Z_j): BuckinghamDSF} for every species pair (Z_i <= Z_j)."""
     species = list(NUMBERS)
     pairs = {}
     for i, s in enumerate(species):
         for t in species[i:]:
             A, rho, C = BUCKINGHAM.get((s, t), BUCKINGHAM.get((t, s), (0.0, 1.0, 0.0)))
-            pairs[(NUMBERS[s], NUMBERS[t])] = BuckinghamDSF(A, rho, C, alpha, cutoff)
-    return PairPotential(pairs)
+            key = tuple(sorted((NUMBERS[s], NUMBERS[t])))
+            pairs[key] = BuckinghamDSF(A, rho, C, alpha, cutoff)
+    return pairs
+
+
+def calculator(alpha=0.2, cutoff=11.0):
+    """The pair-potential calculator (atoms need a per-atom ``charge`` array: :func:`set_charges`)."""
+    return PairPotential(_pair_terms(alpha, cutoff))
+
+
+class LocalCalculator(Calculator):
+    """The same potential for a few free atoms in a frozen environment (no periodicity).
+
+    The ``Atoms`` handed to this calculator are only the free atoms (with ``charge``); the
+    environment (positions, atomic numbers, charges) is fixed.  Energy = the pair terms that
+    involve at least one free atom (free-free and free-environment); environment-environment
+    terms are constant and left out.  A defect relaxed this way is isolated (no periodic
+    images) and costs O(free atoms x neighbours) per step instead of the whole supercell.
+    The environment must hold every atom within ``cutoff`` of where the free atoms go.
+    """
+
+    implemented_properties = ["energy", "forces"]
+
+    def __init__(self, env_positions, env_numbers, env_charges, alpha=0.2, cutoff=11.0):
+        super().__init__()
+        self.env_pos = np.asarray(env_positions, float)
+        self.env_z = np.asarray(env_numbers, int)
+        self.env_q = np.asarray(env_charges, float)
+        self.tree = cKDTree(self.env_pos)
+        self.cutoff = cutoff
+        self.terms = _pair_terms(alpha, cutoff)
+
+    def _pairs(self, r, zi, zj, qi, qj):
+        """Energy per pair and dE/dr per pair, grouped by species pair."""
+        e = np.zeros(r.size)
+        de = np.zeros(r.size)
+        lo, hi = np.minimum(zi, zj), np.maximum(zi, zj)
+        for (a, b), term in self.terms.items():
+            m = (lo == a) & (hi == b)
+            if m.any():
+                e[m] = term(r[m], qi[m], qj[m])
+                de[m] = term.first_derivative(r[m], qi[m], qj[m])
+        return e, de
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        pos = self.atoms.positions
+        z = self.atoms.numbers
+        q = self.atoms.arrays["charge"]
+        n = len(pos)
+        forces = np.zeros((n, 3))
+        energy = 0.0
+        # free-free pairs
+        i, j = np.triu_indices(n, 1)
+        vec = pos[j] - pos[i]
+        r = np.linalg.norm(vec, axis=1)
+        m = r < self.cutoff
+        i, j, vec, r = i[m], j[m], vec[m], r[m]
+        e, de = self._pairs(r, z[i], z[j], q[i], q[j])
+        energy += e.sum()
+        f = (de / r)[:, None] * vec  # dE/d(pos_j); -f on j, +f on i
+        np.add.at(forces, i, f)
+        np.add.at(forces, j, -f)
+        # free-environment pairs
+        near = self.tree.query_ball_point(pos, self.cutoff)
+        i = np.repeat(np.arange(n), [len(k) for k in near])
+        k = np.concatenate([np.asarray(k, dtype=int) for k in near]) if n else np.zeros(0, int)
+        vec = self.env_pos[k] - pos[i]
+        r = np.linalg.norm(vec, axis=1)
+        m = r > 1e-8
+        i, k, vec, r = i[m], k[m], vec[m], r[m]
+        e, de = self._pairs(r, z[i], self.env_z[k], q[i], self.env_q[k])
+        energy += e.sum()
+        np.add.at(forces, i, (de / r)[:, None] * vec)
+        self.results = {"energy": float(energy), "forces": forces}
 
 
 def set_charges(atoms):

@@ -1,26 +1,34 @@
-"""The shipped example structures: stoichiometric, complete energies, and the case runs."""
+"""The shipped example structures: stoichiometric, complete energies, reach bulk, and the case runs."""
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 from ase.io import read
 
-from ase_spacecharge.case import run_case
+from ase_spacecharge.case import load_case, run_case, structure_problem_from_case
+from ase_spacecharge.structure import default_bulk
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "example_structures"
 CASES = sorted(p for p in EXAMPLES.glob("ceria_sigma*/case.toml") if (p.parent / "gb.extxyz").exists())
 
+_spec = importlib.util.spec_from_file_location("check_examples", EXAMPLES / "check_examples.py")
+check_examples = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_examples)
+
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.parent.name)
-def test_example_structure_is_complete_and_solves(case, tmp_path, monkeypatch):
+def test_example_structure_is_complete_and_solves(case, tmp_path):
     atoms = read(case.parent / "gb.extxyz")
     symbols = np.array(atoms.get_chemical_symbols())
-    assert (symbols == "O").sum() == 2 * (symbols == "Ce").sum()  # rm_ratio = 0 kept all oxygen
+    assert (symbols == "O").sum() == 2 * (symbols == "Ce").sum()  # stoichiometric CeO2
     for label, host in (("Vo", "O"), ("Gd", "Ce")):
         dE = atoms.arrays[f"dE_{label}"]
         assert np.all(np.isfinite(dE[symbols == host])) and np.all(np.isnan(dE[symbols != host]))
     assert set(np.unique(atoms.arrays["grain_label"])) >= {"top", "bottom"}
+    # the planes furthest from the boundaries are bulk: their energies agree to << kT (0.067 eV)
+    assert max(check_examples.far_spread(atoms).values()) < 0.01
     text = case.read_text().replace('write_structure = "out.extxyz"', f'write_structure = "{tmp_path / "out.extxyz"}"')
     local = case.parent / f"_test_{tmp_path.name}.toml"
     local.write_text(text)
@@ -31,3 +39,15 @@ def test_example_structure_is_complete_and_solves(case, tmp_path, monkeypatch):
     assert summary["residual"] <= 1e-10 and abs(summary["phi0"]) > 0.05
     out = read(tmp_path / "out.extxyz")
     assert np.isfinite(out.arrays["sc_phi"]).sum() == len(out)
+
+    # the grains reach bulk: nominal fractions in the bulk region, no net charge to neutralise
+    if case.parent.name == "ceria_sigma3_111":
+        pytest.xfail("Σ3: bulk-region V_O fraction still 3.5e-3 off nominal (V_O energy tail in the grains)")
+    sol = solutions[0]
+    loaded = load_case(case)
+    _, _, proj = structure_problem_from_case(loaded)
+    region = tuple(loaded["bulk"]) if loaded["bulk"] is not None else default_bulk(proj)
+    for label, (error, planes) in check_examples.bulk_fraction_error(sol, region).items():
+        assert planes >= 3 and error <= 1e-3, (label, error, planes)
+    rho_bulk = check_examples.bulk_charge_density(atoms, loaded["defects"])
+    assert abs(sol.background) <= 1e-3 * rho_bulk, (sol.background, rho_bulk)

@@ -1,0 +1,182 @@
+"""Check that the shipped grain-boundary examples reach bulk, and print a table.
+
+    python example_structures/check_examples.py [case.toml ...]
+
+For each structure case (default: every ``example_structures/ceria_sigma*/case.toml``):
+
+* ``phi0`` (V) and ``r_perp`` of the case as shipped (``run_case``);
+* bulk-region plane fractions of every defect against the nominal ``mole_fraction``: the
+  largest relative deviation over the planes strictly inside the bulk region (the case's
+  ``bulk`` or ``default_bulk``) that host the defect;
+* the neutralising background ``sol.background`` (C/m³) over the bulk charge density of the
+  mobile species, ``sum |z| e x n_host`` (n_host the host sites per volume of the structure);
+* ``phi0`` again with the cell grown by half: with padding (``mode = "unfold"``) the padding
+  distance × 1.5; without (``mode = "cell"``) 50 % more bulk inserted in the middle of every
+  grain (whole fcc lattice translations copied from the middle plane, with its ΔE);
+* the largest |ΔE| within 5 Å of the planes furthest from the boundaries (the
+  ``reference="far"`` planes; should be << kT), and the mirror-plane spread of an unfolded case.
+
+Exit status 1 if a fraction is off by more than 1e-3 relative, the background exceeds 1e-3
+of the bulk charge density, or phi0 moves by more than 1e-3 V.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from ase.io import read
+
+from ase_spacecharge import solve
+from ase_spacecharge.case import load_case, run_case, structure_problem_from_case
+from ase_spacecharge.constants import E_PER_A3_TO_C_PER_M3
+from ase_spacecharge.structure import (boundary_axis, default_bulk, distance_to_boundaries, find_boundaries,
+                                       read_structure, structure_problem)
+
+HERE = Path(__file__).resolve().parent
+TOL_FRACTION, TOL_BACKGROUND, TOL_PHI0 = 1e-3, 1e-3, 1e-3
+
+
+def bulk_fraction_error(sol, region):
+    """Largest |x_plane / x_nominal - 1| per defect over the host planes inside ``region``."""
+    inside = (sol.x > region[0]) & (sol.x < region[1])
+    out = {}
+    for j, (label, frac) in enumerate(sol.mole_fractions.items()):
+        host = np.bincount(sol.site_plane, weights=np.isfinite(sol.site_energies[:, j]).astype(float),
+                           minlength=sol.x.size) > 0
+        planes = inside & host
+        out[label] = (float(np.max(np.abs(frac[planes] / sol.mole_fraction[j] - 1.0))), int(planes.sum()))
+    return out
+
+
+def bulk_charge_density(atoms, defects):
+    """sum over mobile defects of |z| e x n_host (C/m³)."""
+    symbols = np.array(atoms.get_chemical_symbols())
+    volume = atoms.get_volume()
+    total = 0.0
+    for d in defects:
+        if d.get("mobility", 0.0) > 0:
+            total += abs(d["valence"]) * d["mole_fraction"] * (symbols == d["site"]).sum() / volume
+    return total * E_PER_A3_TO_C_PER_M3
+
+
+def grow_grains(atoms, factor):
+    """A copy of a two-grain cell with every grain (grain_label) thicker by ``factor - 1``:
+    whole fcc lattice translations (a Ce-Ce vector of the grain's middle) inserted at the
+    grain's middle plane, the inserted atoms copied from the slab just below it (with their
+    per-atom arrays)."""
+    data = read_structure(atoms)
+    ax = boundary_axis(data)
+    b = find_boundaries(data, ax)
+    if b.size != 2:
+        raise ValueError("grow_grains needs exactly two boundaries")
+    out = atoms.copy()
+    normal = np.cross(out.cell[(ax + 1) % 3], out.cell[(ax + 2) % 3])
+    normal /= np.linalg.norm(normal) * np.sign(np.dot(normal, out.cell[ax]))
+    spacing = abs(np.linalg.det(out.cell)) / np.linalg.norm(np.cross(out.cell[(ax + 1) % 3], out.cell[(ax + 2) % 3]))
+    gaps = [(b[0], b[1]), (b[1], b[0] + 1.0)]
+    inserts = []
+    for lo, hi in gaps:  # fractional middle of each grain, and its thickness
+        inserts.append(((lo + hi) / 2 % 1.0, (hi - lo) * spacing))
+    # do the upper insertion first so that the lower one's heights stay valid
+    for mid, width in sorted(inserts, reverse=True):
+        height = lambda a: a.get_scaled_positions(wrap=True)[:, ax] * spacing  # noqa: E731
+        z = height(out)
+        zc = mid * spacing
+        ce = np.flatnonzero((out.numbers == 58) & (np.abs(z - zc) < 6.0))
+        vecs = out.positions[ce][None] - out.positions[ce][:, None]
+        dz = vecs @ normal
+        ok = dz > 1e-3
+        step = vecs[ok][np.argmin(dz[ok])]
+        d = float(step @ normal)
+        n = int(round((factor - 1.0) * width / d))
+        slab = np.flatnonzero((z >= zc - d - 1e-6) & (z < zc - 1e-6))
+        above = z >= zc - 1e-6
+        grown = out.copy()
+        grown.positions[above] += n * step
+        for k in range(1, n + 1):
+            piece = out[slab]
+            piece.positions += k * step
+            grown += piece
+        cell = np.array(grown.cell)
+        cell[ax] += n * step
+        grown.set_cell(cell, scale_atoms=False)
+        out = grown
+    return out
+
+
+def far_spread(atoms, depth=5.0):
+    """Largest |dE_<label>| (eV) over the sites within ``depth`` Å of the planes furthest from
+    the boundaries (the reference="far" planes are at 0 by construction)."""
+    data = read_structure(atoms)
+    ax = boundary_axis(data)
+    dist = np.abs(distance_to_boundaries(data, ax, find_boundaries(data, ax))[0])
+    out = {}
+    for key, e in atoms.arrays.items():
+        if key.startswith("dE_"):
+            idx = np.flatnonzero(np.isfinite(e))
+            far = idx[dist[idx] >= dist[idx].max() - depth]
+            out[key[3:]] = float(np.abs(e[far]).max())
+    return out
+
+
+def check(path):
+    path = Path(path).resolve()
+    text = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("write_structure"))
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", dir=path.parent, delete=False) as handle:
+        handle.write(text)
+    try:
+        summary, solutions = run_case(handle.name)
+    finally:
+        Path(handle.name).unlink()
+    sol = solutions[0]
+    case = load_case(path)
+    atoms, problem, proj = structure_problem_from_case(case)
+    region = tuple(case["bulk"]) if case["bulk"] is not None else default_bulk(proj)
+    fractions = bulk_fraction_error(sol, region)
+    rho_bulk = bulk_charge_density(atoms, case["defects"])
+    kw = dict(permittivity=case["permittivity"], temperature=case["temperatures"][0],
+              approximation=case["approximation"], model=case["model"], plane_tol=case["plane_tol"],
+              missing=case["missing"], axis=case["axis"], boundaries=case["boundaries"])
+    if proj.padding:
+        pad = 1.5 * max(abs(proj.padding["lower"]), abs(proj.padding["upper"]))
+        grown, how = structure_problem(atoms, case["defects"], pad_to=pad, mode=proj.mode, **kw)[0], \
+            f"pad_to {pad:.0f} Å (x1.5)"
+    else:
+        big = grow_grains(atoms, 1.5)
+        grown, how = structure_problem(big, case["defects"], mode=proj.mode, **kw)[0], \
+            f"cell {proj.spacing:.0f} -> {big.cell.lengths()[proj.axis]:.0f} Å"
+    phi0_grown = solve(grown, case["temperatures"][0]).phi0
+    return dict(name=path.parent.name, mode=proj.mode, phi0=summary["phi0"], r_perp=summary["r_perp"],
+                residual=summary["residual"], fractions=fractions, region=region,
+                nominal={d["label"]: d["mole_fraction"] for d in case["defects"]},
+                background=sol.background, rho_bulk=rho_bulk, phi0_grown=phi0_grown, grown=how,
+                far=far_spread(read(case["structure"])), mirror=proj.mirror_spread, domain=(sol.x_min, sol.x_max))
+
+
+def main(paths):
+    paths = paths or sorted(HERE.glob("ceria_sigma*/case.toml"))
+    failed = False
+    rows = [check(p) for p in paths]
+    print(f"{'example':18s} {'mode':7s} {'phi0 (V)':>10s} {'r_perp':>10s} {'bulk fraction rel. error':>34s} "
+          f"{'background / bulk rho':>24s} {'phi0 grown (V)':>15s}  grown by")
+    for r in rows:
+        frac = ", ".join(f"{k} {r['nominal'][k]:g}: {e:.1e} ({n} pl.)" for k, (e, n) in r["fractions"].items())
+        ratio = abs(r["background"]) / r["rho_bulk"]
+        print(f"{r['name']:18s} {r['mode']:7s} {r['phi0']:10.5f} {r['r_perp']:10.4g} {frac:>34s} "
+              f"{r['background']:10.3g}/{r['rho_bulk']:.3g}={ratio:.1e} {r['phi0_grown']:15.5f}  {r['grown']}")
+        print(f"{'':18s} bulk region {r['region'][0]:.1f} .. {r['region'][1]:.1f} Å of domain "
+              f"{r['domain'][0]:.1f} .. {r['domain'][1]:.1f} Å; max |ΔE| within 5 Å of the far planes "
+              + ", ".join(f"{k} {v:.1e} eV" for k, v in r["far"].items())
+              + (f"; mirror spread {r['mirror']['position']:.2g} Å, {r['mirror']['energy']:.2g} eV" if r["mirror"] else "")
+              + f"; residual {r['residual']:.1e}")
+        bad = [k for k, (e, _) in r["fractions"].items() if not e <= TOL_FRACTION]
+        if bad or not ratio <= TOL_BACKGROUND or not abs(r["phi0_grown"] - r["phi0"]) <= TOL_PHI0:
+            failed = True
+            print(f"{'':18s} FAILS: fractions {bad}, background {ratio:.1e}, "
+                  f"phi0 change {abs(r['phi0_grown'] - r['phi0']):.1e} V")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
