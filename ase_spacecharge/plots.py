@@ -41,13 +41,9 @@ def boundary_positions(projection):
     >>> from ase_spacecharge.structure import project
     >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O")], boundaries=[0.5, 0.0], missing="zero")
     >>> boundary_positions(proj).round(3).tolist()
-    [0.0, -46.86]
+    [0.0, 46.86]
     """
-    if projection.mode == "unfold":
-        return np.zeros(1)
-    b = np.asarray(projection.boundaries, float)
-    x = (np.mod(b - b[0] + 0.5, 1.0) - 0.5) * projection.spacing
-    return np.where(x >= projection.x_max, x - projection.spacing, x)
+    return np.asarray(projection.boundary_x, float).copy()
 
 
 def _colours(plt, values, label):

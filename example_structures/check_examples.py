@@ -10,9 +10,10 @@ For each structure case (default: every ``example_structures/ceria_sigma*/case.t
   ``bulk`` or ``default_bulk``) that host the defect;
 * the neutralising background ``sol.background`` (C/m³) over the bulk charge density of the
   mobile species, ``sum |z| e x n_host`` (n_host the host sites per volume of the structure);
-* ``phi0`` again with the cell grown by half: with padding (``mode = "unfold"``) the padding
-  distance × 1.5; without (``mode = "cell"``) 50 % more bulk inserted in the middle of every
-  grain (whole fcc lattice translations copied from the middle plane, with its ΔE);
+* ``phi0`` again with the cell grown by half: with padding the padding distance × 1.5 (bulk
+  appended when unfolded, inserted in every grain's middle for a whole cell); without, 50 %
+  more bulk inserted in the middle of every grain of the structure itself (whole fcc lattice
+  translations copied from the middle plane, with its ΔE);
 * the largest |ΔE| within 5 Å of the planes furthest from the boundaries (the
   ``reference="far"`` planes; should be << kT), and the mirror-plane spread of an unfolded case.
 
@@ -28,7 +29,8 @@ import numpy as np
 from ase.io import read
 
 from ase_spacecharge import solve
-from ase_spacecharge.case import load_case, run_case, structure_problem_from_case
+from ase_spacecharge.case import run_case, structure_problem_from_case
+from ase_spacecharge.casefile import load_case
 from ase_spacecharge.constants import E_PER_A3_TO_C_PER_M3
 from ase_spacecharge.structure import (boundary_axis, default_bulk, distance_to_boundaries, find_boundaries,
                                        read_structure, structure_problem)
@@ -105,6 +107,15 @@ def grow_grains(atoms, factor):
     return out
 
 
+def padded_distance(proj):
+    """How far (Å) from the boundaries the padded projection reaches: the outermost plane
+    (unfolded) or half the thickest grain (whole cell)."""
+    if proj.mode == "unfold":
+        return max(abs(proj.padding["lower"]), abs(proj.padding["upper"]))
+    bx = np.sort(proj.boundary_x)
+    return 0.5 * float(np.max(np.diff(np.append(bx, bx[0] + proj.x_max - proj.x_min))))
+
+
 def far_spread(atoms, depth=5.0):
     """Largest |dE_<label>| (eV) over the sites within ``depth`` Å of the planes furthest from
     the boundaries (the reference="far" planes are at 0 by construction)."""
@@ -126,7 +137,8 @@ def check(path):
     with tempfile.NamedTemporaryFile("w", suffix=".toml", dir=path.parent, delete=False) as handle:
         handle.write(text)
     try:
-        summary, solutions = run_case(handle.name)
+        result = run_case(handle.name)
+        summary, solutions = result.summary, result.solutions
     finally:
         Path(handle.name).unlink()
     sol = solutions[0]
@@ -139,7 +151,7 @@ def check(path):
               approximation=case["approximation"], model=case["model"], plane_tol=case["plane_tol"],
               missing=case["missing"], axis=case["axis"], boundaries=case["boundaries"])
     if proj.padding:
-        pad = 1.5 * max(abs(proj.padding["lower"]), abs(proj.padding["upper"]))
+        pad = 1.5 * padded_distance(proj)
         grown, how = structure_problem(atoms, case["defects"], pad_to=pad, mode=proj.mode, **kw)[0], \
             f"pad_to {pad:.0f} Å (x1.5)"
     else:

@@ -391,3 +391,51 @@ def test_mirror_spread_reports_differences_between_the_boundaries():
     shifted = atoms.arrays["dE_Vo"] + np.where(which == 1, 0.1, 0.0)
     atoms.set_array("dE_Vo", shifted)
     assert project(atoms, DEFECTS, mode="unfold").mirror_spread["energy"] == pytest.approx(0.1, abs=1e-12)
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_cell_padding_equals_the_larger_cell(repeats):
+    """Bulk inserted in the middle of every grain of a whole cell (one boundary, or two
+    grains from a doubled cell) gives the sites, domain and solution of a cell built that
+    large: the Gaussian wells are zero (to 1e-50 eV) where the padding goes."""
+    from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_atoms
+    small = ceria_like_atoms(n_cells=20).repeat((1, 1, repeats))
+    large = ceria_like_atoms(n_cells=50).repeat((1, 1, repeats))
+    kw = dict(permittivity=55.0, bulk=(2.0, 20.0),
+              boundaries=[0.5] if repeats == 1 else [0.25, 0.75])
+    from ase_spacecharge.structure import structure_problem
+    p_small, proj_small = structure_problem(small, CERIA_DEFECTS, pad_to=25 * 3.124, mode="cell", **kw)
+    p_large, proj_large = structure_problem(large, CERIA_DEFECTS, **kw)
+    assert proj_small.padding["n_sites"] == len(large) - len(small)
+    assert proj_small.x_min == pytest.approx(proj_large.x_min, abs=1e-9)
+    assert proj_small.x_max == pytest.approx(proj_large.x_max, abs=1e-9)
+    np.testing.assert_allclose(np.sort(proj_small.boundary_x), np.sort(proj_large.boundary_x), atol=1e-9)
+
+    def table(proj):
+        s = proj.sites
+        order = np.lexsort((s.label, np.round(s.x, 6)))
+        return s.x[order], s.label[order], np.nan_to_num(s.energies[order], nan=9.0)
+
+    for a, b in zip(table(proj_small), table(proj_large)):
+        assert a.dtype.kind == "U" and (a == b).all() or np.allclose(a, b, atol=1e-9)
+    T = 773.15
+    sol_small, sol_large = solve(p_small, T), solve(p_large, T)
+    assert sol_small.phi0 == pytest.approx(sol_large.phi0, abs=1e-12)
+    np.testing.assert_allclose(sol_small.phi, sol_large.phi, atol=1e-12)
+
+
+def test_cell_padding_keeps_the_atoms_and_marks_the_bulk_slab():
+    """Padded sites carry no atom; the default bulk region lies inside the lower grain's
+    inserted slab; write-back fills every atom; a pair of distances is refused for a cell."""
+    from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_atoms
+    from ase_spacecharge.structure import default_bulk, pad_with_bulk, solve_structure
+    atoms = ceria_like_atoms(n_cells=20).repeat((1, 1, 2))
+    out, sol, proj = solve_structure(atoms, CERIA_DEFECTS, 773.15, permittivity=55.0, pad_to=80.0,
+                                     mode="cell", boundaries=[0.25, 0.75])
+    assert (proj.atom_index >= 0).sum() == len(atoms) and np.isfinite(out.arrays["sc_phi"]).all()
+    lo, hi = default_bulk(proj)
+    slab = [s for s in proj.padding["inserted"] if s[1] <= 0][0]
+    assert slab[0] < lo < hi < slab[1]
+    assert len(proj.padding["inserted"]) == 2
+    with pytest.raises(InputError, match="one distance"):
+        pad_with_bulk(proj, (40.0, 50.0))

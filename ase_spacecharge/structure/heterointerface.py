@@ -36,8 +36,8 @@ def material_labels(data, material_of, axis):
 
 
 def _site_materials(data, proj, materials, material_of):
-    """Material label of every projected site; bulk padding continues the outermost
-    material of its side."""
+    """Material label of every projected site; a bulk padding site takes the material of the
+    nearest site from the structure (the grain it continues)."""
     atom_mat = material_labels(data, material_of, proj.axis)
     unknown = sorted(set(atom_mat.tolist()) - set(materials))
     if unknown:
@@ -48,9 +48,11 @@ def _site_materials(data, proj, materials, material_of):
     on = proj.atom_index >= 0
     site_mat[on] = atom_mat[proj.atom_index[on]]
     if (~on).any():
-        lower = site_mat[on][np.argmin(s.x[on])]
-        upper = site_mat[on][np.argmax(s.x[on])]
-        site_mat[~on] = np.where(s.x[~on] < 0, lower, upper)
+        order = np.argsort(s.x[on])
+        x_on = s.x[on][order]
+        pos = np.clip(np.searchsorted(x_on, s.x[~on]), 1, x_on.size - 1)
+        nearer = np.where(np.abs(s.x[~on] - x_on[pos - 1]) <= np.abs(x_on[pos] - s.x[~on]), pos - 1, pos)
+        site_mat[~on] = site_mat[on][order][nearer]
     return site_mat.astype(str)
 
 

@@ -24,8 +24,10 @@ __all__ = ["default_bulk", "structure_problem", "solve_structure", "auto_padding
 def default_bulk(projection):
     """Bulk region (Å) used when none is given.
 
-    The middle quarter of the lower grain (``mode="cell"``; with one boundary the quarter
-    next to the domain edge) or the outer quarter of the lower side (``mode="unfold"``).
+    ``mode="unfold"``: the outer quarter of the lower side.  ``mode="cell"``: the middle
+    quarter of the lower grain (the grain that ends at the first boundary; with one
+    boundary the quarter next to the domain edge) or, when bulk was inserted in the grains
+    (:func:`~.padding.pad_with_bulk`), the middle half of the lower grain's inserted slab.
 
     Parameters
     ----------
@@ -45,10 +47,14 @@ def default_bulk(projection):
     if projection.mode == "unfold":
         lo = projection.x_min
         return lo, lo + 0.25 * abs(lo)
-    b = projection.boundaries
-    gap = (b[0] - b[-1]) % 1.0 or 1.0
-    mid = -0.5 * gap * projection.spacing
-    half = 0.125 * gap * projection.spacing
+    period = projection.x_max - projection.x_min
+    bx = np.asarray(projection.boundary_x, float)
+    below = bx[bx < 0]
+    lower = below.max() if below.size else bx.max() - period  # the boundary before the first
+    for a, b in projection.padding.get("inserted", []):
+        if lower < 0.5 * (a + b) < 0:
+            return float(a + 0.25 * (b - a)), float(b - 0.25 * (b - a))
+    mid, half = 0.5 * lower, -0.125 * lower
     lo = max(mid - half, projection.x_min)  # one boundary: the grain's middle is the domain edge
     return float(lo), float(lo + 2 * half)
 
@@ -100,7 +106,9 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
     mode : {"cell", "unfold"}, optional
         Default "cell" without padding, "unfold" with ``pad_to``.
     pad_to : float, (float, float) or "auto", optional
-        Å from the boundary; ``"auto"`` is ``3 δ + 15 L_D`` from a first solve at
+        Å from the boundary that bulk reaches (:func:`~.padding.pad_with_bulk`: appended
+        beyond the outermost planes when unfolded, inserted in every grain's middle for a
+        whole cell); ``"auto"`` is ``3 δ + 15 L_D`` from a first solve at
         ``temperature`` (δ the depletion width, L_D the Debye length), at least the cell,
         grown until it no longer grows.
     carriers : sequence of :class:`~ase_spacecharge.materials.Carrier`, optional
@@ -207,7 +215,8 @@ def solve_structure(structure, defects, temperature, *, scr_limit=0.02, inplace=
 
 def auto_padding(solution, projection):
     """Default padding distance (Å): ``3 δ + 15 L_D`` (δ the depletion width at the
-    solution's Φ0, L_D its Debye length), and at least the cell's own extent.
+    solution's Φ0, L_D its Debye length), and at least the cell's own extent (unfolded:
+    its outermost plane; whole cell: half the thickest grain).
 
     Parameters
     ----------
@@ -230,5 +239,9 @@ def auto_padding(solution, projection):
     z = solution.valence[solution.mobile][0] if solution.mobile.any() else 1.0
     delta = space_charge_width(L, solution.phi0, z, solution.temperature)
     delta = 0.0 if not np.isfinite(delta) else delta
-    cell = max(abs(projection.x_min), abs(projection.x_max))
+    if projection.mode == "cell":
+        bx = np.sort(np.asarray(projection.boundary_x, float))
+        cell = 0.5 * float(np.max(np.diff(np.append(bx, bx[0] + projection.x_max - projection.x_min))))
+    else:
+        cell = max(abs(projection.x_min), abs(projection.x_max))
     return float(max(cell, 3 * delta + 15 * L))

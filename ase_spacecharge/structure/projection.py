@@ -60,6 +60,9 @@ class Projection:
         (Å) and ``energy`` (eV).
     padding : dict
         What :func:`~.padding.pad_with_bulk` added.
+    boundary_x : ndarray
+        The boundaries' positions on the 1D axis (Å), in the order of ``boundaries``: 0 for
+        the first; one 0 for an unfolded projection (all boundaries stacked at x = 0).
 
     Examples
     --------
@@ -84,6 +87,7 @@ class Projection:
     frac: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     mirror_spread: dict = field(default_factory=dict)
     padding: dict = field(default_factory=dict)
+    boundary_x: np.ndarray = field(default_factory=lambda: np.zeros(1))
 
     def report(self):
         """One-paragraph description of what was projected and padded."""
@@ -94,10 +98,13 @@ class Projection:
         if self.mirror_spread:
             text += (f"; mirror-plane spread between boundaries: position {self.mirror_spread['position']:.3g} Å, "
                      f"ΔE {self.mirror_spread['energy']:.3g} eV")
-        if self.padding:
-            text += (f"; padded with {self.padding['n_sites']} bulk sites to {self.padding['lower']:.2f} .. "
-                     f"{self.padding['upper']:.2f} Å (bulk period {self.padding['period_lower']:.4f} / "
-                     f"{self.padding['period_upper']:.4f} Å)")
+        pad = self.padding
+        if pad and self.mode == "unfold":
+            text += (f"; padded with {pad['n_sites']} bulk sites to {pad['lower']:.2f} .. {pad['upper']:.2f} Å "
+                     f"(bulk period {pad['period_lower']:.4f} / {pad['period_upper']:.4f} Å)")
+        elif pad:
+            slabs = ", ".join(f"{lo:.2f} .. {hi:.2f}" for lo, hi in pad["inserted"])
+            text += f"; padded with {pad['n_sites']} bulk sites inserted in the grains' middles at {slabs} Å"
         return text
 
 
@@ -162,6 +169,15 @@ def _edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
     return float(upper - period), float(upper)
 
 
+def _boundary_positions(b, d, mode, lo_edge, hi_edge):
+    """The boundaries on the 1D axis (Å): signed distances from the first, wrapped into the
+    domain ``(lo_edge, hi_edge]`` (cell), or one 0 (unfold)."""
+    if mode == "unfold":
+        return np.zeros(1)
+    x = (np.mod(b - b[0] + 0.5, 1.0) - 0.5) * d
+    return np.where(x > hi_edge, x - d, np.where(x <= lo_edge, x + d, x))
+
+
 def _plane_mean_energies(x_plane, E):
     """Each site's ΔE replaced by the mean over the sites of its plane hosting the defect."""
     E = E.copy()
@@ -197,8 +213,9 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     valences : dict, optional
         Host species -> formal charge (e), for site charges; default 0.
     pad_to : float or (float, float), optional
-        Unfold mode only: extend the grid with bulk planes to these distances (Å) from the
-        boundary (see :func:`~.padding.pad_with_bulk`).
+        Extend the grid with bulk planes so that bulk reaches these distances (Å) from the
+        boundary (see :func:`~.padding.pad_with_bulk`): beyond the outermost planes
+        (unfold), or inserted in every grain's middle (cell, one distance).
     average_energies : bool
         Replace each site's ΔE by the mean over the sites of its plane that host the defect
         (by default every site keeps its own ΔE inside the Boltzmann factor).
@@ -239,7 +256,8 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     sites = Sites(x_plane, sym, valence, tuple(lab for lab, _ in pairs), E, source="structure")
     proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge),
                       cross_section(data.cell, ax) * n_stack, ax, d, b, mode, data.symbols.copy(), data.frac.copy(),
-                      mirror_spread=dict(position=spread_pos, energy=spread_E) if n_stack > 1 else {})
+                      mirror_spread=dict(position=spread_pos, energy=spread_E) if n_stack > 1 else {},
+                      boundary_x=_boundary_positions(b, d, mode, lo_edge, hi_edge))
     _check_mirror_spread(proj)
     if pad_to is not None:
         proj = pad_with_bulk(proj, pad_to, plane_tol=plane_tol)
