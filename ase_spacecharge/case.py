@@ -24,7 +24,8 @@ def problem_from_case(case):
                          boundary=case["boundary"], site_charges=case["site_charges"],
                          statistics=case["statistics"], compat=case["compat"],
                          n_points=case["n_points"], plane_tol=case["plane_tol"],
-                         dirichlet=case["dirichlet"], carriers=case["carriers"])
+                         dirichlet=case["dirichlet"], carriers=case["carriers"],
+                         equilibration_temperature=case["equilibration_temperature"])
 
 
 def read_structure_file(path):
@@ -52,7 +53,7 @@ def structure_problem_from_case(case):
         boundaries=case["boundaries"], mode=case["mode"], plane_tol=case["plane_tol"], missing=case["missing"],
         pad_to=tuple(pad) if isinstance(pad, list) else pad, carriers=case["carriers"],
         materials=case["materials"] or None, material_of=case["material_of"],
-        average_energies=case["average_energies"])
+        average_energies=case["average_energies"], equilibration_temperature=case["equilibration_temperature"])
     return atoms, problem, proj
 
 
@@ -84,7 +85,8 @@ class CaseResult:
     case : dict
         The validated case.
     dynamics : list of dict
-        Per temperature, the ``transient`` and ``steady_state`` runs of the case (if any).
+        Per temperature, the ``transient``, ``steady_state`` and ``impedance`` (a
+        :class:`~.dynamics.impedance.Spectrum`) runs of the case (if any).
 
     Examples
     --------
@@ -147,14 +149,56 @@ def _dynamics(case, problem, solutions, results, progress):
     return runs
 
 
+def _measurement_problem(case, problem, solution):
+    """The problem and equilibrium an impedance linearises about.  Under Gouy–Chapman the
+    species without transport data are equilibrated at the measurement temperature but do
+    not move on the measurement's time scale: restricted equilibrium at that temperature
+    (the same equilibrium, to round-off)."""
+    from .solution import solve
+    still = [d for d in case.get("defects", []) if d["mobility"] == 0 and d["diffusivity"] is None
+             and d["diffusivity_prefactor"] is None]
+    if case.get("approximation") != "gouy-chapman" or not still:
+        return problem, solution
+    hot = dict(case, approximation="restricted", equilibration_temperature=solution.temperature)
+    frozen = structure_problem_from_case(hot)[1] if case["kind"] == "structure" else problem_from_case(hot)
+    return frozen, solve(frozen, solution.temperature, rtol=case["tolerance"])
+
+
+def _impedance(case, problem, solutions, results, runs):
+    """The case's impedance spectrum at every temperature; adds them to ``results`` and ``runs``."""
+    if not case.get("impedance"):
+        return runs
+    from .dynamics.run import run_impedance
+    runs = runs or [{} for _ in solutions]
+    for solution, result, run in zip(solutions, results, runs):
+        measured, equilibrium = _measurement_problem(case, problem, solution)
+        result["impedance"], run["impedance"] = run_impedance(case, measured, equilibrium,
+                                                              case.get("carrier_tables", ()))
+    return runs
+
+
+def _impedance_arrhenius(results):
+    """Activation energies (eV) of the bulk and grain-boundary conductivities, from the slopes
+    of ln(σT) against 1/kT (σ ∝ 1/R for the one geometry), where every spectrum has its arcs."""
+    from . import transport
+    rows = [r.get("impedance") or {} for r in results]
+    T = [r["temperature"] for r in results]
+    if len(set(T)) < 2 or any(row.get("gb_resistance") is None for row in rows):
+        return {}
+    return {f"activation_energy_{part}": transport.activation_energy(T, [row[f"{part}_resistance"] / t
+                                                                         for row, t in zip(rows, T)])
+            for part in ("bulk", "gb")}
+
+
 def _run_layered(case, progress=None):
     from .report import layered_summary
     from .solution import solve_temperatures
     problem = layered_problem_from_case(case)
     solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
     results = [layered_summary(problem, s) for s in solutions]
-    runs = _dynamics(case, problem, solutions, results, progress)
-    summary = results[0] if not isinstance(case["temperature"], list) else dict(results=results)
+    runs = _impedance(case, problem, solutions, results, _dynamics(case, problem, solutions, results, progress))
+    summary = results[0] if not isinstance(case["temperature"], list) else \
+        dict(results=results, **_impedance_arrhenius(results))
     return CaseResult(summary, solutions, problem, case=case, dynamics=runs)
 
 
@@ -180,7 +224,7 @@ def _run(case, progress=None):
     for s in solutions:
         check_bulk(s)
     results = [s.summary(**case["resistivity"]) for s in solutions]
-    runs = _dynamics(case, problem, solutions, results, progress)
+    runs = _impedance(case, problem, solutions, results, _dynamics(case, problem, solutions, results, progress))
     frames = []
     if proj is not None:
         from ase.io import write
@@ -191,7 +235,7 @@ def _run(case, progress=None):
     if not isinstance(case["temperature"], list):
         summary = results[0]
     else:
-        summary = dict(results=results, **_arrhenius(results))
+        summary = dict(results=results, **_arrhenius(results), **_impedance_arrhenius(results))
     if proj is not None:
         summary["projection"] = proj.report()
     return CaseResult(summary, solutions, problem, proj, frames, case, runs)

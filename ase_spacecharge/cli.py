@@ -31,7 +31,11 @@ def _parser():
     run.add_argument("case", help="case file (TOML)")
     run.add_argument("--json", metavar="OUT", help="write the summary as JSON")
     run.add_argument("--csv", metavar="PROFILE", help="write the plane profiles as CSV")
-    run.add_argument("--plot", metavar="PNG", help="plot the profiles")
+    run.add_argument("--plot", metavar="PNG", help="plot the profiles (and beside it the transient, I–V, Nyquist "
+                     "and Bode plots of the case's dynamics)")
+    run.add_argument("--spectrum", metavar="CSV", help="write the impedance spectrum as CSV: frequency (Hz), Z' and "
+                     "Z'' (Ω·m²), no header, as impedance.py and pyimpspec read it; one file per temperature "
+                     "(<stem>_<T>K.csv) for a temperature list")
     run.add_argument("--plot-structure", metavar="PNG",
                      help="picture of the annotated cell (structure cases), coloured by --color-by")
     run.add_argument("--color-by", metavar="ARRAY", default="sc_phi",
@@ -45,13 +49,15 @@ def _check_options(args, case):
     per-atom array to colour by."""
     import os
     from .errors import InputError
-    for option in ("json", "csv", "plot", "plot_structure"):
+    for option in ("json", "csv", "plot", "plot_structure", "spectrum"):
         path = getattr(args, option)
         if path:
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
                 raise InputError(f"--{option.replace('_', '-')} {path}: the folder {folder!r} does not exist or is "
                                  "not writable")
+    if args.spectrum and not case.get("impedance"):
+        raise InputError("--spectrum needs an [impedance] table in the case file")
     if args.plot or args.plot_structure:
         try:
             import matplotlib  # noqa: F401
@@ -85,12 +91,16 @@ class _Progress:
 
 
 def _dynamics_plots(path, result):
-    """``<stem>_transient.png`` and ``<stem>_iv.png`` beside the profile plot."""
+    """``<stem>_transient.png``, ``<stem>_iv.png``, ``<stem>_nyquist.png`` and
+    ``<stem>_bode.png`` beside the profile plot."""
     import os
-    from .plots import plot_iv, plot_transient
+    from .plots import plot_impedance, plot_iv, plot_transient
     stem, ext = os.path.splitext(path)
     rows = result.summary.get("results", [result.summary])
     written = []
+    if "impedance" in rows[0]:
+        nyquist, bode = plot_impedance(stem, rows)
+        written += [("Nyquist plot", nyquist), ("Bode plot", bode)]
     for r in rows[:1]:  # the first temperature
         if "transient" in r:
             plot_transient(f"{stem}_transient{ext or '.png'}", r["transient"])
@@ -99,6 +109,21 @@ def _dynamics_plots(path, result):
             plot_iv(f"{stem}_iv{ext or '.png'}", r["steady_state"])
             written.append(("I–V plot", f"{stem}_iv{ext or '.png'}"))
     return written
+
+
+def _write_spectra(path, result):
+    """The impedance spectra as CSV (one file, or one per temperature)."""
+    import os
+    from .dynamics.spectra import write_spectrum_csv
+    spectra = [run["impedance"] for run in result.dynamics]
+    if len(spectra) == 1:
+        write_spectrum_csv(path, spectra[0])
+        return [("impedance spectrum", path)]
+    stem, ext = os.path.splitext(path)
+    paths = [f"{stem}_{s.temperature:g}K{ext or '.csv'}" for s in spectra]
+    for p, s in zip(paths, spectra):
+        write_spectrum_csv(p, s)
+    return [("impedance spectrum", p) for p in paths]
 
 
 def _write_outputs(args, result):
@@ -119,6 +144,8 @@ def _write_outputs(args, result):
         plot_profiles(args.plot, result.solutions, boundaries=marks)
         written.append(("profile plot", args.plot))
         written += _dynamics_plots(args.plot, result)
+    if args.spectrum:
+        written += _write_spectra(args.spectrum, result)
     if args.plot_structure:
         plot_structure(args.plot_structure, result.frames[0], result.projection, color_by=args.color_by)
         written.append(("cell picture", args.plot_structure))

@@ -6,14 +6,17 @@ approximation
     ``"mott-schottky"``: species with zero mobility stay at their bulk fraction;
     ``"gouy-chapman"``: every species equilibrates and each species' chemical potential is
     solved for (as one more bordered unknown) so that its bulk-region average equals the
-    given mole fraction.
+    given mole fraction; ``"restricted"``: the frozen species at their site fractions of a
+    Gouy–Chapman equilibrium at ``equilibration_temperature`` (:mod:`.restricted`), the
+    mobile ones fitted as under Gouy–Chapman.
 model
     ``"site-explicit"``: every site keeps its own ΔE on its own plane; ``"continuum"``: a
     regular grid of ``n_points`` cells, each carrying every host sublattice at its mean
     density, with ΔE averaged per plane and sublattice and mapped to the nearest plane.
 compat
-    ``None`` or ``"pyscses"``: reproduce pyscses 1.0.0's discretisation
-    (:mod:`.conventions`).
+    ``None`` or ``"pyscses"``: pyscses 1.0.0's discretisation (:mod:`.conventions`).
+boundary, statistics
+    ``"periodic"``/``"dirichlet"`` ends; ``"fermi-dirac"``/``"boltzmann"`` site statistics.
 
 The bulk region ``bulk = (lo, hi)`` fixes the potential zero: the mean of phi over the planes
 with ``lo < x < hi`` (control-volume weighted) vanishes.  Under Mott–Schottky the mean is
@@ -53,8 +56,8 @@ def check_options(*, approximation, model, statistics, boundary, bulk, x_min, x_
     """Validate the modelling options; returns the bulk region as floats ``(lo, hi)`` (Å)."""
     _check_choice("approximation", approximation, APPROXIMATIONS)
     if approximation == "restricted" and frozen is None:
-        raise InputError("approximation='restricted' needs the frozen species' per-site occupancy: build the "
-                         "problem with restricted_problem(..., equilibration_temperature=...)")
+        raise InputError("approximation='restricted' needs equilibration_temperature (K), the temperature at "
+                         "which the frozen species were equilibrated (or their per-site frozen_occupancy)")
     _check_choice("model", model, MODELS)
     _check_choice("statistics", statistics, STATISTICS)
     _check_choice("boundary", boundary, BOUNDARIES)
@@ -319,7 +322,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
                   approximation="mott-schottky", model="site-explicit", boundary="periodic",
                   site_charges=False, statistics="fermi-dirac", compat=None, n_points=1000,
                   plane_tol=0.2, dirichlet=None, carriers=None, carrier_dos=None, carrier_offset=None,
-                  background_density=None, frozen_occupancy=None):
+                  background_density=None, frozen_occupancy=None, equilibration_temperature=None):
     """Discretise a space-charge problem (options as in the module docstring).
 
     Parameters
@@ -329,30 +332,26 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     defects : sequence of DefectSpecies (or dicts, see :meth:`DefectSpecies.from_dict`)
     x_min, x_max : float
         Region (Å); for a periodic boundary the period is ``x_max - x_min``.
-    area : float
-        Cross-section of the column (Å²).
-    permittivity : float or array
-        Relative permittivity (scalar, or one value per face: n_planes + 1).
+    area, permittivity : float
+        Cross-section of the column (Å²); relative permittivity (or one per face, n_planes + 1).
     bulk : (float, float)
         Bulk region (Å) where the potential averages to zero.
-    approximation, model, compat : see the module docstring
-    boundary : {"periodic", "dirichlet"}
+    approximation, model, compat, boundary, statistics : see the module docstring
     site_charges : bool
         Include the host-site valences in the charge.
-    statistics : {"fermi-dirac", "boltzmann"}
     n_points, plane_tol : int, float
         Grid points of the continuum model; sites closer than ``plane_tol`` (Å) form one plane.
-    dirichlet : None or (phi_lower, phi_upper)
-        Fixed end potentials (V) of a Dirichlet grid; by default the ends float with the gauge.
+    dirichlet : (phi_lower, phi_upper), optional
+        Fixed end potentials (V) of a Dirichlet grid (default: they float with the gauge).
     carriers : sequence of :class:`~.materials.Carrier`, optional
         Band carriers solved with the defects (a mixed conductor), at their bulk densities;
         ``carrier_dos``, ``carrier_offset`` (k, n_planes): per-plane density of states (Å⁻³)
         and energy offset (eV) of each.
     background_density : array (n_planes,), optional
-        Fixed charge density (e/Å³) per plane: frozen continuum dopants.
-    frozen_occupancy : array (n_sites, m), optional
-        Restricted equilibrium: the frozen species' site fractions (see
-        :func:`~.restricted.restricted_problem`).
+        Fixed charge density (e/Å³) per plane (frozen continuum dopants).
+    frozen_occupancy, equilibration_temperature : array (n_sites, m), float; optional
+        Restricted equilibrium: the frozen species' site fractions, by default those of a
+        Gouy–Chapman equilibrium at ``equilibration_temperature`` (K; :mod:`.restricted`).
 
     Returns
     -------
@@ -368,6 +367,10 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     >>> problem.grid.n, problem.approximation
     (90, 'mott-schottky')
     """
+    if approximation == "restricted" and frozen_occupancy is None and equilibration_temperature is not None:
+        options = dict(locals())  # the keywords given, for the equilibration solve
+        from .restricted import frozen_in
+        frozen_occupancy, equilibration_temperature = frozen_in(sites, defects, equilibration_temperature, options)
     lo, hi = check_options(approximation=approximation, model=model, statistics=statistics, boundary=boundary,
                            bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet, frozen=frozen_occupancy)
     conv, defects, carriers = conventions(compat), _species(defects), list(carriers or [])
@@ -394,4 +397,4 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         background=background, **_carrier_fields(carriers, dos, offset), site_x=disc.x, site_label=disc.label,
         plane_hosts=hosts, mobility=[d.mobility for d in defects], permittivity=permittivity,
         approximation=approximation, model=model, compat=compat, bulk=(lo, hi), site_charges=bool(site_charges),
-        frozen_occupancy=frozen_occupancy)
+        frozen_occupancy=frozen_occupancy, equilibration_temperature=equilibration_temperature)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["plot_profiles", "plot_structure", "boundary_positions", "plot_transient", "plot_iv"]
+__all__ = ["plot_profiles", "plot_structure", "boundary_positions", "plot_transient", "plot_iv", "plot_impedance"]
 
 
 def _pyplot():
@@ -311,3 +311,75 @@ def plot_iv(path, steady):
     ax.set_title(f"steady state, {steady.get('electrodes', '')} electrodes")
     fig.savefig(path, dpi=150)
     plt.close(fig)
+
+
+def plot_impedance(stem, rows):
+    """Nyquist (equal axes; the whole spectrum and the bulk arc) and Bode plots of impedance
+    spectra, one colour per temperature: ``<stem>_nyquist.png`` and ``<stem>_bode.png``.
+
+    Parameters
+    ----------
+    stem : str
+        Path without the suffix.
+    rows : list of dict
+        Summaries with ``temperature`` (K) and ``impedance`` {``frequency`` (Hz), ``z_real``,
+        ``z_imag`` (Ω·m²), ``bulk_resistance``}.
+
+    Returns
+    -------
+    list of str
+        The two paths.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> f = np.logspace(0, 8, 41)
+    >>> z = 1 / (1 + 2j * np.pi * f * 1e-6) + 50 / (1 + 2j * np.pi * f * 50e-4)
+    >>> row = dict(temperature=773.15, impedance=dict(frequency=f, z_real=z.real, z_imag=z.imag, bulk_resistance=1.0))
+    >>> paths = plot_impedance(os.path.join(tempfile.mkdtemp(), "z"), [row])
+    >>> [os.path.getsize(p) > 10000 for p in paths]
+    [True, True]
+    """
+    plt = _pyplot()
+    temps = [r["temperature"] for r in rows]
+    colours, mappable = _colours(plt, temps, "T (K)")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
+    for r, c in zip(rows, colours):
+        imp = r["impedance"]
+        for ax in axes:
+            ax.plot(imp["z_real"], -np.asarray(imp["z_imag"]), ".-", color=c, ms=3, lw=0.8,
+                    label=f"{r['temperature']:g} K")
+    zoom = [r["impedance"].get("bulk_resistance") for r in rows]
+    zoom = 1.3 * max([z for z in zoom if z] or [max(rows[0]["impedance"]["z_real"]) / 20])
+    axes[1].set_xlim(0, zoom)
+    axes[1].set_ylim(0, zoom / 2)
+    for ax, title in zip(axes, ("whole spectrum", "high frequencies (bulk arc)")):
+        ax.set_aspect("equal", adjustable="datalim" if ax is axes[0] else "box")
+        ax.set_xlabel("Z′ (Ω·m²)")
+        ax.set_ylabel("−Z″ (Ω·m²)")
+        ax.set_title(title)
+    _legend_or_colourbar(fig, axes, mappable, "T (K)")
+    paths = [f"{stem}_nyquist.png", f"{stem}_bode.png"]
+    fig.savefig(paths[0], dpi=150)
+    plt.close(fig)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, constrained_layout=True)
+    for r, c in zip(rows, colours):
+        imp = r["impedance"]
+        z = np.asarray(imp["z_real"]) + 1j * np.asarray(imp["z_imag"])
+        top.loglog(imp["frequency"], np.abs(z), color=c, label=f"{r['temperature']:g} K")
+        bottom.semilogx(imp["frequency"], -np.degrees(np.angle(z)), color=c)
+    top.set_ylabel("|Z| (Ω·m²)")
+    bottom.set_ylabel("−phase (°)")
+    bottom.set_xlabel("frequency (Hz)")
+    _legend_or_colourbar(fig, [top, bottom], mappable, "T (K)")
+    fig.savefig(paths[1], dpi=150)
+    plt.close(fig)
+    return paths
+
+
+def _legend_or_colourbar(fig, axes, mappable, label):
+    """A colour bar for several temperatures, a legend for one."""
+    if mappable is None:
+        axes[0].legend()
+    else:
+        fig.colorbar(mappable, ax=axes, label=label, shrink=0.8)

@@ -81,6 +81,8 @@ class Problem:
     stack : :class:`~.layered.Stack` or None, the layers of a layered heterostructure
     frozen_occupancy : array (n_sites, m) or None, the frozen species' site fractions when they
         are not the bulk ones (restricted equilibrium)
+    equilibration_temperature : float or None, K, where the frozen species were equilibrated
+        (restricted equilibrium)
 
     A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
     ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
@@ -130,6 +132,7 @@ class Problem:
     site_charges: bool = False
     stack: object = None
     frozen_occupancy: np.ndarray | None = None
+    equilibration_temperature: float | None = None
 
     def __post_init__(self):
         n = self.grid.n

@@ -181,6 +181,27 @@ def _format_dynamics(rows):
             lines.append(f"{'V (V)':>10} {'I (A/m²)':>14} {'R (Ω m²)':>14}")
             lines += [f"{v:10.4g} {i:14.6g} {_num(res, '14.6g')}"
                       for v, i, res in zip(ss["voltage"], ss["current"], ss["resistance"])]
+    return lines + _format_impedance(rows)
+
+
+def _format_impedance(rows):
+    """Lines for the impedance arcs of the summaries (one row per temperature)."""
+    rows = [r for r in rows if "impedance" in r]
+    if not rows:
+        return []
+    imp = rows[0]["impedance"]
+    lines = [f"impedance ({imp['electrodes']} electrodes, {len(imp['frequency'])} frequencies "
+             f"{min(imp['frequency']):.3g}–{max(imp['frequency']):.3g} Hz): arcs fitted as two RC elements",
+             f"{'T (K)':>8} {'R_b (Ω m²)':>12} {'C_b (F/m²)':>12} {'R_gb (Ω m²)':>12} {'C_gb (F/m²)':>12} "
+             f"{'f_gb (Hz)':>10} {'r_gb':>10} {'phi0_MS (V)':>12} {'phi0 (V)':>10}"]
+    for r in rows:
+        z = r["impedance"]
+        if z.get("r_gb") is None:
+            lines.append(f"{r['temperature']:8.2f}  {z.get('arcs', 'no arcs')}")
+            continue
+        lines.append(f"{r['temperature']:8.2f} {z['bulk_resistance']:12.4g} {z['bulk_capacitance']:12.4g} "
+                     f"{z['gb_resistance']:12.4g} {z['gb_capacitance']:12.4g} {z['gb_apex_frequency']:10.4g} "
+                     f"{z['r_gb']:10.4g} {_num(z['phi0_mott_schottky'], '12.6f')} {r['phi0']:10.6f}")
     return lines
 
 
@@ -214,7 +235,11 @@ def format_summary(summary):
     if "activation_energy_perp" in summary:
         lines.append(f"activation energy: perpendicular {summary['activation_energy_perp']:.4f} eV, "
                      f"parallel {summary['activation_energy_par']:.4f} eV")
-    return "\n".join(lines + _format_dynamics(rows))
+    tail = []
+    if "activation_energy_bulk" in summary:
+        tail.append(f"activation energies from the spectra (ln σT against 1/kT): bulk "
+                    f"{summary['activation_energy_bulk']:.4f} eV, grain boundary {summary['activation_energy_gb']:.4f} eV")
+    return "\n".join(lines + _format_dynamics(rows) + tail)
 
 
 def write_profile_csv(path, solutions):

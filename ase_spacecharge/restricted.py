@@ -13,11 +13,32 @@ from __future__ import annotations
 from .errors import InputError
 from .model import build_problem
 
-__all__ = ["frozen_profile", "restricted_problem"]
+__all__ = ["frozen_profile", "restricted_problem", "check_equilibration_temperature"]
 
 
-def _temperature(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+def check_equilibration_temperature(value):
+    """``value`` as a temperature (K), or a named error.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        Not a finite positive number.
+
+    Examples
+    --------
+    >>> check_equilibration_temperature(1673)
+    1673.0
+    """
+    import numbers
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < float("inf"):
         raise InputError(f"equilibration_temperature must be a positive number of kelvin, got {value!r}")
     return float(value)
 
@@ -52,15 +73,26 @@ def frozen_profile(sites, defects, *, equilibration_temperature, **kw):
     ((90, 2), True)
     """
     from .solution import solve
-    kw = {k: v for k, v in kw.items() if k not in ("approximation", "frozen_occupancy")}
+    kw = {k: v for k, v in kw.items() if k not in ("approximation", "frozen_occupancy", "equilibration_temperature")}
     hot = build_problem(sites, defects, approximation="gouy-chapman", **kw)
-    return solve(hot, _temperature(equilibration_temperature)).site_occupancy
+    return solve(hot, check_equilibration_temperature(equilibration_temperature)).site_occupancy
+
+
+def frozen_in(sites, defects, equilibration_temperature, options):
+    """For :func:`~.model.build_problem`: the frozen site fractions at
+    ``equilibration_temperature`` (K, checked) under the other build ``options`` (a dict of
+    its keywords), and that temperature as a float."""
+    T_eq = check_equilibration_temperature(equilibration_temperature)
+    skip = ("sites", "defects", "approximation", "frozen_occupancy", "equilibration_temperature")
+    kw = {k: v for k, v in options.items() if k not in skip}
+    return frozen_profile(sites, defects, equilibration_temperature=T_eq, **kw), T_eq
 
 
 def restricted_problem(sites, defects, *, equilibration_temperature, **kw):
     """The restricted-equilibrium :class:`~.problem.Problem`: frozen species at their site
     fractions of a Gouy–Chapman equilibrium at ``equilibration_temperature`` (K), mobile
-    species free.
+    species free (the same as ``build_problem(..., approximation="restricted",
+    equilibration_temperature=...)``).
 
     Parameters
     ----------
@@ -88,6 +120,6 @@ def restricted_problem(sites, defects, *, equilibration_temperature, **kw):
     >>> p.approximation, round(solve(p, 773.15).phi0, 3)
     ('restricted', 0.093)
     """
-    frozen = frozen_profile(sites, defects, equilibration_temperature=equilibration_temperature, **kw)
     kw = {k: v for k, v in kw.items() if k != "approximation"}
-    return build_problem(sites, defects, approximation="restricted", frozen_occupancy=frozen, **kw)
+    return build_problem(sites, defects, approximation="restricted", equilibration_temperature=equilibration_temperature,
+                         **kw)

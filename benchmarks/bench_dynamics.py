@@ -5,8 +5,10 @@
 Rows: a 1e4-plane grain boundary (the synthetic ceria-like column between reversible
 electrodes) driven by a 50 mV step over ten decades of time (1e-12 .. 1e-2 s): steps,
 rejected steps, Newton iterations, seconds; a steady state of a 1e5-plane boundary at
-50 mV; an I–V curve of 50 voltages on 1e4 planes; and the cost per BDF step for 1e3, 1e4
-and 1e5 planes (it should grow linearly: O(N) per step).
+50 mV; an I–V curve of 50 voltages on 1e4 planes; the cost per BDF step for 1e3, 1e4
+and 1e5 planes (it should grow linearly: O(N) per step); an impedance spectrum of 100
+frequencies (1e-2 .. 1e12 Hz) on 1e4 planes (target ≤ 1 s) and the cost per frequency for
+1e3, 1e4 and 1e5 planes (O(N)).
 """
 
 import argparse
@@ -16,6 +18,7 @@ import numpy as np
 
 from ase_spacecharge import DefectSpecies, build_problem, solve
 from ase_spacecharge.dynamics import Kinetics, PNPSystem
+from ase_spacecharge.dynamics.impedance import impedance
 from ase_spacecharge.dynamics.integrate import transient
 from ase_spacecharge.dynamics.steady import iv_curve, steady_state
 from ase_spacecharge.examples import ceria_like_column
@@ -63,6 +66,15 @@ def main():
     for n, cost in per_step:
         rows.append((f"cost per Newton iteration of a step, {n} planes", f"{1e3 * cost:.2f} ms",
                      f"{1e6 * cost / n:.2f} µs per plane"))
+    system0 = system.with_voltage(0.0)
+    seconds, spectrum = timed(lambda: impedance(system0, np.logspace(-2, 12, 100)))
+    rows.append((f"impedance, 100 frequencies, {system.n} planes", f"{seconds:.2f} s",
+                 f"Z(0.01 Hz) = {spectrum.z[0].real:.4g} Ω m²"))
+    for n in (10 ** 3, 10 ** 4, big):
+        s = gb_system(n, voltage=0.0)
+        cost, _ = timed(lambda: impedance(s, np.logspace(-2, 12, 20)))
+        rows.append((f"impedance cost per frequency, {s.n} planes", f"{1e3 * cost / 20:.2f} ms",
+                     f"{1e9 * cost / 20 / s.n:.0f} ns per plane"))
     print("| case | time | notes |\n|---|---|---|")
     for case, t, note in rows:
         print(f"| {case} | {t} | {note} |")

@@ -17,6 +17,12 @@ STRUCTURE_CASE = "structure"
 LAYERED_CASE = "layered"
 
 # (id, kind, edit, expected message): ``edit`` is (old, new) text replacements or extra lines
+def _reversible_system():
+    from ase_spacecharge.dynamics import Kinetics, PNPSystem
+    p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    return PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+
+
 CASES = [
     ("temperature-string", SITE_CASE, ("temperature = 773.15", 'temperature = "hot"'),
      r"temperature: expected a positive number \(K\) or a list .* got 'hot'"),
@@ -83,7 +89,36 @@ CASES = [
     ("structure-material-permittivity", STRUCTURE_CASE, "[materials.A]\nbackground = 0.0",
      r"materials.A: missing key permittivity"),
     ("structure-boundaries-duplicate", STRUCTURE_CASE, "boundaries = [0.0, 1.0]", r"two boundaries coincide"),
-    ("transient-periodic", SITE_CASE, "[transient]\ntimes = [1e-9]", r"need electrodes at the ends: set boundary"),
+    ("transient-periodic", SITE_CASE, "[transient]\ntimes = [1e-9]", r"needs electrodes at the ends: set boundary"),
+    ("impedance-periodic", SITE_CASE, "[impedance]\nfrequencies = [1.0, 1e6, 5]",
+     r"\[impedance\] needs electrodes at the ends: set boundary"),
+    ("impedance-frequency-zero", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [0.0, 1e6, 5]',
+     r"impedance: frequencies: frequencies must be positive and finite \(Hz\), got \[0.0, 1000000.0, 5\]"),
+    ("impedance-frequency-range", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [1e6, 10.0, 20.5]',
+     r"\[lowest, highest, count\] needs lowest < highest \(Hz\) and an integer count"),
+    ("impedance-frequency-order", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [1.0, 3.0, 2.0, 5.0]',
+     r"a list of frequencies must increase"),
+    ("impedance-frequency-string", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = "wide"',
+     r"frequencies: expected \[lowest, highest, count\] or an increasing list"),
+    ("impedance-no-frequencies", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nelectrodes = "blocking"',
+     r"impedance: missing key frequencies"),
+    ("impedance-electrodes", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [1.0, 1e6, 5]\n'
+     'electrodes = "ideal"', r"electrodes: expected one of 'reversible', 'blocking', 'mixed'"),
+    ("impedance-grain-size", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [1.0, 1e6, 5]\n'
+     'grain_size = -1e-6', r"grain_size: expected a positive number \(m\)"),
+    ("impedance-no-transport-data", SITE_CASE, 'boundary = "dirichlet"\n[impedance]\nfrequencies = [1.0, 1e6, 5]',
+     r"defect 'Vo' moves but has no diffusivity"),
+    ("impedance-blocking-nothing-mobile", SITE_CASE,
+     ("mobility = 1.0", 'mobility = 0.0\n[impedance]\nfrequencies = [1.0, 1e6, 5]\nelectrodes = "blocking"'),
+     r"\[impedance\] with electrodes = 'blocking' needs a mobile carrier"),
+    ("restricted-without-temperature", SITE_CASE, 'approximation = "restricted"',
+     r"approximation = \"restricted\" needs equilibration_temperature \(K\)"),
+    ("equilibration-temperature-alone", SITE_CASE, "equilibration_temperature = 1673.0",
+     r"equilibration_temperature applies to approximation = \"restricted\" only"),
+    ("equilibration-temperature-negative", SITE_CASE, 'approximation = "restricted"\nequilibration_temperature = -5.0',
+     r"equilibration_temperature: expected a positive number \(K\), got -5.0"),
+    ("equilibration-temperature-string", SITE_CASE, 'approximation = "restricted"\nequilibration_temperature = "hot"',
+     r"equilibration_temperature: expected a positive number \(K\), got 'hot'"),
     ("transient-no-diffusivity", SITE_CASE, 'boundary = "dirichlet"\n[transient]\ntimes = [1e-9]',
      r"defect 'Vo' moves but has no diffusivity"),
     ("transient-voltage-table", SITE_CASE,
@@ -221,6 +256,18 @@ API = [
     ("pad-cell-pair", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, mode="cell",
                                                                     pad_to=(50.0, 60.0)),
      r"a whole cell \(mode='cell'\) pads every grain to one distance \(Å\), got \(50.0, 60.0\)"),
+    ("restricted-temperature-zero", lambda: ceria_like_problem(approximation="restricted",
+                                                               equilibration_temperature=0.0),
+     r"equilibration_temperature must be a positive number of kelvin, got 0.0"),
+    ("restricted-temperature-nan", lambda: ceria_like_problem(approximation="restricted",
+                                                              equilibration_temperature=float("nan")),
+     r"equilibration_temperature must be a positive number of kelvin, got nan"),
+    ("restricted-no-temperature", lambda: ceria_like_problem(approximation="restricted"),
+     r"approximation='restricted' needs equilibration_temperature \(K\)"),
+    ("impedance-frequency-negative", lambda: __import__("ase_spacecharge.dynamics.impedance", fromlist=["x"]).impedance(
+        _reversible_system(), [-1.0, 10.0]), r"frequencies must be positive and finite \(Hz\), got \[-1.0, 10.0\]"),
+    ("impedance-frequency-inf", lambda: __import__("ase_spacecharge.dynamics.impedance", fromlist=["x"]).impedance(
+        _reversible_system(), [1.0, float("inf")]), r"frequencies must be positive and finite"),
     ("background-length", lambda: ceria_like_problem(background_density=np.zeros(3)),
      r"background_density: expected a finite number or one value per plane \(90\), got 3"),
     ("unknown-species", lambda: solve(ceria_like_problem(), 773.15).resistivity(species="Xx"),

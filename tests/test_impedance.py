@@ -120,3 +120,107 @@ def test_mixed_conductor_between_ion_blocking_electron_reversible_electrodes():
     exact = np.array([mixed_slab(f, T, EPS, 2, D, 1e27, -1, 1e-8, 1e26, L * 1e-10) for f in FREQ])
     np.testing.assert_allclose(z, exact, rtol=1e-6)
     assert z[0].real == pytest.approx(exact[0].real, rel=1e-9)  # DC: the electrons' resistance alone
+
+
+def _impedance_case(tmp_path, extra=""):
+    from ase_spacecharge.examples import write_ceria_like_case
+    text = ('boundary = "dirichlet"\n' + extra +
+            '[impedance]\nfrequencies = [1e-2, 1e12, 141]\nelectrodes = "reversible"\ngrain_size = 1e-6\n')
+    case = write_ceria_like_case(tmp_path, temperature=[673.15, 773.15, 873.15], extra=text)
+    body = open(case).read().replace("mobility = 1.0\n", "mobility = 1.0\ndiffusivity_prefactor = 1e-7\n"
+                                     "migration_energy = 0.6\n")
+    open(case, "w").write(body)
+    return case
+
+
+def test_case_file_impedance_reads_the_arcs_and_their_activation_energies(tmp_path, capsys):
+    """A temperature list gives a spectrum per temperature with its two arcs; the bulk arc's
+    capacitance is the geometric one and its activation energy (ln σT against 1/kT) the
+    migration energy; the CLI writes the spectra as three-column CSV and the Nyquist and
+    Bode plots."""
+    from pathlib import Path
+    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cli import main
+    from ase_spacecharge.constants import EPSILON_0_SI as EPSILON_0
+    case = str(Path(__file__).resolve().parents[1] / "example_structures" / "ceria_sigma3_111" / "impedance.toml")
+    result = run_case(case)
+    summary = result.summary
+    assert summary["activation_energy_bulk"] == pytest.approx(0.6, abs=1e-2)
+    assert summary["activation_energy_gb"] > summary["activation_energy_bulk"]
+    length = 290e-10
+    for row in summary["results"]:
+        z = row["impedance"]
+        assert set(z) >= {"frequency", "z_real", "z_imag", "bulk_resistance", "gb_resistance", "bulk_capacitance",
+                          "gb_capacitance", "gb_apex_frequency", "r_gb", "phi0_mott_schottky", "polycrystal"}
+        assert z["bulk_capacitance"] == pytest.approx(55.0 * EPSILON_0 / length, rel=0.05)
+        assert z["gb_capacitance"] > z["bulk_capacitance"] and z["r_gb"] > 1
+        # the DC limit is the sum of the two arcs
+        assert z["z_real"][0] == pytest.approx(z["bulk_resistance"] + z["gb_resistance"], rel=1e-3)
+        # brick layer, 1 µm grains: per metre, 1e6 boundaries plus 1 m of bulk (σ_b = L / R_b)
+        R_b, g = z["bulk_resistance"], 1e-6
+        expected = (z["z_real"][0] - R_b + R_b * g / length) / g
+        assert z["polycrystal"]["z_real"][0] == pytest.approx(expected, rel=1e-9)
+    assert main(["run", case, "--plot", str(tmp_path / "z.png"), "--spectrum", str(tmp_path / "z.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "activation energies from the spectra" in out and "wrote Nyquist plot" in out
+    table = np.loadtxt(tmp_path / "z_773.15K.csv", delimiter=",")
+    first = summary["results"][1]["impedance"]
+    assert summary["results"][1]["temperature"] == 773.15
+    np.testing.assert_array_equal(table, np.column_stack([first["frequency"], first["z_real"], first["z_imag"]]))
+    assert (tmp_path / "z_bode.png").stat().st_size > 10000
+
+
+def test_gouy_chapman_impedance_freezes_the_dopants_at_their_equilibrium(tmp_path):
+    """Under Gouy–Chapman the dopants without transport data keep their equilibrium profile
+    during the measurement: the spectrum is linearised about the Gouy–Chapman equilibrium
+    itself (restricted equilibrium at the measurement temperature, the same to 1e-12 V)."""
+    from ase_spacecharge.case import _measurement_problem, problem_from_case
+    from ase_spacecharge.casefile import load_case
+    case = load_case(_impedance_case(tmp_path, 'approximation = "gouy-chapman"\n'))
+    problem = problem_from_case(case)
+    sol = solve(problem, 773.15)
+    frozen, eq = _measurement_problem(case, problem, sol)
+    assert frozen.approximation == "restricted" and frozen.equilibration_temperature == 773.15
+    np.testing.assert_allclose(eq.phi, sol.phi, atol=1e-12)
+    np.testing.assert_allclose(eq.site_occupancy, sol.site_occupancy, atol=1e-12)
+
+
+def test_restricted_case_files_match_the_python_api(tmp_path):
+    """``approximation = "restricted"`` with ``equilibration_temperature`` in a case file is
+    the problem of :func:`restricted_problem`, for every temperature of a list."""
+    from ase_spacecharge.case import run_case
+    from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_column
+    from ase_spacecharge.restricted import restricted_problem
+    from ase_spacecharge.examples import write_ceria_like_case
+    case = write_ceria_like_case(tmp_path, extra='approximation = "restricted"\nequilibration_temperature = 1673.0\n')
+    result = run_case(case)
+    sites, lo, hi = ceria_like_column()
+    p = restricted_problem(sites, [{k: v for k, v in d.items() if k != "site"} for d in CERIA_DEFECTS],
+                           equilibration_temperature=1673.0, x_min=-46.86, x_max=46.86, area=58.5725,
+                           permittivity=55.0, bulk=(-44.86, -31.86))
+    for s in result.solutions:
+        np.testing.assert_allclose(s.phi, solve(p, s.temperature).phi, atol=1e-12)
+    assert result.problem.equilibration_temperature == 1673.0
+
+
+def test_mott_schottky_analysis_of_restricted_spectra_underestimates_phi0():
+    """The shipped Σ3 boundary in three regimes (Usler et al., Solids 5 (2024) 404): the
+    Mott–Schottky Φ0 read from the spectra is below the solved Φ0 in every regime, by far
+    the most when the dopants are not uniform (Gouy–Chapman, restricted); restricted
+    equilibrium lies between Gouy–Chapman and Mott–Schottky; the bulk activation energy is
+    the migration energy in every regime."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "example_structures" / "three_regimes.py"
+    spec = importlib.util.spec_from_file_location("three_regimes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.run()
+    ms, gc, rq = (out[name]["results"] for name in ("Mott–Schottky", "Gouy–Chapman", "restricted (1673 K)"))
+    for a, b, c in zip(ms, gc, rq):
+        gap = [r["phi0"] - r["impedance"]["phi0_mott_schottky"] for r in (a, b, c)]
+        assert 0.1 < gap[0] < gap[2] and gap[2] > 0.4 and gap[1] > 0.4
+        assert b["phi0"] < c["phi0"] < a["phi0"]
+    for summary in out.values():
+        assert summary["activation_energy_bulk"] == pytest.approx(0.6, abs=1e-2)
+    assert "| 773.15 | restricted (1673 K) |" in module.table(out)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import SingularMatrixError
 
-__all__ = ["band_matrix", "band_matvec", "solve_band", "solve_band_with_rows"]
+__all__ = ["band_matrix", "band_matvec", "solve_band", "solve_band_with_rows", "BandFactor"]
 
 
 def band_matrix(size, bandwidth, rows, cols, vals):
@@ -61,11 +61,10 @@ def band_matvec(ab, bandwidth, x):
     """
     size = ab.shape[1]
     out = np.zeros(size, dtype=np.result_type(ab, x))
-    cols = np.arange(size)
-    for i in range(ab.shape[0]):
-        rows = i - bandwidth + cols
-        ok = (rows >= 0) & (rows < size)
-        out[rows[ok]] += ab[i, cols[ok]] * x[cols[ok]]
+    for i in range(ab.shape[0]):  # diagonal i holds A[c + i - bandwidth, c]
+        shift = i - bandwidth
+        lo, hi = max(0, -shift), min(size, size - shift)
+        out[lo + shift:hi + shift] += ab[i, lo:hi] * x[lo:hi]
     return out
 
 
@@ -129,30 +128,78 @@ def solve_band_with_rows(ab, bandwidth, rhs, replaced, dense, refine=0):
     >>> solve_band_with_rows(ab, 1, np.array([2.0, 3.0]), [1], np.array([[1.0, 1.0]])).tolist()  # x0 + x1 = 3
     [1.0, 2.0]
     """
-    replaced = np.asarray(replaced, int)
-    x = _solve_with_rows(ab, bandwidth, rhs, replaced, dense)
+    factor = BandFactor(ab, bandwidth, replaced, dense)
+    x = factor.solve(rhs)
     for _ in range(refine):
-        y = band_matvec(ab, bandwidth, x)
-        if replaced.size:
-            y[replaced] = np.asarray(dense) @ x
-        x = x + _solve_with_rows(ab, bandwidth, rhs - y, replaced, dense)
+        x = x + factor.solve(rhs - factor.matvec(x))
     return x
 
 
-def _solve_with_rows(ab, bandwidth, rhs, replaced, dense):
-    if replaced.size == 0:
-        return solve_band(ab, bandwidth, rhs)
-    ab = ab.copy()
-    size = ab.shape[1]
-    for r in replaced:  # unit row r in band storage: column c of row r sits at ab[bw + r - c, c]
-        c = np.arange(max(0, r - bandwidth), min(size, r + bandwidth + 1))
-        ab[bandwidth + r - c, c] = 0.0
-        ab[bandwidth, r] = 1.0
-    U = np.zeros((size, replaced.size))
-    U[replaced, np.arange(replaced.size)] = 1.0
-    V = np.asarray(dense, float).copy()
-    V[np.arange(replaced.size), replaced] -= 1.0
-    X = solve_band(ab, bandwidth, np.column_stack((rhs, U)))
-    x, Z = X[:, 0], X[:, 1:]
-    small = np.eye(replaced.size) + V @ Z
-    return x - Z @ np.linalg.solve(small, V @ x)
+class BandFactor:
+    """An LU factorisation (LAPACK ``gbtrf``) of a banded matrix with some rows replaced by
+    dense ones (a rank-m Woodbury correction of the band part with unit rows there), for
+    several solves with one matrix.
+
+    Parameters
+    ----------
+    ab : ndarray
+        Band storage (:func:`band_matrix`), real or complex.
+    bandwidth : int
+    replaced : sequence of int
+    dense : ndarray (m, size)
+
+    Raises
+    ------
+    SingularMatrixError
+
+    Examples
+    --------
+    >>> ab = band_matrix(2, 1, np.array([0, 1]), np.array([0, 1]), np.array([2.0, 5.0]))
+    >>> BandFactor(ab, 1, [1], np.array([[1.0, 1.0]])).solve(np.array([2.0, 3.0])).tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, ab, bandwidth, replaced=(), dense=None):
+        from scipy.linalg import get_lapack_funcs
+        self.ab, self.bandwidth = ab, bandwidth
+        self.replaced = np.asarray(replaced, int)
+        self.dense = np.zeros((0, ab.shape[1])) if dense is None else np.asarray(dense)
+        size, bw = ab.shape[1], bandwidth
+        work = np.empty((3 * bw + 1, size), dtype=ab.dtype)  # gbtrf's storage: bw more rows for fill-in
+        work[:bw] = 0.0
+        work[bw:] = ab
+        for r in self.replaced:  # unit row r: column c of row r sits at ab[bw + r - c, c]
+            c = np.arange(max(0, r - bw), min(size, r + bw + 1))
+            work[2 * bw + r - c, c] = 0.0
+            work[2 * bw, r] = 1.0
+        gbtrf, self._gbtrs = get_lapack_funcs(("gbtrf", "gbtrs"), (work,))
+        self._lu, self._piv, info = gbtrf(work, bw, bw, overwrite_ab=True)
+        if info != 0:
+            raise SingularMatrixError(f"banded matrix is singular (LAPACK gbtrf info = {info})")
+        if self.replaced.size:
+            U = np.zeros((size, self.replaced.size), dtype=ab.dtype)
+            U[self.replaced, np.arange(self.replaced.size)] = 1.0
+            self._V = self.dense.astype(np.result_type(self.dense, ab.dtype))
+            self._V[np.arange(self.replaced.size), self.replaced] -= 1.0
+            self._Z = self._band_solve(U)
+            self._small = np.eye(self.replaced.size) + self._V @ self._Z
+
+    def _band_solve(self, rhs):
+        x, info = self._gbtrs(self._lu, self.bandwidth, self.bandwidth, rhs, self._piv)
+        if info != 0:  # pragma: no cover - gbtrs fails only on bad arguments
+            raise SingularMatrixError(f"LAPACK gbtrs info = {info}")
+        return x
+
+    def solve(self, rhs):
+        """The solution for ``rhs`` (one vector)."""
+        x = self._band_solve(np.asarray(rhs, dtype=np.result_type(rhs, self._lu)))
+        if self.replaced.size:
+            x = x - self._Z @ np.linalg.solve(self._small, self._V @ x)
+        return x
+
+    def matvec(self, x):
+        """The full matrix (replaced rows included) times ``x``."""
+        y = band_matvec(self.ab, self.bandwidth, x)
+        if self.replaced.size:
+            y[self.replaced] = self.dense @ x
+        return y

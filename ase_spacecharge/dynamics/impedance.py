@@ -203,6 +203,6 @@ def impedance(system, frequencies, *, state=None, voltage=0.0):
     z = np.empty(f.size, complex)
     for k, fk in enumerate(f):
         w = 2 * np.pi * fk
-        dy = solve_band_with_rows(K + 1j * w * M, system.bandwidth, b.astype(complex), replaced, dense, refine=2)
+        dy = solve_band_with_rows(K + 1j * w * M, system.bandwidth, b.astype(complex), replaced, dense, refine=1)
         z[k] = 1.0 / (probe.wall(dy, w) if blocking and w < w_relax else probe(dy, w))
     return Spectrum(f, z, system.temperature)

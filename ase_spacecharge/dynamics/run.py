@@ -1,16 +1,18 @@
-"""Dynamics from case files: the transport data of a case, and the ``[transient]`` and
-``[steady_state]`` runs with their summaries (times in s, currents in A/m², potentials in V)."""
+"""Dynamics from case files: the transport data of a case, and the ``[transient]``,
+``[steady_state]`` and ``[impedance]`` runs with their summaries (times in s, currents in
+A/m², potentials in V, frequencies in Hz, impedances in Ω·m²)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..constants import EPSILON_0_SI
 from .integrate import transient
 from .kinetics import Kinetics, arrhenius
 from .steady import iv_curve
 from .system import PNPSystem
 
-__all__ = ["kinetics_from_case", "run_dynamics"]
+__all__ = ["kinetics_from_case", "run_dynamics", "run_impedance"]
 
 
 def kinetics_from_case(case, temperature):
@@ -138,3 +140,71 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
                                        entropy_production=production)
         runs["steady_state"] = iv
     return summary, runs
+
+
+def run_impedance(case, problem, solution, carriers_tables=()):
+    """The ``[impedance]`` of a case about its equilibrium ``solution``, read as an
+    experimentalist would.
+
+    Parameters
+    ----------
+    case : dict
+        Validated case (``impedance`` {``frequencies`` Hz, ``electrodes``, ``grain_size`` m}
+        and the species' transport data).
+    problem : Problem
+        Dirichlet ends; species that do not move on the measurement's time scale are frozen
+        in it (Mott–Schottky or restricted equilibrium).
+    solution : SpaceChargeSolution
+    carriers_tables : sequence of dict
+
+    Returns
+    -------
+    summary : dict
+        ``frequency`` (Hz), ``z_real``, ``z_imag`` (Ω·m²), ``electrodes`` and, when the
+        spectrum shows two arcs, ``bulk_resistance``, ``gb_resistance`` (Ω·m²),
+        ``bulk_capacitance``, ``gb_capacitance`` (F/m²), ``bulk_apex_frequency``,
+        ``gb_apex_frequency`` (Hz), ``r_gb`` and ``phi0_mott_schottky`` (V, None below e/2);
+        otherwise these are None and ``arcs`` says why.  With ``grain_size``: ``polycrystal``
+        {``grain_size`` (m), ``z_real``, ``z_imag`` (Ω·m)} by the brick-layer model.
+    spectrum : Spectrum
+
+    Examples
+    --------
+    >>> from ase_spacecharge import solve
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    >>> case = {"defects": [dict(label="Vo", diffusivity=1e-11, diffusivity_prefactor=None, migration_energy=None,
+    ...                          heat_of_transport=None)], "carriers": [], "onsager": None,
+    ...         "impedance": dict(frequencies=[1e3, 1e6, 1e9], electrodes="reversible", grain_size=None)}
+    >>> summary, spectrum = run_impedance(case, p, solve(p, 773.15))
+    >>> len(summary["z_real"]), spectrum.temperature
+    (3, 773.15)
+    """
+    from ..errors import InputError
+    from .impedance import impedance
+    from .spectra import arcs, brick_layer
+    imp = case["impedance"]
+    T = solution.temperature
+    kinetics = kinetics_from_case(dict(case, carriers=list(carriers_tables)), T)
+    system = PNPSystem(problem, kinetics, temperature=T, electrodes=imp["electrodes"], equilibrium=solution)
+    spectrum = impedance(system, imp["frequencies"])
+    summary = dict(frequency=spectrum.frequency.tolist(), z_real=spectrum.z_real.tolist(),
+                   z_imag=spectrum.z_imag.tolist(), electrodes=imp["electrodes"])
+    keys = ("bulk_resistance", "gb_resistance", "bulk_capacitance", "gb_capacitance", "bulk_apex_frequency",
+            "gb_apex_frequency", "r_gb", "phi0_mott_schottky")
+    moving = [k for k, label in enumerate(system.labels) if kinetics.diffusivity.get(label, 0.0) > 0]
+    z_ion = float(system.valence[moving[0]]) if moving else 1.0  # for the Mott–Schottky inversion
+    try:
+        found = arcs(spectrum, valence=abs(z_ion))
+        summary.update({k: getattr(found, k) for k in keys})
+    except InputError as exc:
+        summary.update(dict.fromkeys(keys), arcs=str(exc))
+        found = None
+    if imp.get("grain_size") and found is not None:
+        g = problem.grid
+        length = (g.x_max - g.x_min) * 1e-10
+        eps = float(g.eps_lower[0]) * EPSILON_0_SI  # F/m
+        z = brick_layer(spectrum, length=length, grain_size=imp["grain_size"],
+                        bulk_conductivity=length / found.bulk_resistance, permittivity=eps)
+        summary["polycrystal"] = dict(grain_size=imp["grain_size"], z_real=z.real.tolist(), z_imag=z.imag.tolist())
+    return summary, spectrum

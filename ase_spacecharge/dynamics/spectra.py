@@ -159,8 +159,8 @@ def arcs(spectrum, *, valence, temperature=None):
     f, z = np.asarray(spectrum.frequency, float), np.asarray(spectrum.z, complex)
     peaks = _apexes(f, z)
     if len(peaks) < 2:
-        raise InputError(f"the spectrum shows {len(peaks)} arc(s); a bulk and a grain-boundary arc are needed "
-                         "(widen the frequency range)")
+        raise InputError(f"the spectrum shows {len(peaks)} arc(s) (maxima of -Z''): the bulk and grain-boundary arcs "
+                         "are not resolved; they overlap (a weak boundary) or lie outside the frequency range")
     (fb, hb), (fg, hg) = _refined_apex(f, z, peaks[0]), _refined_apex(f, z, peaks[1])
     start = (2 * hb, 1 / (2 * np.pi * fb * 2 * hb), 2 * hg, 1 / (2 * np.pi * fg * 2 * hg))
     Rb, Cb, Rg, Cg = _two_arcs(2 * np.pi * f, z, start)

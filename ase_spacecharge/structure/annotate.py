@@ -34,11 +34,15 @@ def check_same_structure(data, projection):
 
 
 def check_same_sites(solution, projection):
-    """Raise unless ``solution`` was solved on ``projection``'s sites."""
-    if solution.site_x.size != projection.atom_index.size or not np.allclose(solution.site_x, projection.sites.x,
-                                                                              rtol=0, atol=1e-9):
-        raise InputError(f"the solution has {solution.site_x.size} sites and the projection "
-                         f"{projection.atom_index.size} (or their positions differ): they do not belong together")
+    """Which of ``projection``'s sites ``solution`` solved (those inside its region, Å, in
+    order); raise unless those are the solution's sites."""
+    x = projection.sites.x
+    inside = (x > solution.x_min) & (x < solution.x_max)
+    if solution.site_x.size != inside.sum() or not np.allclose(solution.site_x, x[inside], rtol=0, atol=1e-9):
+        raise InputError(f"the solution has {solution.site_x.size} sites and the projection {int(inside.sum())} "
+                         f"inside {solution.x_min:g}..{solution.x_max:g} Å (or their positions differ): they do not "
+                         "belong together")
+    return inside
 
 
 def _scalars(solution, summary):
@@ -97,8 +101,8 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
     """
     data = read_structure(structure)
     check_same_structure(data, projection)
-    check_same_sites(solution, projection)
-    arrays = _result_arrays(solution, projection, len(data.symbols))
+    inside = check_same_sites(solution, projection)
+    arrays = _result_arrays(solution, projection, inside, len(data.symbols))
     scalars = _scalars(solution, summary)
     ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
     clash = [k for k in list(arrays) + list(scalars) if (k in data.arrays or k in data.info) and k not in ours]
@@ -110,9 +114,10 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
     return _write_pymatgen(structure, arrays, scalars, inplace)
 
 
-def _result_arrays(solution, projection, n):
-    """Per-atom result arrays (NaN, or -1 for ``sc_plane``, where an atom was not solved)."""
-    atoms_of = projection.atom_index
+def _result_arrays(solution, projection, inside, n):
+    """Per-atom result arrays (NaN, or -1 for ``sc_plane``, where an atom was not solved:
+    off the solved sublattices or outside the solved region)."""
+    atoms_of = projection.atom_index[inside]
     on = atoms_of >= 0
     idx = atoms_of[on]
     planes = solution.site_plane[on]
@@ -122,7 +127,7 @@ def _result_arrays(solution, projection, n):
         out[idx] = values
         return out
 
-    arrays = {"sc_x": per_atom(projection.sites.x[on]), "sc_plane": per_atom(planes, -1, int),
+    arrays = {"sc_x": per_atom(projection.sites.x[inside][on]), "sc_plane": per_atom(planes, -1, int),
               "sc_phi": per_atom(solution.phi[planes])}
     for j, lab in enumerate(solution.defect_labels):
         arrays[f"sc_occ_{lab}"] = per_atom(solution.site_occupancy[on, j])

@@ -75,7 +75,8 @@ def _problem(data, proj, defects, opts):
     problem = build_problem(fields.pop("sites", proj.sites), species, x_min=lo, x_max=hi, area=proj.area,
                             permittivity=eps, bulk=tuple(region), approximation=opts["approximation"],
                             model=opts["model"], boundary=opts["boundary"], site_charges=opts["site_charges"],
-                            statistics=opts["statistics"], plane_tol=1e-3, carriers=opts["carriers"], **fields)
+                            statistics=opts["statistics"], plane_tol=1e-3, carriers=opts["carriers"],
+                            equilibration_temperature=opts["equilibration_temperature"], **fields)
     if check is not None and opts["temperature"] is not None:
         check_materials_neutral(problem, check["plane_material"], check["bulk_energies"], opts["temperature"])
     return problem
@@ -85,7 +86,8 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                       x_max=None, approximation="mott-schottky", model="site-explicit", boundary="periodic",
                       statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
                       boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
-                      carriers=None, materials=None, material_of="material", average_energies=False):
+                      carriers=None, materials=None, material_of="material", average_energies=False,
+                      equilibration_temperature=None):
     """Project a structure and build its :class:`~ase_spacecharge.problem.Problem`.
 
     The structure is read once and projected once; ``"auto"`` padding re-pads that
@@ -122,7 +124,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
     material_of : str or list
         The name of a per-atom array of material labels (default ``"material"``) or a list of
         ``(label, frac_lo, frac_hi)`` regions along the axis.
-    approximation, model, boundary, statistics, site_charges
+    approximation, model, boundary, statistics, site_charges, equilibration_temperature
         As in :func:`~ase_spacecharge.model.build_problem`.
     hosts, energies, axis, boundaries, plane_tol, missing, valences, average_energies
         As in :func:`~.projection.project`.
@@ -150,7 +152,8 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
         raise InputError("pad_to='auto' needs the temperature (the Debye length depends on it)")
     opts = dict(permittivity=permittivity, temperature=temperature, bulk=bulk, x_min=x_min, x_max=x_max,
                 approximation=approximation, model=model, boundary=boundary, statistics=statistics,
-                site_charges=site_charges, carriers=carriers, materials=materials, material_of=material_of)
+                site_charges=site_charges, carriers=carriers, materials=materials, material_of=material_of,
+                equilibration_temperature=equilibration_temperature)
     data = read_structure(structure)
     proj = project(data, defects, hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode,
                    plane_tol=plane_tol, missing=missing, valences=valences, average_energies=average_energies,
