@@ -224,3 +224,24 @@ def test_mott_schottky_analysis_of_restricted_spectra_underestimates_phi0():
     for summary in out.values():
         assert summary["activation_energy_bulk"] == pytest.approx(0.6, abs=1e-2)
     assert "| 773.15 | restricted (1673 K) |" in module.table(out)
+
+
+def test_equivalent_circuit_fit_through_impedance_py_recovers_the_arcs():
+    """The optional impedance.py fit (weighted by the modulus) of a two-RC spectrum returns
+    its elements, and agrees with our own arc fit on the shipped Σ3 spectrum."""
+    pytest.importorskip("impedance")
+    from pathlib import Path
+    from ase_spacecharge.case import run_case
+    from ase_spacecharge.dynamics.impedance import Spectrum
+    from ase_spacecharge.dynamics.spectra import arcs, fit_circuit
+    f = np.logspace(-2, 10, 121)
+    z = 1e-7 / (1 + 2j * np.pi * f * 1e-7 * 0.0176) + 5e-3 / (1 + 2j * np.pi * f * 5e-3 * 0.43)
+    fit = fit_circuit(Spectrum(f, z, 773.15))
+    assert [fit[k][0] for k in ("R1", "C1", "R2", "C2")] == pytest.approx([1e-7, 0.0176, 5e-3, 0.43], rel=1e-6)
+    case = Path(__file__).resolve().parents[1] / "example_structures" / "ceria_sigma3_111" / "impedance.toml"
+    spectrum = run_case(case).dynamics[1]["impedance"]
+    ours, theirs = arcs(spectrum, valence=2), fit_circuit(spectrum)
+    assert theirs["R2"][0] == pytest.approx(ours.gb_resistance, rel=1e-3)
+    assert theirs["R1"][0] == pytest.approx(ours.bulk_resistance, rel=1e-3)
+    with pytest.raises(InputError, match="give an initial_guess"):
+        fit_circuit(spectrum, circuit="R0-p(R1,C1)")

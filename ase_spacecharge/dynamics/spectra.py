@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["kramers_kronig_residuals", "Arcs", "arcs", "brick_layer", "write_spectrum_csv"]
+__all__ = ["kramers_kronig_residuals", "Arcs", "arcs", "brick_layer", "write_spectrum_csv", "fit_circuit"]
 
 
 def kramers_kronig_residuals(spectrum, per_decade=6):
@@ -241,3 +241,50 @@ def write_spectrum_csv(path, spectrum):
     with open(path, "w") as handle:
         for fk, zk in zip(spectrum.frequency, spectrum.z):
             handle.write(f"{float(fk)!r},{float(zk.real)!r},{float(zk.imag)!r}\n")
+
+
+def fit_circuit(spectrum, circuit="p(R1,C1)-p(R2,C2)", initial_guess=None):
+    """Fit an equivalent circuit with impedance.py (the optional extra ``circuits``), weighted
+    by the modulus so that the small bulk arc counts as much as the large one.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+    circuit : str
+        impedance.py's circuit string (e.g. ``"R0-p(R1,CPE1)-p(R2,CPE2)"``).
+    initial_guess : sequence of float, optional
+        One per parameter; default for the default circuit: the :func:`arcs` fit.
+
+    Returns
+    -------
+    dict
+        Parameter name -> (value, confidence) in impedance.py's units (Ω·m² for R, F/m² for C
+        here, since Z is area-specific).
+
+    Raises
+    ------
+    InputError
+        impedance.py is not installed, or no initial guess for another circuit.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.dynamics.impedance import Spectrum
+    >>> f = np.logspace(0, 10, 101)
+    >>> z = 1 / (1 / 1.0 + 2j * np.pi * f * 1e-8) + 1 / (1 / 100.0 + 2j * np.pi * f * 1e-7)
+    >>> fit = fit_circuit(Spectrum(f, z, 773.15))  # doctest: +SKIP
+    >>> round(fit["R2"][0], 6)  # doctest: +SKIP
+    100.0
+    """
+    try:
+        from impedance.models.circuits import CustomCircuit
+    except ImportError:
+        raise InputError("fit_circuit needs impedance.py: pip install 'ase_spacecharge[circuits]'") from None
+    if initial_guess is None:
+        if circuit != "p(R1,C1)-p(R2,C2)":
+            raise InputError(f"give an initial_guess for the circuit {circuit!r} (one value per parameter)")
+        a = arcs(spectrum, valence=1.0)
+        initial_guess = [a.bulk_resistance, a.bulk_capacitance, a.gb_resistance, a.gb_capacitance]
+    model = CustomCircuit(circuit, initial_guess=list(initial_guess))
+    model.fit(np.asarray(spectrum.frequency, float), np.asarray(spectrum.z, complex), weight_by_modulus=True)
+    names = model.get_param_names()[0]
+    return {n: (float(v), float(c)) for n, v, c in zip(names, model.parameters_, model.conf_)}
