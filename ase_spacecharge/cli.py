@@ -1,4 +1,5 @@
-"""Command line: ``ase-spacecharge run CASE.toml [--json OUT] [--csv PROFILE] [--plot PNG]``.
+"""Command line: ``ase-spacecharge run CASE.toml [--json OUT] [--csv PROFILE] [--plot PNG]
+[--plot-structure PNG] [--spectrum CSV]``.
 
 Also ``python -m ase_spacecharge``.  Nothing heavy is imported before the arguments are
 parsed, so ``--help`` and ``--version`` answer at once.
@@ -15,8 +16,9 @@ CASE_HELP = """\
 A case file is TOML: a site file (sites = "sites.txt", pyscses format), a structure
 (structure = "gb.extxyz", anything ase.io.read reads) or layers ([[layers]]), plus
 temperature (K, or a list), permittivity, [[defects]] tables (label, valence, mole_fraction,
-mobility; site = host species for structures) and options.  See the README, section
-"Case files".  Paths inside a case file are relative to the case file; output paths given
+mobility; site = host species for structures) and options; out of equilibrium also
+[transient], [steady_state] and [impedance] tables (with boundary = "dirichlet" and the
+species' diffusivities).  See the README, section "Case files".  Paths inside a case file are relative to the case file; output paths given
 on the command line are relative to the working directory."""
 
 
