@@ -10,13 +10,17 @@ The data flow, one module per step:
    ΔE (:class:`Sites`, :class:`DefectSpecies`; :func:`read_pyscses_sites` for site files).
 3. **Grid** (:mod:`.grid`): planes, control volumes, face permittivities (:class:`~.grid.Grid`).
 4. **Problem** (:mod:`.model`, :mod:`.layered`): :func:`build_problem` discretises sites and
-   species into a :class:`Problem` (Mott–Schottky or Gouy–Chapman, site-explicit or
-   continuum; :mod:`.materials` for band carriers and heterointerfaces).
+   species into a :class:`Problem` (Mott–Schottky, Gouy–Chapman or restricted equilibrium
+   (:mod:`.restricted`), site-explicit or continuum; :mod:`.materials` for band carriers and
+   heterointerfaces).
 5. **Solve** (:mod:`.solver`, :mod:`.solution`): :func:`solve` runs Newton (O(N) per step)
    and returns a :class:`SpaceChargeSolution`; failures raise :class:`ConvergenceError`.
 6. **Analysis** (:mod:`.transport`, :mod:`.report`): Φ0, resistivity ratios, Debye length,
    Mott–Schottky inversion, activation energies, summaries and plots.
 7. **Atoms** (:func:`annotate`, :func:`solve_structure`): the results written back per atom.
+8. **Out of equilibrium** (:mod:`.dynamics`): Poisson–Nernst–Planck with Onsager fluxes on
+   the same planes — transients, steady states under bias, impedance spectra and their
+   reading as an experimentalist would (SI: s, m²/s, A/m², Ω·m²).
 
 Case files and the ``ase-spacecharge`` command (:mod:`.case`, :mod:`.cli`) run the whole chain.
 
@@ -40,7 +44,8 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "InputError": "errors", "ConvergenceError": "errors",
+    "InputError": "errors", "ConvergenceError": "errors", "SpaceChargeWarning": "errors",
+    "restricted_problem": "restricted",
     "DefectSpecies": "sites", "Sites": "sites", "read_pyscses_sites": "sites", "write_pyscses_sites": "sites",
     "build_problem": "model", "Problem": "problem", "layered_problem": "layered",
     "Carrier": "materials", "Material": "materials",
