@@ -3,7 +3,7 @@ perturbed segregation energies.
 
 :func:`solve_batch` takes problems that share one grid and one set of sites (built with
 :func:`with_energies` or :func:`dataclasses.replace` from one problem) and returns plain
-arrays, one row per problem.
+arrays, one row per problem; :mod:`.batch_newton` is its vectorised Newton loop.
 """
 
 from __future__ import annotations
@@ -87,17 +87,26 @@ def with_energies(problem, energies):
     return replace(problem, energies=E)
 
 
-def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100):
-    """Solve problems on one grid.
+def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=None):
+    """Solve problems on one grid together: one vectorised Newton loop over the batch.
+
+    Problems that share the grid, the active sites and the options (no band carriers, no
+    activity models) are stacked and solved at once; the residual, the Newton matrix, the
+    (batched Thomas) linear solve and the line search all act on the whole batch.  Problems
+    that cannot be stacked, and any that the batched Newton does not converge, are solved one
+    by one with :func:`~.solution.solve` (continuation included).
 
     Parameters
     ----------
     problems : sequence of Problem
-        Same grid and sites (e.g. from :func:`with_energies`).
+        E.g. from :func:`with_energies`, or one problem repeated over temperatures.
     temperatures : float or array (B,)
         K.
     rtol, max_iter
         As in :func:`~.solution.solve`.
+    initial : ndarray (N,) or (B, N), optional
+        Starting state(s) of the batched Newton (default zero), e.g. the ``state`` of a
+        solution of a neighbouring problem.
 
     Returns
     -------
@@ -106,26 +115,49 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100):
     Raises
     ------
     ConvergenceError
-        When a problem does not converge (its index named).
+        When a problem does not converge even alone (its index named).
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> p = ceria_like_problem()
     >>> r = solve_batch([p, with_energies(p, p.energies * 0.5)], 773.15)
-    >>> r.phi0.round(4).tolist()
-    [0.1076, 0.0512]
+    >>> r.phi0.round(4).tolist(), bool(r.success.all())
+    ([0.1076, 0.0512], True)
     """
-    from .errors import ConvergenceError
-    from .solution import solve
+    from .batch_newton import batch_newton, stack_problems
     problems = list(problems)
-    T = np.broadcast_to(np.asarray(temperatures, float), (len(problems),))
-    rows = []
-    for i, (p, t) in enumerate(zip(problems, T)):
-        try:
-            rows.append(solve(p, float(t), rtol=rtol, max_iter=max_iter))
-        except ConvergenceError as exc:
-            raise ConvergenceError(f"batch problem {i}: {exc}", exc.result) from None
-    return BatchResult(np.array([s.state for s in rows]), np.array([s.phi for s in rows]),
-                       np.array([s.phi0 for s in rows]), np.array([s.iterations for s in rows]),
-                       np.array([s.residual for s in rows]), np.ones(len(rows), bool))
+    if not problems:
+        raise InputError("solve_batch needs at least one problem")
+    T = np.broadcast_to(np.asarray(temperatures, float), (len(problems),)).copy()
+    if np.any(~np.isfinite(T)) or np.any(T <= 0):
+        raise InputError(f"temperatures must be positive (K), got {np.asarray(temperatures).tolist()}")
+    stack = stack_problems(problems, T)
+    if stack is not None:
+        states, iterations, residual, success = batch_newton(stack, rtol=rtol, max_iter=max_iter, initial=initial)
+    else:
+        n_state = problems[0].grid.n + problems[0].n_extra
+        states, iterations = np.zeros((len(problems), n_state)), np.zeros(len(problems), int)
+        residual, success = np.full(len(problems), np.inf), np.zeros(len(problems), bool)
+    for i in np.flatnonzero(~success):  # alone, with continuation
+        states[i], iterations[i], residual[i] = _solve_one(problems[i], T[i], i, rtol, max_iter)
+    phi = states[:, :problems[0].grid.n]
+    return BatchResult(states, phi.copy(), _phi0(problems, phi), iterations, residual, np.ones(len(problems), bool))
+
+
+def _solve_one(problem, temperature, index, rtol, max_iter):
+    from .errors import ConvergenceError
+    from .solver import solve_problem
+    try:
+        r = solve_problem(problem, float(temperature), rtol=rtol, max_iter=max_iter)
+    except ConvergenceError as exc:
+        raise ConvergenceError(f"batch problem {index}: {exc}", exc.result) from None
+    return r.state, r.iterations, r.residual
+
+
+def _phi0(problems, phi):
+    """Φ0 of each row, by the convention of its problem (:mod:`.conventions`)."""
+    from types import SimpleNamespace
+    from .conventions import conventions
+    return np.array([conventions(p.compat).phi0(SimpleNamespace(phi=row, site_charges=p.site_charges))
+                     for p, row in zip(problems, phi)])

@@ -53,6 +53,11 @@ def occupancy(u, capacity, statistics="fermi-dirac"):
     if statistics == "boltzmann":
         with np.errstate(over="ignore"):
             return np.exp(u)
+    if u.shape[1] == 1:  # one species: capacity / (1 + e^-u), one exponential per site
+        with np.errstate(over="ignore"):
+            e = np.exp(-u)
+        e += 1.0
+        return np.divide(capacity[:, None], e, out=e)
     top = np.maximum(u.max(axis=1, initial=-np.inf), 0.0)[:, None]
     e = np.exp(u - top)
     return capacity[:, None] * e / (np.exp(-top) + e.sum(axis=1, keepdims=True))
@@ -82,6 +87,11 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     """
     if statistics == "boltzmann":
         return p * v
+    if p.shape[1] == 1 and np.all(capacity > 0):  # one species: p (1 - p/c) v
+        out = np.divide(p[:, 0], capacity)
+        np.subtract(1.0, out, out=out)
+        out *= p[:, 0]
+        return out[:, None] * v
     s = np.divide(p, capacity[:, None], out=np.zeros_like(p), where=capacity[:, None] > 0)
     return p * (v - (s * v).sum(axis=1, keepdims=True))
 

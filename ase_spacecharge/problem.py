@@ -20,7 +20,9 @@ from .constants import thermal_voltage
 from .errors import InputError
 from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
-from .occupancy import activity_occupancy, band_occupancy, occupancy, occupancy_response
+from .occupancy import activity_occupancy, occupancy
+from .poisson import PoissonOperator, poisson_rows
+from .carriers import CarrierTerms
 from .sites import ActiveSites
 
 __all__ = ["Problem"]
@@ -31,7 +33,7 @@ def _empty(*shape, dtype=float):
 
 
 @dataclass
-class Problem:
+class Problem(CarrierTerms):
     """A discretised space-charge problem (plain arrays; :func:`~.model.build_problem` and
     :func:`~.layered.layered_problem` build one).
 
@@ -143,6 +145,7 @@ class Problem:
             self.frozen_occupancy = np.asarray(self.frozen_occupancy, float)
         self._init_mobile_part()
         self._init_carriers()
+        self.operator = PoissonOperator.from_grid(self.grid)
 
     def _init_mobile_part(self):
         mob = np.flatnonzero(self.mobile)
@@ -152,17 +155,19 @@ class Problem:
                                   self.capacity[active], self.log_x[np.ix_(active, mob)],
                                   np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
                                   self.valence[mob], self._activity_models(mob, hosted[active], active))
-        self._fit_col = np.searchsorted(mob, self.fitted)
-        self._target_weight = self.target_weight[:, active]
+        self.fit_columns = np.searchsorted(mob, self.fitted)
+        self.unit_weights = bool(np.all(self.active.weight == 1.0))
+        self.one_site_per_plane = bool(np.unique(self.active.plane).size == self.active.plane.size)
+        self.fit_weights = self.target_weight[:, active]
         n = self.grid.n
         self.fixed_plane_charge = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
                                               minlength=n)
-        self._gross_fixed = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
+        self.gross_fixed_charge = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
                                         minlength=n)
         if self.background is not None:
             bg = np.broadcast_to(np.asarray(self.background, float), (n,))
             self.fixed_plane_charge = self.fixed_plane_charge + bg
-            self._gross_fixed = self._gross_fixed + np.abs(bg)
+            self.gross_fixed_charge = self.gross_fixed_charge + np.abs(bg)
 
     def _activity_models(self, mob, hosted, active):
         """(column, model, bulk excess chemical potential, label) of each non-ideal species."""
@@ -181,21 +186,6 @@ class Problem:
             out.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
                         self.defect_labels[d] if self.defect_labels else str(d)))
         return out
-
-    def _init_carriers(self):
-        k, n = len(self.carrier_labels), self.grid.n
-        self.carrier_valence = np.asarray(self.carrier_valence, float).reshape(k)
-        self.carrier_eta = np.asarray(self.carrier_eta, float).reshape(k)
-        self.carrier_dos = self._per_carrier_plane(self.carrier_dos)
-        self.carrier_offset = self._per_carrier_plane(self.carrier_offset)
-        if len(self.carrier_statistics) != k:
-            self.carrier_statistics = ("boltzmann",) * k
-
-    def _per_carrier_plane(self, values):
-        """(k, n) array of a per-carrier, per-plane value; None or empty means zero."""
-        k, n = len(self.carrier_labels), self.grid.n
-        values = np.zeros(0) if values is None else np.asarray(values, float)
-        return np.zeros((k, n)) if values.size == 0 else np.broadcast_to(values, (k, n)).copy()
 
     # ------------------------------------------------------------------ state vector
 
@@ -221,12 +211,36 @@ class Problem:
 
     # ------------------------------------------------------------------ charges
 
+    def mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions (n_active, k) of the mobile species on the active sites at plane
+        potentials ``phi`` (V) and fitted shifts ``eta`` (kT)."""
+        return self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+
+    def bulk_site_fractions(self, eta, temperature):
+        """Each defect's fraction on a bulk site (φ = 0, ΔE = 0) at the fitted shifts ``eta``:
+        the chemical potentials as mole fractions of a defect-free bulk (m,)."""
+        out = np.zeros(len(self.defect_labels))
+        hosted = np.isfinite(self.energies)
+        frozen = ~self.mobile
+        out[frozen] = [self.mole_fraction[d] if self.frozen_occupancy is None or not hosted[:, d].any()
+                       else self.frozen_occupancy[np.argmax(hosted[:, d]), d] for d in np.flatnonzero(frozen)]
+        a = self.active
+        if not a.columns.size:
+            return out
+        rows = np.argmax(np.isfinite(a.log_x), axis=0)  # the first active site hosting each mobile species
+        shift = np.zeros(a.columns.size)
+        if len(self.fitted):
+            shift[self.fit_columns] = eta
+        p = occupancy(a.log_x[rows] + shift, a.capacity[rows], self.statistics)
+        out[a.columns] = p[np.arange(a.columns.size), np.arange(a.columns.size)]
+        return out
+
     def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
         """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
         the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
         shift = np.zeros(len(self.active.columns))
         if len(self.fitted):
-            shift[self._fit_col] = eta
+            shift[self.fit_columns] = eta
         return self.site_occupancies(phi, shift, temperature, energy_scale)
 
     def site_occupancies(self, phi, shift, temperature, energy_scale=1.0):
@@ -238,10 +252,15 @@ class Problem:
         a, kT = self.active, thermal_voltage(np.asarray(temperature, float))
         kT = kT[a.plane][:, None] if kT.ndim else kT
         shift = np.asarray(shift, float)
-        u = a.log_x + (shift[a.plane] if shift.ndim == 2 else shift[None, :]) \
-            - (a.valence[None, :] * phi[a.plane, None] + energy_scale * a.energies) / kT
+        u = (a.valence / -kT) * phi[a.plane, None]
+        u += a.log_x
+        u -= (energy_scale / kT) * a.energies
+        if shift.ndim == 2:
+            u += shift[a.plane]
+        elif shift.any():
+            u += shift
         p = occupancy(u, a.capacity, self.statistics)
-        inv_g = np.ones_like(p)
+        inv_g = np.ones_like(p) if a.activities else 1.0
         for col, model, mu_bulk, label in a.activities:
             on = np.isfinite(u[:, col])
             try:
@@ -252,12 +271,17 @@ class Problem:
                 raise InputError(str(exc)) from None
         return p, inv_g
 
-    def occupancies(self, phi, eta, temperature, energy_scale=1.0):
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0, *, mobile=None):
         """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
-        shifts ``eta``; zero where not hosted."""
+        shifts ``eta``; zero where not hosted (``mobile``: the active sites' fractions, if
+        already computed)."""
         p = np.zeros(self.energies.shape)
-        p[np.ix_(self.active.sites, self.active.columns)] = self._mobile_occupancies(phi, eta, temperature,
-                                                                                   energy_scale)[0]
+        if mobile is None:
+            mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        if self.active.columns.size == 1:
+            p[self.active.sites, self.active.columns[0]] = mobile[:, 0]
+        else:
+            p[np.ix_(self.active.sites, self.active.columns)] = mobile
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
@@ -268,40 +292,22 @@ class Problem:
 
     def plane_sum(self, values):
         """Sum over each plane of a per-active-site quantity times the site weight."""
-        return np.bincount(self.active.plane, weights=self.active.weight * values, minlength=self.grid.n)
+        a = self.active
+        weighted = values if self.unit_weights else a.weight * values
+        if self.one_site_per_plane:  # a scatter instead of a reduction
+            out = np.zeros(self.grid.n)
+            out[a.plane] = weighted
+            return out
+        return np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
 
-    def carrier_potentials(self, phi, temperature, energy_scale=1.0):
-        """Reduced chemical potentials ``u = η - (z φ + ΔE)/kT`` (k, n) of the band carriers."""
-        kT = thermal_voltage(temperature)
-        z = self.carrier_valence[:, None]
-        return self.carrier_eta[:, None] - (z * phi[None, :] + energy_scale * self.carrier_offset) / kT
-
-    def carrier_densities(self, phi, temperature, energy_scale=1.0):
-        """Band-carrier densities (k, n) in Å⁻³ and their derivatives with respect to phi."""
-        kT = thermal_voltage(temperature)
-        u = self.carrier_potentials(phi, temperature, energy_scale)
-        n, dn = np.empty_like(u), np.empty_like(u)
-        for stat in set(self.carrier_statistics):
-            rows = [i for i, s in enumerate(self.carrier_statistics) if s == stat]
-            F, dF = band_occupancy(u[rows], stat)
-            n[rows] = self.carrier_dos[rows] * F
-            dn[rows] = self.carrier_dos[rows] * dF * (-self.carrier_valence[rows, None] / kT)
-        return n, dn
-
-    def _carrier_charges(self, phi, temperature, energy_scale=1.0):
-        """Band-carrier charge per plane (e), its gross size and its derivative dq/dphi."""
-        n, dn = self.carrier_densities(phi, temperature, energy_scale)
-        vol = self.grid.dx * self.grid.area
-        z = self.carrier_valence
-        return (z @ n) * vol, (np.abs(z) @ n) * vol, (z @ dn) * vol
-
-    def plane_charges(self, phi, temperature, eta=None, energy_scale=1.0):
+    def plane_charges(self, phi, temperature, eta=None, energy_scale=1.0, *, mobile=None):
         """Total charge per plane (e) at plane potentials ``phi`` (V): sites, band carriers and
-        the fixed background (``eta``: the fitted chemical-potential shifts, if any)."""
+        the fixed background (``eta``: the fitted chemical-potential shifts, if any;
+        ``mobile``: the active sites' fractions, if already computed)."""
         phi = np.asarray(phi, float)
         eta = np.zeros(len(self.fitted)) if eta is None else np.asarray(eta, float)
-        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-        q = self.fixed_plane_charge + self.plane_sum(p @ self.active.valence)
+        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0] if mobile is None else mobile
+        q = self.fixed_plane_charge + self.mobile_charge(p)[0]
         if self.carrier_labels:
             q = q + self._carrier_charges(phi, temperature, energy_scale)[0]
         return q
@@ -315,75 +321,56 @@ class Problem:
             return phi_d, phi_d
         return self.dirichlet
 
-    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
-        """Residual ``F``, its scale (the largest charge or flux term, for the relative
-        residual) and, with ``jacobian``, the Newton matrix at state ``y``."""
-        g = self.grid
+    def residual(self, y, temperature, *, energy_scale=1.0):
+        """Residual ``F`` at state ``y``, its scale (the largest charge or flux term, for the
+        relative residual) and the :class:`~.newton_matrix.Linearisation` point from which
+        :func:`~.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
+        the occupancies."""
+        from .newton_matrix import Linearisation
         phi, rho_b, phi_d, eta = self.unpack(y)
         kT = thermal_voltage(temperature)
         p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
-        q = self.fixed_plane_charge + self.plane_sum(p @ self.active.valence)
-        gross = self._gross_fixed + self.plane_sum(p @ np.abs(self.active.valence))
+        q, gross = self.mobile_charge(p)
+        q += self.fixed_plane_charge
+        gross += self.gross_fixed_charge
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
             q, gross = q + q_c, gross + gross_c
-        lower, diag, upper = g.laplacian()
         below, above = self._boundary_values(phi, phi_d)
-        flux_up = upper * (np.append(phi[1:], above) - phi)
-        flux_down = lower * (np.insert(phi[:-1], 0, below) - phi)
-        c = g.w / g.dx / g.area
-        rows = [flux_up + flux_down + c * q - g.w * rho_b]
-        scale = float(np.max(np.abs(flux_up) + np.abs(flux_down) + c * gross + g.w * abs(rho_b)))
+        F, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above)
+        rows = [F]
         if self.gauge is not None:
             rows.append([self.gauge @ phi / kT])
         if len(self.fitted):
-            avg = np.einsum("ks,sk->k", self._target_weight, p[:, self._fit_col])
+            avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
             rows.append(avg / self.target - 1.0)
-        F = np.concatenate(rows)
-        if not jacobian:
-            return F, scale, None
-        dp_dphi = occupancy_response(p, self.active.capacity, -self.active.valence[None, :] / kT, self.statistics) * inv_g
-        T_diag = diag + c * self.plane_sum(dp_dphi @ self.active.valence) + c * dq_c
-        return F, scale, ((lower, T_diag, upper),) + self._border(p, inv_g, dp_dphi, c, kT)
+        F = np.concatenate(rows) if len(rows) > 1 else F
+        return F, float(scale), Linearisation(p, inv_g, kT, dq_c)
 
-    def _border(self, p, inv_g, dp_dphi, c, kT):
-        """Border blocks ``B`` (n, m), ``C`` (m, n), ``D`` (m, m) of the Newton matrix."""
-        g, n = self.grid, self.grid.n
-        lower, _, upper = g.laplacian()
-        cols = []
-        if g.boundary == "periodic":
-            cols.append(-g.w)
-        if self.dirichlet == "floating":
-            col = np.zeros(n)
-            col[0], col[-1] = lower[0], upper[-1]
-            cols.append(col)
-        dp_deta = []
-        for col_k in self._fit_col:
-            v = np.zeros(p.shape[1])
-            v[col_k] = 1.0
-            dp = occupancy_response(p, self.active.capacity, v[None, :], self.statistics) * inv_g
-            dp_deta.append(dp)
-            cols.append(c * self.plane_sum(dp @ self.active.valence))
-        m = len(cols)
-        B = np.column_stack(cols) if m else np.zeros((n, 0))
-        C, D = np.zeros((m, n)), np.zeros((m, m))
-        r = 0
-        if self.gauge is not None:
-            C[r] = self.gauge / kT
-            r += 1
-        eta_col = m - len(self.fitted)
-        for k, col_k in enumerate(self._fit_col):
-            w = self._target_weight[k] / self.target[k]
-            C[r] = np.bincount(self.active.plane, weights=w * dp_dphi[:, col_k], minlength=n)
-            D[r, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
-            r += 1
-        return B, C, D
+    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
+        """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
+        (:meth:`residual` and :func:`~.newton_matrix.newton_matrix`)."""
+        from .newton_matrix import newton_matrix
+        F, scale, point = self.residual(y, temperature, energy_scale=energy_scale)
+        return F, scale, newton_matrix(self, point) if jacobian else None
+
+    def mobile_charge(self, p):
+        """Charge per plane (e) of the mobile species at site fractions ``p`` (or of any
+        per-site, per-species quantity), and its gross size."""
+        z = self.active.valence
+        if z.size == 0:
+            return np.zeros(self.grid.n), np.zeros(self.grid.n)
+        if z.size == 1:
+            s = self.plane_sum(p[:, 0])
+            return z[0] * s, abs(z[0]) * s
+        return (self.plane_sum(np.einsum("sk,k->s", p, z)), self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))))
 
     def newton_step(self, F, matrix):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and matrix from :meth:`evaluate`."""
         (lower, diag, upper), B, C, D = matrix
         n = self.grid.n
         dphi, dz = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, -F[:n], -F[n:],
-                                              periodic=self.grid.boundary == "periodic")
+                                              periodic=self.grid.boundary == "periodic",
+                                              symmetric=self.operator.symmetric)
         return np.concatenate((dphi, dz))

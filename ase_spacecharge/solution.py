@@ -213,12 +213,9 @@ class SpaceChargeSolution:
 
 def _input_mole_fractions(problem, eta, temperature):
     """Fractions that reproduce the chemical potentials on a defect-free bulk site."""
-    hosted = np.isfinite(problem.energies)
-    if not hosted.shape[0]:
+    if not problem.energies.shape[0]:
         return np.zeros(0)
-    p_bulk = problem.occupancies(np.zeros(problem.grid.n), eta, temperature, energy_scale=0.0)
-    first_host = np.argmax(hosted, axis=0)
-    return p_bulk[first_host, np.arange(len(problem.defect_labels))]
+    return problem.bulk_site_fractions(eta, temperature)
 
 
 def _carrier_fields(problem, phi, temperature):
@@ -238,8 +235,9 @@ def solution_from_state(problem: Problem, state, temperature, residual, iteratio
     """The :class:`SpaceChargeSolution` of ``problem`` at the solver state ``state``."""
     g = problem.grid
     phi, rho_b, _, eta = problem.unpack(state)
-    p = problem.occupancies(phi, eta, temperature)
-    q = problem.plane_charges(phi, temperature, eta)
+    mobile = problem.mobile_occupancies(phi, eta, temperature)
+    p = problem.occupancies(phi, eta, temperature, mobile=mobile)
+    q = problem.plane_charges(phi, temperature, eta, mobile=mobile)
     activities = problem.activities or (None,) * len(problem.mole_fraction)
     return SpaceChargeSolution(
         temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
@@ -334,6 +332,22 @@ def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=1
     >>> [round(s.phi0, 3) for s in solve_temperatures(ceria_like_problem(), [673.15, 873.15])]
     [0.111, 0.105]
     """
+    from .batch_newton import stack_problems
+    for T in temperatures:
+        _check_temperature(T)
+    temperatures = [float(T) for T in temperatures]
+    if len(temperatures) > 2 and stack_problems([problem] * 2, np.array(temperatures[:2])) is not None:
+        from .batch import solve_batch  # the first alone, the rest in one vectorised Newton from it
+        first = solve(problem, temperatures[0], rtol=rtol, max_iter=max_iter)
+        rest = temperatures[1:]
+        r = solve_batch([problem] * len(rest), np.array(rest), rtol=rtol, max_iter=max_iter, initial=first.state)
+        out = [first] + [solution_from_state(problem, r.states[i], T, r.residual[i], r.iterations[i])
+                         for i, T in enumerate(rest)]
+        if problem.statistics == "boltzmann":
+            from .guards import check_site_fractions
+            for s in out:
+                check_site_fractions(s)
+        return out
     out, previous = [], None
     for T in temperatures:
         previous = solve(problem, T, initial=previous, rtol=rtol, max_iter=max_iter)

@@ -62,12 +62,14 @@ class NewtonResult:
     residual_history: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _normalised(F, n, scale):
-    """Residual in relative units: Poisson rows divided by the charge/flux ``scale``."""
-    out = F.copy()
-    if scale > 0:
-        out[:n] /= scale
-    return out
+def _norms(F, n, scale):
+    """2-norm and max-norm of the residual in relative units (the Poisson rows divided by the
+    charge/flux ``scale``), without a copy of the rows; NaN propagates."""
+    s = scale if scale > 0 else 1.0
+    poisson, rest = F[:n], F[n:]
+    two = np.hypot(np.linalg.norm(poisson) / s, np.linalg.norm(rest))
+    top = max(float(np.max(poisson, initial=0.0)), -float(np.min(poisson, initial=0.0))) / s
+    return float(two), float(np.max([top, np.max(np.abs(rest), initial=0.0)]))
 
 
 def _result(y, status, history, iterations, detail=""):
@@ -78,22 +80,20 @@ def _result(y, status, history, iterations, detail=""):
 
 def _line_search(problem, temperature, y, dy, F, scale, energy_scale, rtol):
     """Backtrack ``y + t dy`` until the residual norm falls (Armijo); returns the accepted
-    ``(y, F, scale, matrix)`` or None.  The matrix is evaluated with the trial on the full
-    step, which is usually accepted."""
+    ``(y, F, scale, matrix)`` or None.  Trial steps cost a residual only; the matrix is built
+    at the accepted point, unless that point has converged (``matrix`` is then None)."""
+    from .newton_matrix import newton_matrix
     n = problem.grid.n
-    norm0 = np.linalg.norm(_normalised(F, n, scale))
+    norm0 = _norms(F, n, scale)[0]
     t = 1.0
     for _ in range(40):
         y_try = y + t * dy
         with np.errstate(over="ignore", invalid="ignore"):
-            F_try, scale_try, matrix = problem.evaluate(y_try, temperature, jacobian=t == 1.0,
-                                                        energy_scale=energy_scale)
-        norm = np.linalg.norm(_normalised(F_try, n, scale))
-        if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0
-                                  or np.max(np.abs(_normalised(F_try, n, scale_try))) <= rtol):
-            if matrix is None:
-                F_try, scale_try, matrix = problem.evaluate(y_try, temperature, energy_scale=energy_scale)
-            return y_try, F_try, scale_try, matrix
+            F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale)
+        norm = _norms(F_try, n, scale)[0]
+        converged = _norms(F_try, n, scale_try)[1] <= rtol
+        if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0 or converged):
+            return y_try, F_try, scale_try, None if converged else newton_matrix(problem, point)
         t *= 0.5
     return None
 
@@ -134,7 +134,7 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     cap = 10.0 * thermal_voltage(temperature) if step_cap is None else step_cap
     y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
     F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
-    history = [float(np.max(np.abs(_normalised(F, n, scale))))]
+    history = [_norms(F, n, scale)[1]]
     for it in range(max_iter + 1):
         if not np.isfinite(history[-1]):
             return _result(y, 4, history, it)
@@ -153,7 +153,7 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         if accepted is None:
             return _result(y, 2, history, it)
         y, F, scale, matrix = accepted
-        history.append(float(np.max(np.abs(_normalised(F, n, scale)))))
+        history.append(_norms(F, n, scale)[1])
     return _result(y, 1, history, max_iter)
 
 

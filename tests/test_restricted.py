@@ -55,5 +55,5 @@ def test_restricted_lies_between_the_two_limits_and_needs_a_temperature():
     for bad in (0.0, -5.0, float("nan"), True):
         with pytest.raises(InputError, match="equilibration_temperature must be a positive number"):
             restricted_problem(sites, DEFECTS, equilibration_temperature=bad, **kw)
-    with pytest.raises(InputError, match="needs equilibration_temperature \(K\)"):
+    with pytest.raises(InputError, match=r"needs equilibration_temperature \(K\)"):
         build_problem(sites, DEFECTS, approximation="restricted", **kw)

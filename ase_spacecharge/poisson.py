@@ -1,0 +1,133 @@
+"""The one discrete Poisson operator of the equilibrium problem and its residual rows.
+
+Finite volumes on the planes of a :class:`~.grid.Grid`: row ``i`` is
+``flux_up_i + flux_down_i + c_i q_i - w_i ρ_b`` (e/Å²), with ``flux_up_i = L⁺_i (φ_{i+1} - φ_i)``
+the displacement through the upper face (``L⁺ = ε0 ε_f / h``, e/(V Å²)), ``q_i`` the charge on
+plane ``i`` (e), ``c_i = w_i / (dx_i A)`` and ``ρ_b`` the neutralising background (e/Å³).  The
+coefficients are computed once per grid; the rows work on a state ``phi`` of shape
+``(..., n)`` (one problem, or a batch of problems on one grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["PoissonOperator", "poisson_rows"]
+
+
+@dataclass(frozen=True)
+class PoissonOperator:
+    """The Laplacian of a grid and the factors of the Poisson rows.
+
+    Attributes
+    ----------
+    lower, diag, upper : ndarray (n,)
+        ``ε0 ∇·ε∇`` per unit area (e/(V Å²)): ``lower[i]`` couples plane ``i`` to ``i-1`` (to the
+        last plane, or the lower wall, for ``i = 0``), ``upper[i]`` to ``i+1``.
+    c : ndarray (n,)
+        ``w / (dx area)`` (1/Å²): charge per plane (e) to the row's units.
+    w : ndarray (n,)
+        Laplacian cell widths (Å), the background's weight.
+    periodic : bool
+    symmetric : bool
+        ``lower[i] == upper[i-1]`` for every interior face (to 1e-13): the flux through a face
+        is computed once, and the tridiagonal block may be solved as symmetric.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.grid import Grid
+    >>> op = PoissonOperator.from_grid(Grid.from_planes([1.0, 2.0, 4.0], 0.0, 5.0, area=10.0))
+    >>> op.symmetric, op.periodic
+    (True, True)
+    """
+
+    lower: np.ndarray
+    diag: np.ndarray
+    upper: np.ndarray
+    c: np.ndarray
+    w: np.ndarray
+    periodic: bool
+    symmetric: bool
+
+    @classmethod
+    def from_grid(cls, grid):
+        """The operator of ``grid``.
+
+        Parameters
+        ----------
+        grid : Grid
+
+        Returns
+        -------
+        PoissonOperator
+
+        Examples
+        --------
+        >>> from ase_spacecharge.grid import Grid
+        >>> op = PoissonOperator.from_grid(Grid.regular(0.0, 3.0, 3, area=1.0, boundary="dirichlet"))
+        >>> bool(np.allclose(op.diag, -(op.lower + op.upper)))
+        True
+        """
+        lower, diag, upper = grid.laplacian()
+        symmetric = bool(np.allclose(lower[1:], upper[:-1], rtol=1e-13, atol=0.0))
+        return cls(lower, diag, upper, grid.w / grid.dx / grid.area, np.asarray(grid.w, float),
+                   grid.boundary == "periodic", symmetric)
+
+
+def poisson_rows(op, phi, q, gross, rho_b, below, above):
+    """Poisson residual rows (e/Å²) and their scale, the largest sum of the magnitudes of
+    the terms of a row (for a relative residual).
+
+    Parameters
+    ----------
+    op : PoissonOperator
+    phi : ndarray (..., n)
+        Plane potentials (V).
+    q, gross : ndarray (..., n)
+        Charge per plane (e) and its gross size (the sum of the magnitudes of its parts).
+    rho_b : float or ndarray (...)
+        Neutralising background (e/Å³).
+    below, above : float or ndarray (...)
+        The potential beyond each end (V): the other end's plane for a periodic grid, the
+        wall otherwise.
+
+    Returns
+    -------
+    F : ndarray (..., n)
+    scale : float or ndarray (...)
+
+    Examples
+    --------
+    >>> from ase_spacecharge.grid import Grid
+    >>> op = PoissonOperator.from_grid(Grid.regular(0.0, 3.0, 3, area=1.0, boundary="dirichlet"))
+    >>> F, scale = poisson_rows(op, np.zeros(3), np.zeros(3), np.zeros(3), 0.0, 0.0, 0.0)
+    >>> F.tolist(), float(scale)
+    ([0.0, 0.0, 0.0], 0.0)
+    """
+    rho_b = np.asarray(rho_b, float)[..., None]
+    step = np.empty_like(phi)
+    np.subtract(phi[..., 1:], phi[..., :-1], out=step[..., :-1])
+    step[..., -1] = np.asarray(above) - phi[..., -1]
+    flux_up = np.multiply(op.upper, step, out=step)
+    first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
+    F = op.c * q
+    if rho_b.any():
+        F -= op.w * rho_b
+    F += flux_up
+    size = np.abs(flux_up)
+    if op.symmetric:  # flux_down[i] = -flux_up[i-1]
+        F[..., 1:] -= flux_up[..., :-1]
+        size[..., 1:] += size[..., :-1].copy()
+    else:
+        down = op.lower[1:] * (phi[..., :-1] - phi[..., 1:])
+        F[..., 1:] += down
+        size[..., 1:] += np.abs(down)
+    F[..., 0] += first_down
+    size[..., 0] += np.abs(first_down)
+    gross_term = np.multiply(op.c, gross)
+    size += gross_term
+    if rho_b.any():
+        size += op.w * np.abs(rho_b)
+    return F, size.max(axis=-1)

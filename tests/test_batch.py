@@ -1,0 +1,75 @@
+"""Batched solves (issue 12): the vectorised Newton over problems on one grid gives each
+problem's own solution; problems it cannot stack, or does not converge, are solved alone."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ase_spacecharge import InputError, solve, solve_temperatures
+from ase_spacecharge.batch import solve_batch, with_energies
+from ase_spacecharge.batch_newton import stack_problems
+from ase_spacecharge.examples import ceria_like_problem
+
+T = 773.15
+
+
+def _same_as_serial(problems, temperatures, tol=1e-10):
+    """Each row equals the problem's own solve to within the solvers' accuracy (both stop at a
+    relative residual of 1e-10; their iterates may differ by round-off along the way)."""
+    r = solve_batch(problems, temperatures)
+    Ts = np.broadcast_to(temperatures, (len(problems),))
+    for i, (p, t) in enumerate(zip(problems, Ts)):
+        s = solve(p, float(t))
+        np.testing.assert_allclose(r.phi[i], s.phi, rtol=0, atol=tol)
+        np.testing.assert_allclose(r.states[i], s.state, rtol=1e-8, atol=tol)
+        assert r.phi0[i] == pytest.approx(s.phi0, abs=tol)
+    assert r.success.all() and np.all(r.residual <= 1e-10)
+    return r
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.floats(0.0, 0.1), st.sampled_from(["mott-schottky", "gouy-chapman"]))
+def test_batch_of_perturbed_energies_equals_each_solve(seed, sigma, approximation):
+    p = ceria_like_problem(approximation=approximation)
+    rng = np.random.default_rng(seed)
+    problems = [with_energies(p, p.energies + rng.normal(0, sigma, p.energies.shape)) for _ in range(5)]
+    assert stack_problems(problems, np.full(5, T)) is not None
+    _same_as_serial(problems, rng.uniform(600, 1100, 5))
+
+
+@pytest.mark.parametrize("options", [dict(boundary="dirichlet", dirichlet=(0.05, -0.02)),
+                                     dict(boundary="dirichlet"), dict(model="continuum", n_points=120),
+                                     dict(statistics="boltzmann")])
+def test_batch_covers_ends_models_and_statistics(options):
+    p = ceria_like_problem(**options)
+    problems = [with_energies(p, p.energies * f) for f in (0.5, 1.0, 1.5)]
+    assert stack_problems(problems, np.full(3, T)) is not None
+    _same_as_serial(problems, T)
+
+
+def test_problems_that_do_not_stack_are_solved_alone():
+    """Another grid (here another permittivity) cannot share the loop: each is solved by itself."""
+    problems = [ceria_like_problem(), ceria_like_problem(permittivity=30.0)]
+    assert stack_problems(problems, np.full(2, T)) is None
+    _same_as_serial(problems, T)
+
+
+def test_temperature_sweeps_use_the_batch_and_match_serial_solves():
+    p = ceria_like_problem()
+    temps = np.linspace(600.0, 1200.0, 7)
+    for s, t in zip(solve_temperatures(p, temps), temps):
+        assert np.max(np.abs(s.phi - solve(p, t).phi)) <= 1e-10
+
+
+def test_bad_batch_input_is_named():
+    p = ceria_like_problem()
+    with pytest.raises(InputError, match="at least one problem"):
+        solve_batch([], T)
+    with pytest.raises(InputError, match="temperatures must be positive"):
+        solve_batch([p, p], [T, -1.0])
+    with pytest.raises(InputError, match=r"energies: expected shape \(90, 2\)"):
+        with_energies(p, np.zeros((3, 2)))
+    E = p.energies.copy()
+    E[np.isnan(E)] = 0.0
+    with pytest.raises(InputError, match="the hosts must not change"):
+        with_energies(p, E)
