@@ -92,7 +92,7 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=Non
 
     Problems that share the grid, the active sites and the options (no band carriers, no
     activity models) are stacked and solved at once; the residual, the Newton matrix, the
-    (batched Thomas) linear solve and the line search all act on the whole batch.  Problems
+    linear solve (one LAPACK call) and the line search all act on the whole batch.  Problems
     that cannot be stacked, and any that the batched Newton does not converge, are solved one
     by one with :func:`~.solution.solve` (continuation included).
 

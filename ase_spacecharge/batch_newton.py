@@ -4,7 +4,7 @@
 The per-problem arrays (log-fractions, energies, capacities, fixed charges, gauges, fitted
 targets, temperatures) are stacked; the grid, the active sites and the Poisson operator are
 shared.  Each iteration evaluates every problem's residual and matrix at once, solves the
-bordered tridiagonal systems by one batched Thomas sweep
+bordered tridiagonal systems by one LAPACK call for the whole batch
 (:func:`~.linalg.solve_bordered_tridiagonal_batch`) and backtracks each problem's step on its
 own; converged problems keep their state.
 """
@@ -288,7 +288,8 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
                 break
             diag, Bm, C, D = _matrix(st, p)
             dphi, dz = solve_bordered_tridiagonal_batch(p0.operator.lower, diag, p0.operator.upper, Bm, C, D,
-                                                        -F[:, :n], -F[:, n:], periodic=p0.grid.boundary == "periodic")
+                                                        -F[:, :n], -F[:, n:], periodic=p0.grid.boundary == "periodic",
+                                                        symmetric=p0.operator.symmetric)
             dY = np.concatenate((dphi, dz), axis=1)
             cap = 10.0 * st.kT / np.maximum(np.max(np.abs(dphi), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]

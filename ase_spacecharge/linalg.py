@@ -113,10 +113,10 @@ def _tridiagonal_solve(lower, d, upper, rhs, symmetric):
     return X, 1.0
 
 
-def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic):
+def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False):
     """:func:`solve_bordered_tridiagonal` for a batch of matrices that share their off-diagonals
-    (``b`` problems on one grid): a vectorised Thomas algorithm (no pivoting; ``T`` must be
-    diagonally dominant, as the Poisson matrix with its charge response is).
+    (``b`` problems on one grid).  The tridiagonal blocks are decoupled blocks of one
+    tridiagonal matrix of size ``b n``: one LAPACK call solves them all.
 
     Parameters
     ----------
@@ -125,7 +125,8 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     diag : ndarray (b, n)
     B, C, D : ndarray (b, n, m), (b, m, n), (b, m, m)
     rhs_n, rhs_m : ndarray (b, n), (b, m)
-    periodic : bool
+    periodic, symmetric : bool
+        As in :func:`solve_bordered_tridiagonal`.
 
     Returns
     -------
@@ -151,52 +152,36 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     """
     b, n = diag.shape
     m = B.shape[2]
-    d = np.array(diag, float).T  # (n, b): the loop runs over planes
+    d = np.array(diag, float)
     extra = 1 if periodic else 0
     k = m + extra
-    R = np.empty((n, b, k + 1))
-    R[:, :, extra:k] = np.transpose(B, (1, 0, 2))
-    R[:, :, k] = rhs_n.T
-    C = np.asarray(C, float)
-    D = np.asarray(D, float)
-    rhs_m = np.asarray(rhs_m, float)
+    R = np.empty((k + 1, b, n))  # each column, block after block: Fortran order of (b n, k + 1)
+    R[extra:k] = np.transpose(B, (2, 0, 1))
+    R[k] = rhs_n
+    C, D, rhs_m = np.asarray(C, float), np.asarray(D, float), np.asarray(rhs_m, float)
     if periodic:
-        gamma = np.where(d[0] != 0, -d[0], 1.0)
+        gamma = np.where(d[:, 0] != 0, -d[:, 0], 1.0)
         a, c = lower[0], upper[n - 1]
-        d[0] -= gamma
-        d[n - 1] -= a * c / gamma
-        R[:, :, 0] = 0.0
-        R[0, :, 0], R[n - 1, :, 0] = gamma, c
+        d[:, 0] -= gamma
+        d[:, n - 1] -= a * c / gamma
+        R[0] = 0.0
+        R[0, :, 0], R[0, :, n - 1] = gamma, c
         corner = a / gamma
         D = np.concatenate((np.zeros((b, 1, m + 1)), np.concatenate((np.zeros((b, m, 1)), D), axis=2)), axis=1)
         D[:, 0, 0] = -1.0
         rhs_m = np.concatenate((np.zeros((b, 1)), rhs_m), axis=1)
-    X = _thomas(lower, d, upper, R)  # (n, b, k + 1)
+    low, up = np.tile(lower, b), np.tile(upper, b)
+    low[::n], up[n - 1::n] = 0.0, 0.0  # no coupling between the blocks
+    X, sign = _tridiagonal_solve(low, d.ravel(), up, R.reshape(k + 1, b * n).T, symmetric)
+    X = (sign * X).T.reshape(k + 1, b, n)
     if k == 0:
-        return X[:, :, 0].T, np.zeros((b, 0))
-    CX = np.einsum("bmn,nbk->bmk", C, X)
+        return X[0], np.zeros((b, 0))
+    CX = np.einsum("bmn,kbn->bmk", C, X)
     if periodic:
-        CX = np.concatenate(((X[0] + corner[:, None] * X[n - 1])[:, None, :], CX), axis=1)
+        CX = np.concatenate(((X[:, :, 0] + corner * X[:, :, n - 1]).T[:, None, :], CX), axis=1)
     try:
         z = np.linalg.solve(D - CX[:, :, :k], (rhs_m - CX[:, :, k])[..., None])[..., 0]
     except np.linalg.LinAlgError as exc:
         raise SingularMatrixError(f"bordered system is singular: {exc}") from None
-    y = X[:, :, k] - np.einsum("nbk,bk->nb", X[:, :, :k], z)
-    return y.T, z[:, extra:]
-
-
-def _thomas(lower, d, upper, R):
-    """Solve the tridiagonal systems ``(lower, d[:, j], upper) X[:, j] = R[:, j]`` for every
-    column ``j`` of the batch (``d`` (n, b) and ``R`` (n, b, k) are overwritten)."""
-    n = d.shape[0]
-    for i in range(1, n):
-        w = lower[i] / d[i - 1]
-        d[i] -= w * upper[i - 1]
-        R[i] -= w[:, None] * R[i - 1]
-    if not np.all(np.isfinite(d)) or np.any(d == 0):
-        raise SingularMatrixError("a tridiagonal block of the batch is singular")
-    R[n - 1] /= d[n - 1][:, None]
-    for i in range(n - 2, -1, -1):
-        R[i] -= upper[i] * R[i + 1]
-        R[i] /= d[i][:, None]
-    return R
+    y = X[k] - np.einsum("kbn,bk->bn", X[:k], z)
+    return y, z[:, extra:]

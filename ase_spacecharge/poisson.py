@@ -107,27 +107,27 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above):
     ([0.0, 0.0, 0.0], 0.0)
     """
     rho_b = np.asarray(rho_b, float)[..., None]
-    step = np.empty_like(phi)
-    np.subtract(phi[..., 1:], phi[..., :-1], out=step[..., :-1])
-    step[..., -1] = np.asarray(above) - phi[..., -1]
-    flux_up = np.multiply(op.upper, step, out=step)
+    flux_up = np.empty_like(phi)
+    np.subtract(phi[..., 1:], phi[..., :-1], out=flux_up[..., :-1])
+    flux_up[..., -1] = np.asarray(above) - phi[..., -1]
+    flux_up *= op.upper
     first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
     F = op.c * q
     if rho_b.any():
         F -= op.w * rho_b
     F += flux_up
-    size = np.abs(flux_up)
+    abs_up = np.abs(flux_up)
+    size = np.multiply(op.c, gross)
+    size += abs_up
     if op.symmetric:  # flux_down[i] = -flux_up[i-1]
         F[..., 1:] -= flux_up[..., :-1]
-        size[..., 1:] += size[..., :-1].copy()
+        size[..., 1:] += abs_up[..., :-1]
     else:
         down = op.lower[1:] * (phi[..., :-1] - phi[..., 1:])
         F[..., 1:] += down
         size[..., 1:] += np.abs(down)
     F[..., 0] += first_down
     size[..., 0] += np.abs(first_down)
-    gross_term = np.multiply(op.c, gross)
-    size += gross_term
     if rho_b.any():
         size += op.w * np.abs(rho_b)
     return F, size.max(axis=-1)
