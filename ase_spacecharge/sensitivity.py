@@ -131,7 +131,7 @@ def _checked(problem, solution):
     F, scale, matrix = problem.evaluate(y, solution.temperature)
     n = problem.grid.n
     residual = max(np.max(np.abs(F[:n])) / scale if scale > 0 else 0.0, np.max(np.abs(F[n:]), initial=0.0))
-    if not residual <= 1e-8:
+    if not residual <= 1e-6:
         raise InputError(f"solution: relative residual {residual:.3g} in this problem: it is not a converged "
                          "solution of this problem (solve it with rtol <= 1e-10)")
     return y, matrix

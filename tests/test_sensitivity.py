@@ -321,3 +321,25 @@ def test_bad_input_is_named():
     assert uncertainty(sens, sigma) == uncertainty(sens, 0.01)
     with pytest.raises(InputError, match="samples must be a positive integer"):
         monte_carlo(problem, T, 0.01, 0)
+
+
+# ---------------------------------------------------------------------------- case files
+
+def test_case_file_sensitivity_table(tmp_path):
+    from ase_spacecharge.case import run_case
+    from ase_spacecharge.examples import write_ceria_like_case
+    path = write_ceria_like_case(tmp_path, temperature=T, extra="[sensitivity]\nenergy_uncertainty = 0.01  # eV\n")
+    summary = run_case(path).summary
+    problem = ceria_like_problem()
+    expected = uncertainty(sensitivities(problem, solve(problem, T)), 0.01)
+    for key in ("sigma_phi0", "bias_phi0", "sigma_r_perp"):
+        assert summary[key] == pytest.approx(expected[key], rel=1e-6)
+    assert summary["dphi0_dT"] < 0
+    case = load_case(EXAMPLES / "ceria_sigma3_111" / "case.toml")
+    result = run_case(dict(case, write_structure=None, sensitivity={"energy_uncertainty": 0.01}))
+    frame = result.frames[0]
+    assert np.isfinite(frame.arrays["sc_dphi0_dE_Vo"]).sum() == frame.get_chemical_symbols().count("O")
+    assert result.summary["sigma_phi0"] > 0
+    with pytest.raises(InputError, match=r"\[sensitivity\] needs tolerance <= 1e-6"):
+        load_case(write_ceria_like_case(tmp_path, temperature=T, extra="tolerance = 1e-5\n[sensitivity]\n"
+                                                                      "energy_uncertainty = 0.01\n"))
