@@ -1,5 +1,6 @@
-"""Sensitivities of Φ0 and r_perp by adjoint solves with the converged Newton matrix, and the
-propagation of per-site segregation-energy uncertainties (linear and Monte-Carlo).
+"""Sensitivities of Φ0 and r_perp to the segregation energies, the temperature and the bulk
+region, by adjoint solves with the converged Newton matrix (:mod:`.uncertainty` propagates
+per-site energy errors with them).
 
 At a converged state ``y`` the residual vanishes, ``F(y, q) = 0``, for every parameter ``q``
 (a site's ΔE, the temperature, the bulk-region edges), so a quantity ``Q(y, q)`` changes as
