@@ -252,6 +252,23 @@ def test_linear_sigma_agrees_with_monte_carlo_at_small_sigma():
     assert lin["bias_phi0"] > 0.2 * lin["sigma_phi0"]  # the tie shifts the mean by O(σ_E)
 
 
+@pytest.mark.parametrize("k, tolerance", [(1, 0.005), (2, 0.005), (3, 0.05)])
+def test_tie_moments_equal_those_of_the_sampled_linear_model(k, tolerance):
+    """σ and bias of the extremum of k tied planes, each linear in Gaussian ΔE errors: exact
+    for one and two planes (Clark), Clark's recursion (approximate) for three."""
+    from ase_spacecharge.sensitivity import Sensitivities
+    rng = np.random.default_rng(k)
+    g = rng.normal(size=(k, 40, 1)) + np.array([1.0, 0.5, -0.5][:k])[:, None, None]
+    gap = np.array([0.0, -0.3, -0.1][:k]) * 0.01     # V below Φ0 = -0.2 V (a negative extremum)
+    sens = Sensitivities(T, -0.2, np.nan, np.ones((40, 1), bool), g.mean(axis=0), np.full((40, 1), np.nan), 0.0,
+                         np.nan, np.zeros(2), np.arange(k), -0.2 - gap, g)
+    lin = uncertainty(sens, 0.01)
+    draws = rng.normal(0.0, 0.01, (200_000, 40))
+    phi0 = -0.2 - np.max(gap[None, :] - draws @ g[..., 0].T, axis=1)   # the minimum of the tied planes
+    assert lin["sigma_phi0"] == pytest.approx(np.std(phi0), rel=tolerance)
+    assert lin["bias_phi0"] == pytest.approx(np.mean(phi0) + 0.2, rel=tolerance, abs=3 * np.std(phi0) / 450)
+
+
 def test_linear_model_predicts_each_draw_to_second_order():
     """Draw by draw, Φ0 of the perturbed solve equals the extremum of the tied planes' linear
     predictions up to O(σ_E²)."""
