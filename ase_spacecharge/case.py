@@ -212,6 +212,19 @@ def _arrhenius(results):
                 activation_energy_par=transport.activation_energy(T, [r["r_par"] for r in results]))
 
 
+def _sensitivities(case, problem, solutions, results):
+    """The case's ``[sensitivity]``: each solution's sensitivities, with the linear σ of Φ0 and
+    r_perp from the per-site energy uncertainty (eV) and dΦ0/dT added to its summary."""
+    if case.get("sensitivity") is None:
+        return [None] * len(solutions)
+    from .sensitivity import sensitivities
+    from .uncertainty import uncertainty
+    out = [sensitivities(problem, s, **case["resistivity"]) for s in solutions]
+    for sens, result in zip(out, results):
+        result.update(uncertainty(sens, case["sensitivity"]["energy_uncertainty"]), dphi0_dT=sens.dphi0_dT)
+    return out
+
+
 def _run(case, progress=None):
     from .solution import solve_temperatures
     atoms = proj = None
@@ -224,12 +237,13 @@ def _run(case, progress=None):
     for s in solutions:
         check_bulk(s)
     results = [s.summary(**case["resistivity"]) for s in solutions]
+    sens = _sensitivities(case, problem, solutions, results)
     runs = _impedance(case, problem, solutions, results, _dynamics(case, problem, solutions, results, progress))
     frames = []
     if proj is not None:
         from ase.io import write
         from .structure import annotate
-        frames = [annotate(atoms, s, proj, summary=r) for s, r in zip(solutions, results)]
+        frames = [annotate(atoms, s, proj, summary=r, sensitivities=x) for s, r, x in zip(solutions, results, sens)]
         if case["write_structure"]:
             write(case["write_structure"], frames)
     if not isinstance(case["temperature"], list):

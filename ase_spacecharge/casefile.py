@@ -131,6 +131,7 @@ COMMON = dict(
     statistics=choice("fermi-dirac", "boltzmann", default="fermi-dirac"),
     dirichlet=numbers("V", length=2, default=None), carriers=tables(CARRIER, [], min_length=0),
     resistivity=table(dict(scr_limit=number("V", nonnegative=True, default=0.02), species=text(None)), {}),
+    sensitivity=table(dict(energy_uncertainty=number("eV", nonnegative=True)), None),
     tolerance=number(minimum=1e-15, maximum=1e-3, default=1e-10), **DYNAMICS)
 SITES = dict(COMMON, sites=text(), permittivity=number(positive=True), area=number("Å²", positive=True),
              x_min=number("Å"), x_max=number("Å"), bulk=numbers("Å", length=2, increasing=True),
@@ -245,6 +246,9 @@ def _cross_checks(case, path):
         raise InputError(f"{path}: equilibration_temperature applies to approximation = \"restricted\" only (this "
                          f"case has {case.get('approximation', 'layers')!r})")
     _dynamics_checks(case, path)
+    if case.get("sensitivity") is not None and case["tolerance"] > 1e-6:
+        raise InputError(f"{path}: [sensitivity] needs tolerance <= 1e-6 (the derivatives are as accurate as the "
+                         f"solve), got {case['tolerance']}")
     if case.get("dirichlet") is not None and case.get("boundary") != "dirichlet":
         raise InputError(f"{path}: dirichlet = {case['dirichlet']} fixes end potentials, but boundary is "
                          f"{case.get('boundary')!r}; set boundary = \"dirichlet\"")

@@ -74,7 +74,8 @@ PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventi
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
                   "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
                   "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
-                  "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch", "poisson", "newton_matrix", "carriers"]
+                  "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch", "poisson",
+                  "newton_matrix", "carriers", "sensitivity", "uncertainty"]
 
 
 def _public_callables():

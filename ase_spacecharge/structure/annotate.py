@@ -45,9 +45,23 @@ def check_same_sites(solution, projection):
     return inside
 
 
-def _scalars(solution, summary):
-    """``sc_phi0``, ``sc_temperature`` and, where defined, ``sc_r_perp`` and ``sc_r_par``."""
+def check_sensitivities(sens, solution):
+    """Raise unless ``sens`` (:class:`~ase_spacecharge.sensitivity.Sensitivities`) are those of
+    ``solution``: same sites and defects, temperature (K) and Φ0 (V)."""
+    shape = np.shape(sens.dphi0_dE)
+    if shape != solution.site_energies.shape or sens.temperature != solution.temperature or \
+            not np.isclose(sens.phi0, solution.phi0, rtol=1e-12, atol=0):
+        raise InputError(f"sensitivities: {shape[0]} sites at {sens.temperature:g} K with Φ0 = {sens.phi0:.6g} V, but "
+                         f"the solution has {solution.site_x.size} sites at {solution.temperature:g} K with "
+                         f"Φ0 = {solution.phi0:.6g} V: they do not belong together")
+
+
+def _scalars(solution, summary, sensitivities=None):
+    """``sc_phi0``, ``sc_temperature``, where defined ``sc_r_perp`` and ``sc_r_par``, and with
+    ``sensitivities`` ``sc_dphi0_dT``."""
     out = {"sc_phi0": float(solution.phi0), "sc_temperature": float(solution.temperature)}
+    if sensitivities is not None:
+        out["sc_dphi0_dT"] = float(sensitivities.dphi0_dT)
     if summary is None and np.any(solution.mobility > 0):
         summary = solution.resistivity()
     for key in ("r_perp", "r_par"):
@@ -56,7 +70,7 @@ def _scalars(solution, summary):
     return out
 
 
-def annotate(structure, solution, projection, *, summary=None, inplace=False):
+def annotate(structure, solution, projection, *, summary=None, inplace=False, sensitivities=None):
     """Write a solution onto the structure's atoms.
 
     Per-atom arrays (ASE ``arrays`` / pymatgen ``site_properties``): ``sc_x`` (Å, signed
@@ -77,6 +91,10 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
         A summary with ``r_perp``/``r_par`` to record.
     inplace : bool
         Write onto ``structure`` itself instead of a copy.
+    sensitivities : Sensitivities, optional
+        Of ``solution`` (:func:`~ase_spacecharge.sensitivity.sensitivities`): adds per-atom
+        ``sc_dphi0_dE_<defect>`` (dΦ0/dΔE, V/eV; NaN where an atom was not solved or cannot
+        host the defect) and the scalar ``sc_dphi0_dT`` (V/K).
 
     Returns
     -------
@@ -102,8 +120,10 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
     data = read_structure(structure)
     check_same_structure(data, projection)
     inside = check_same_sites(solution, projection)
-    arrays = _result_arrays(solution, projection, inside, len(data.symbols))
-    scalars = _scalars(solution, summary)
+    if sensitivities is not None:
+        check_sensitivities(sensitivities, solution)
+    arrays = _result_arrays(solution, projection, inside, len(data.symbols), sensitivities)
+    scalars = _scalars(solution, summary, sensitivities)
     ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
     clash = [k for k in list(arrays) + list(scalars) if (k in data.arrays or k in data.info) and k not in ours]
     if clash:
@@ -114,9 +134,9 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False):
     return _write_pymatgen(structure, arrays, scalars, inplace)
 
 
-def _result_arrays(solution, projection, inside, n):
+def _result_arrays(solution, projection, inside, n, sensitivities=None):
     """Per-atom result arrays (NaN, or -1 for ``sc_plane``, where an atom was not solved:
-    off the solved sublattices or outside the solved region)."""
+    off the solved sublattices or outside the solved region); with ``sensitivities``, dΦ0/dΔE."""
     atoms_of = projection.atom_index[inside]
     on = atoms_of >= 0
     idx = atoms_of[on]
@@ -132,6 +152,8 @@ def _result_arrays(solution, projection, inside, n):
     for j, lab in enumerate(solution.defect_labels):
         arrays[f"sc_occ_{lab}"] = per_atom(solution.site_occupancy[on, j])
         arrays[f"sc_dE_{lab}"] = per_atom(solution.site_energies[on, j])
+        if sensitivities is not None:
+            arrays[f"sc_dphi0_dE_{lab}"] = per_atom(sensitivities.dphi0_dE[on, j])
     for k, lab in enumerate(solution.carrier_labels):
         arrays[f"sc_n_{lab}"] = per_atom(solution.carrier_density[k][planes])
         arrays[f"sc_edge_{lab}"] = per_atom(solution.carrier_edge[k][planes])
