@@ -74,7 +74,9 @@ PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventi
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
                   "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
                   "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
-                  "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch"]
+                  "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch", "screen",
+                  "screen.sweep", "screen.sources", "screen.task", "screen.store", "screen.executors", "screen.run",
+                  "screen.example"]
 
 
 def _public_callables():
