@@ -17,7 +17,7 @@ import pytest
 from ase.db import connect
 from ase.io import write
 
-from ase_spacecharge import InputError
+from ase_spacecharge import InputError, SpaceChargeWarning
 from ase_spacecharge.case import run_case
 from ase_spacecharge.cli import main
 from ase_spacecharge.examples import ceria_like_atoms
@@ -76,17 +76,22 @@ def _one_case(row):
             f"boundaries = [0.5]\n{defects}")
 
 
-def test_sigma5_row_equals_run(tmp_path):
-    """A shipped boundary with automatic padding (one task per row): the row equals ``run``."""
+def test_sigma5_row_equals_run_and_keeps_the_structure(tmp_path):
+    """A shipped boundary with automatic padding (one task per row): the row equals ``run``,
+    and its stored structure has the annotation and the user's string array (grain_label)."""
+    from ase_spacecharge.structure import from_db_row
     folder = ROOT / "example_structures" / "ceria_sigma5_310"
     text = (folder / "case.toml").read_text().replace('write_structure = "out.extxyz"', "")
     shutil.copy(folder / "gb.extxyz", tmp_path / "gb.extxyz")
     (tmp_path / "case.toml").write_text(text)
-    table = screen(None, str(tmp_path / "case.toml"), client="serial")
+    table = screen(None, str(tmp_path / "case.toml"), client="serial", out=tmp_path / "results.db")
     summary = run_case(str(tmp_path / "case.toml")).summary
-    assert table.status[0] == "ok"
+    assert table.status[0] == "ok" and table.warning[0] == ""
     for name in NUMBERS:
         assert table[name][0] == pytest.approx(summary[name], rel=1e-12, abs=0), name
+    atoms = from_db_row(connect(tmp_path / "results.db").get(id=1))
+    assert set(atoms.arrays["grain_label"]) == {"top", "bottom"} and atoms.info["sc_phi0"] == table.phi0[0]
+    assert np.isfinite(atoms.arrays["sc_phi"]).all()
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +190,19 @@ def test_a_structure_that_fails_is_a_row_that_says_why(study, tmp_path, capsys):
     assert failed.error.str.contains("cannot read the structure").sum() == 4
     err = capsys.readouterr().err
     assert "8 rows failed" in err and "gb_101.extxyz" in err and "Traceback" not in err
+
+
+def test_rows_record_their_warnings(tmp_path):
+    """Serially (a task alone in its process) every space-charge warning goes into the rows;
+    on Dask's threads the rows still say when the bulk is not bulk-like."""
+    case = example_study(tmp_path, 3, n_cells=30)  # too short for the deeper wells
+    sweep = {"temperature": [773.15], "mode": ["cell", "unfold"], "boundaries": [[0.5, 0.0]]}
+    serial = screen(None, case, sweep, client="serial")
+    assert serial.warning[serial["mode"] == "unfold"].str.contains("boundaries stacked by mode='unfold' differ").all()
+    assert serial.warning.str.count("not bulk-like").tolist() == [1, 0, 1, 1, 1, 1]
+    with pytest.warns(SpaceChargeWarning, match="boundaries stacked by mode='unfold' differ"):  # shown, not recorded
+        threads = screen(None, case, sweep, client="threads")
+    assert (threads.warning.str.count("not bulk-like") == serial.warning.str.count("not bulk-like")).all()
 
 
 def test_resume_keys_cover_the_inputs(study, tmp_path):

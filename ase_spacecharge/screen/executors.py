@@ -17,7 +17,7 @@ __all__ = ["executor", "connect"]
 
 def _serial(tasks, done):
     for task in tasks:
-        done(task, solve_group(task))
+        done(task, solve_group(dict(task, record_warnings=True)))
 
 
 def _threads(tasks, done):
@@ -37,9 +37,10 @@ def _distributed(client, tasks, done):
     """A dask.distributed cluster: every task submitted, rows written as tasks finish; a
     task lost with its worker leaves its rows missing (a rerun computes them)."""
     from distributed import as_completed
+    alone = all(n == 1 for n in client.nthreads().values())  # a task alone in its process records warnings
     futures = {}
     for task in tasks:
-        future = client.submit(solve_group, task, pure=False)
+        future = client.submit(solve_group, dict(task, record_warnings=alone), pure=False)
         futures[future.key] = (future, task)
     try:
         for future in as_completed([f for f, _ in futures.values()], loop=client.loop):
@@ -63,7 +64,10 @@ def executor(client):
     client : None, "serial", "threads" or dask.distributed.Client
         None or "threads": Dask's in-process threaded scheduler (chunks of four tasks per
         core; rows written between chunks); "serial": a plain loop without Dask; a Client:
-        every task submitted to its cluster, rows written as tasks finish.
+        every task submitted to its cluster, rows written as tasks finish.  Where a task
+        runs alone in its process (serially, or on single-threaded workers) every
+        space-charge warning goes into its rows; elsewhere the rows say when the bulk is
+        not bulk-like or Boltzmann fractions pass one, and other warnings are shown.
 
     Returns
     -------

@@ -10,7 +10,7 @@ import json
 import os
 import warnings
 
-from ..errors import InputError
+from ..errors import InputError, SpaceChargeWarning
 from .executors import executor
 from .sources import find_structures
 from .store import check_results_path, open_results, read_results, stored_rows, write_rows
@@ -181,8 +181,8 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
             progress(count["done"], total, count["failed"])
 
     with warnings.catch_warnings():
-        for message in ("the bulk region", "Boltzmann statistics give"):  # each row records these
-            warnings.filterwarnings("ignore", message=message)
+        for message in ("the bulk region", "Boltzmann statistics give"):  # each row says these
+            warnings.filterwarnings("ignore", message=message, category=SpaceChargeWarning)
         run(tasks, done)
     return _table(plan, results, db)
 

@@ -7,12 +7,23 @@ results database (the driver writes, as results arrive).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
+import warnings
 
+from ..errors import SpaceChargeWarning
 from .sources import load_structure
 
 __all__ = ["structure_options", "solve_group"]
+
+#: Warnings each row states itself (see :func:`_row`), whether or not the task records warnings.
+_IN_ROWS = ("the bulk region", "Boltzmann statistics give")
+
+
+@contextlib.contextmanager
+def _nothing():
+    yield None
 
 
 def structure_options(case):
@@ -69,25 +80,52 @@ def _solutions(problem, temperatures, rtol):
     return out
 
 
+def _storable(atoms):
+    """The ase.db ``data`` of ``atoms`` (:func:`~ase_spacecharge.structure.db_data`) in a form
+    ase.db stores and reads back: string arrays (object arrays, as ASE's extxyz reader gives
+    them, or fixed-width ones, which ase.db writes but cannot read) as lists of strings,
+    NumPy scalars as Python numbers; an entry that still does not round-trip is left out and
+    named."""
+    import numpy as np
+    from ase.db.core import bytes_to_object, object_to_bytes
+    from ..structure import db_data
+    data, dropped = db_data(atoms)[1], []
+    for part in ("arrays", "info"):
+        for name, value in list(data[part].items()):
+            if isinstance(value, np.ndarray) and (value.dtype.kind in "US" or value.dtype == object and
+                                                  all(isinstance(v, str) for v in value.ravel())):
+                value = data[part][name] = value.tolist()
+            elif isinstance(value, np.generic):
+                value = data[part][name] = value.item()
+            try:
+                bytes_to_object(object_to_bytes(value))
+            except Exception:  # noqa: BLE001 - ase.db raises several kinds
+                del data[part][name]
+                dropped.append(f"{part}[{name!r}]")
+    return data, (f"not stored (ase.db cannot encode it): {', '.join(dropped)}" if dropped else "")
+
+
 def _failed(key, exc, atoms):
     from ase import Atoms
-    from ..structure import db_data
     atoms = Atoms() if atoms is None else atoms
-    return dict(key=key, status="failed", error=_error(exc), atoms=atoms, data=db_data(atoms)[1])
+    data, note = _storable(atoms)
+    return dict(key=key, status="failed", error=_error(exc), warning=note, atoms=atoms, data=data)
 
 
 def _row(key, solution, atoms, proj, case, writeback):
     """One row from a solution: the summary's numbers, the warnings the run would print,
     and the structure (annotated, with ``writeback``) with its ase.db data."""
     from ..guards import check_bulk, check_site_fractions
-    from ..structure import annotate, db_data
+    from ..structure import annotate
     summary = solution.summary(**case["resistivity"], profile=False)
     lo, hi = solution.bulk
-    notes = [f"bulk region {lo:.2f}..{hi:.2f} Å not bulk-like: {note}" for note in check_bulk(solution)]
+    bulk = check_bulk(solution)
+    notes = [f"bulk region {lo:.2f}..{hi:.2f} Å not bulk-like: {'; '.join(bulk)}"] if bulk else []
     if case["statistics"] == "boltzmann" and check_site_fractions(solution) > 1:
         notes.append("Boltzmann site fractions above one (use statistics = 'fermi-dirac')")
     out = annotate(atoms, solution, proj, summary=summary) if writeback else atoms
-    return dict(key=key, status="ok", warning="; ".join(notes), atoms=out, data=db_data(out)[1],
+    data, note = _storable(out)
+    return dict(key=key, status="ok", warning="; ".join(notes + [note] * bool(note)), atoms=out, data=data,
                 **{k: summary[k] for k in ("phi0", "r_perp", "r_par", "iterations", "residual")})
 
 
@@ -100,7 +138,11 @@ def solve_group(task):
         ``ref`` and ``hash`` (from :func:`~.sources.find_structures`), ``case`` (the
         parameter set applied), ``problem_temperature`` (K; where the problem is built, as
         ``run`` builds it at a case's first temperature), ``rows`` (``key``,
-        ``temperature``) and ``writeback`` (annotate the structure).
+        ``temperature``), ``writeback`` (annotate the structure) and ``record_warnings``
+        (record every :class:`~ase_spacecharge.errors.SpaceChargeWarning` into the rows'
+        ``warning``: only where the task runs alone in its process, as the warnings
+        filters are the process's; without it the rows still say when the bulk region is
+        not bulk-like or Boltzmann fractions pass one).
 
     Returns
     -------
@@ -124,8 +166,31 @@ def solve_group(task):
     >>> rows[1]["error"][:60]
     'InputError: temperature must be a positive number of kelvin,'
     """
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) if task.get("record_warnings") else _nothing() as caught:
+        if caught is not None:
+            warnings.simplefilter("always", SpaceChargeWarning)
+        rows = _solve_rows(task)
+    extra = _recorded(caught or [])
+    seconds = (time.perf_counter() - start) / len(rows)
+    return [dict(r, seconds=seconds, warning="; ".join(filter(None, [r.get("warning", "")] + extra))) for r in rows]
+
+
+def _recorded(caught):
+    """The space-charge warnings a task recorded that its rows do not already say (others are
+    shown as usual)."""
+    out = []
+    for w in caught:
+        if not issubclass(w.category, SpaceChargeWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif not str(w.message).startswith(_IN_ROWS):
+            out.append(str(w.message))
+    return list(dict.fromkeys(out))
+
+
+def _solve_rows(task):
     from ..structure import structure_problem
-    start, atoms, case = time.perf_counter(), None, task["case"]
+    atoms, case = None, task["case"]
     keys = [r["key"] for r in task["rows"]]
     try:
         atoms = load_structure(task["ref"], task["hash"])
@@ -141,5 +206,4 @@ def solve_group(task):
             rows.append(_row(key, solution, atoms, proj, case, task["writeback"]))
         except Exception as exc:  # noqa: BLE001
             rows.append(_failed(key, exc, atoms))
-    seconds = (time.perf_counter() - start) / len(rows)
-    return [dict(r, seconds=seconds) for r in rows]
+    return rows
