@@ -8,7 +8,8 @@ import os
 
 __all__ = ["EXAMPLE_CASE", "example_study"]
 
-#: The case :func:`example_study` writes (``{temperatures}`` and ``{fractions}`` filled in).
+#: The case :func:`example_study` writes (``{temperatures}``, ``{fractions}`` and the
+#: defect tables of :data:`~ase_spacecharge.examples.CERIA_DEFECTS` filled in).
 EXAMPLE_CASE = """\
 # a screening case: the common settings, and a [sweep] of parameter lists (product)
 structure = "gb_*.extxyz"      # the default for --structures
@@ -20,20 +21,7 @@ boundaries = [0.5]             # the well sits at the middle of the cell
 # Gd and its compensating vacancies vary together (the bulk stays neutral): [x_Gd, x_Vo] pairs
 "defects.Gd.mole_fraction, defects.Vo.mole_fraction" = {fractions}
 
-[[defects]]
-label = "Vo"
-site = "O"
-valence = 2
-mole_fraction = 0.05
-mobility = 1.0
-
-[[defects]]
-label = "Gd"
-site = "Ce"
-valence = -1
-mole_fraction = 0.2
-mobility = 0.0
-"""
+{defects}"""
 
 
 def example_study(folder, n_structures=3, *, temperatures=(673.15, 773.15), fractions=((0.1, 0.025), (0.2, 0.05)),
@@ -64,11 +52,13 @@ def example_study(folder, n_structures=3, *, temperatures=(673.15, 773.15), frac
     ('case.toml', ['case.toml', 'gb_000.extxyz', 'gb_001.extxyz'])
     """
     from ase.io import write
-    from ..examples import ceria_like_atoms
+    from ..examples import CERIA_DEFECTS, ceria_like_atoms
     for i in range(n_structures):
         well = -0.15 - 0.3 * i / max(n_structures - 1, 1)
         write(os.path.join(folder, f"gb_{i:03d}.extxyz"), ceria_like_atoms(n_cells=n_cells, well=well))
     path = os.path.join(folder, "case.toml")
     with open(path, "w") as handle:
-        handle.write(EXAMPLE_CASE.format(temperatures=list(temperatures), fractions=[list(f) for f in fractions]))
+        defects = "".join("\n[[defects]]\n" + "".join(f"{k} = {v!r}\n" for k, v in d.items()) for d in CERIA_DEFECTS)
+        handle.write(EXAMPLE_CASE.format(temperatures=list(temperatures), fractions=[list(f) for f in fractions],
+                                         defects=defects))
     return path
