@@ -86,11 +86,12 @@ class _ScreenProgress:
     def __init__(self, out):
         import time
         self.clock, self.start, self.last, self.out = time.perf_counter, time.perf_counter(), -1.0, out
+        self.total = 0
 
     def __call__(self, done, total, failed):
-        now = self.clock()
+        now, self.total = self.clock(), total
         if done == 0:
-            print(f"screen: {total} rows to compute (the others are in {self.out})", file=sys.stderr, flush=True)
+            print(f"screen: {total} rows to compute into {self.out}", file=sys.stderr, flush=True)
         if total and (now - self.last > 0.2 or done == total):
             elapsed = now - self.start
             left = f", ~{elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
@@ -101,16 +102,21 @@ class _ScreenProgress:
             print(file=sys.stderr)
 
 
-def _screen_report(args, table):
-    """The outcome on stdout, failed rows and warnings on stderr; 1 when rows are missing."""
+def _screen_report(args, table, computed):
+    """The outcome on stdout, failed rows (by structure and error) and warnings on stderr; 1
+    when rows are missing."""
     status = table.status.value_counts().to_dict() if len(table) else {}
-    print(f"screen: {len(table)} rows in {args.out}: {status.get('ok', 0)} ok, {status.get('failed', 0)} failed")
+    print(f"screen: {len(table)} rows in {args.out} ({computed} computed now): {status.get('ok', 0)} ok, "
+          f"{status.get('failed', 0)} failed")
     failed = table[table.status == "failed"]
     if len(failed):
         print(f"ase-spacecharge: warning: {len(failed)} rows failed (`ase db {args.out} status=failed` lists them):",
               file=sys.stderr)
-        for _, row in failed.head(5).iterrows():
-            print(f"  {row.source} at {row.temperature} K: {row.error}", file=sys.stderr)
+        groups = failed.groupby(["source", "error"], sort=False).size()
+        for (source, error), n in groups.head(5).items():
+            print(f"  {source} ({n} rows): {error}", file=sys.stderr)
+        if len(groups) > 5:
+            print(f"  ... and {len(groups) - 5} more", file=sys.stderr)
     warned = int((table.warning.fillna("") != "").sum()) if len(table) else 0
     if warned:
         print(f"ase-spacecharge: warning: {warned} rows have warnings (their `warning` says which)", file=sys.stderr)
@@ -130,10 +136,10 @@ def _screen(args):
         if plan["repeated"]:
             print(f"screen: {len(plan['repeated'])} structures repeat an earlier one (same content), screened once: "
                   f"{', '.join(plan['repeated'][:3])}", file=sys.stderr)
+        progress = _ScreenProgress(args.out)
         with connect(args.scheduler, args.workers, args.timeout) as client:
-            table = run_plan(plan, "serial" if args.serial else client, out=args.out,
-                             progress=_ScreenProgress(args.out), retry_failed=args.retry_failed,
-                             writeback=not args.no_writeback)
+            table = run_plan(plan, "serial" if args.serial else client, out=args.out, progress=progress,
+                             retry_failed=args.retry_failed, writeback=not args.no_writeback)
     except (InputError, OSError) as exc:
         print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
         return 2
@@ -141,7 +147,7 @@ def _screen(args):
         print(f"\nase-spacecharge: interrupted; the finished rows are in {args.out}: rerun the same command to "
               "finish", file=sys.stderr)
         return 130
-    return _screen_report(args, table)
+    return _screen_report(args, table, progress.total)
 
 
 def _check_options(args, case):

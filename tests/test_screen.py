@@ -189,7 +189,7 @@ def test_a_structure_that_fails_is_a_row_that_says_why(study, tmp_path, capsys):
     assert failed.error.str.contains("dE_Vo").sum() == 4, failed.error.iloc[0]
     assert failed.error.str.contains("cannot read the structure").sum() == 4
     err = capsys.readouterr().err
-    assert "8 rows failed" in err and "gb_101.extxyz" in err and "Traceback" not in err
+    assert "8 rows failed" in err and "gb_101.extxyz (4 rows): InputError:" in err and "Traceback" not in err
 
 
 def test_rows_record_their_warnings(tmp_path):
