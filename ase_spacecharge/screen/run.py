@@ -133,7 +133,8 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
         From :func:`plan_screen`.
     client : None, "serial", "threads" or dask.distributed.Client
         None or "threads": Dask's in-process threaded scheduler; "serial": a plain loop (no
-        Dask); a Client: its cluster (see :func:`~.executors.connect`).  Every one gives the same rows.
+        Dask); a Client: its cluster (see :func:`~.executors.connect`).  Every one gives the
+        same rows.
     out : str or path-like, optional
         The results database (ase.db, ``*.db``); rows it holds are not computed again.
         Without it the rows are only returned.
@@ -219,7 +220,9 @@ def screen(structures, case, sweep=None, client=None, *, out=None, select=None, 
         ``load_case(path, screen=True)``.
     sweep : dict, optional
         key -> list of values (product semantics), replacing the case's ``[sweep]``:
-        ``{"temperature": [673, 773], "defects.Gd.mole_fraction": [0.1, 0.2]}``.
+        ``{"temperature": [673, 773], "permittivity": [30, 55]}``; keys joined by commas vary
+        together: ``{"defects.Gd.mole_fraction, defects.Vo.mole_fraction": [[0.1, 0.025],
+        [0.2, 0.05]]}`` (see :mod:`.sweep`).
     client : None, "serial", "threads" or dask.distributed.Client
         See :func:`run_plan`.
     out, progress, retry_failed, writeback
