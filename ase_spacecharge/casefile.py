@@ -157,6 +157,41 @@ LAYERED = dict(layers=tables(LAYER), temperature=TEMPERATURE, carriers=tables(CA
 CASE_KINDS = {"structure": ("structure", STRUCTURE), "layered": ("layers", LAYERED), "sites": ("sites", SITES)}
 
 
+def _sweep():
+    """``[sweep]``: key = [values] (each key and value checked by :func:`~.screen.plan.check_sweep`)."""
+    def check(value, where):
+        if not isinstance(value, dict):
+            return None
+        for key, values in value.items():
+            if not isinstance(values, list) or not values:
+                raise InputError(f"{where}: {key}: expected a non-empty list of values, got {values!r}")
+        return value
+    return Field(check, "a table of key = [values]", {})
+
+
+_SCREENED = "a screen solves equilibria and stores each annotated structure in its --out row"
+#: A screening case (``ase-spacecharge screen``): a structure case whose structures come from
+#: the command line (``structure``, if given, is the default), with a ``[sweep]`` table.
+SCREEN = dict(STRUCTURE, structure=text(None), sweep=_sweep(),
+              write_structure=_forbidden(f"{_SCREENED}; remove write_structure"),
+              **{k: _forbidden(f"{_SCREENED}; [{k}] is for `ase-spacecharge run`") for k in DYNAMICS})
+
+
+def _screen_kind(raw, path, screen):
+    """The kind and schema: a screen takes structure cases only; ``[sweep]`` is a screen's."""
+    if not screen:
+        if "sweep" in raw:
+            raise InputError(f"{path}: [sweep] is read by `ase-spacecharge screen` (one row per structure and "
+                             "parameter set); `run` solves one case: remove [sweep] or use screen")
+        kind = _kind(raw, path)
+        return kind, CASE_KINDS[kind][1]
+    other = [marker for marker in ("sites", "layers") if marker in raw]
+    if other:
+        raise InputError(f"{path}: a screen takes a structure case (its structures come from --structures); this "
+                         f"case has `{other[0]}`")
+    return "structure", SCREEN
+
+
 def _read_toml(path):
     try:
         import tomllib
@@ -265,13 +300,17 @@ def _cross_checks(case, path):
                          f"{len(case['layers']) - 1} interfaces")
 
 
-def load_case(path):
+def load_case(path, screen=False):
     """Read and validate a case file.
 
     Parameters
     ----------
     path : str or path-like
         TOML case file (see the README, "Case files").
+    screen : bool
+        A screening case (:data:`SCREEN`): ``structure`` optional (resolved against the case's
+        folder, not checked: it may be a glob or an ase.db), ``[sweep]`` kept unchecked under
+        ``sweep`` (see :func:`~.screen.plan.check_sweep`), no dynamics, no ``write_structure``.
 
     Returns
     -------
@@ -296,8 +335,8 @@ def load_case(path):
     from .materials import Carrier, Material
     path = os.fspath(path)
     raw = _read_toml(path)
-    kind = _kind(raw, path)
-    case = check_table(raw, CASE_KINDS[kind][1], path)
+    kind, schema = _screen_kind(raw, path, screen)
+    case = check_table(raw, schema, path)
     case["kind"] = kind
     t = case["temperature"]
     case["temperatures"] = t if isinstance(t, list) else [t]
@@ -310,7 +349,10 @@ def load_case(path):
                           for i, layer in enumerate(case["layers"])]
         return case
     folder = os.path.dirname(os.path.abspath(path))
-    case[kind] = _input_file(folder, case[kind], path, kind)
+    if not screen:
+        case[kind] = _input_file(folder, case[kind], path, kind)
+    elif case["structure"]:
+        case["structure"] = os.path.join(folder, case["structure"])
     if kind == "structure":
         if case["write_structure"]:
             case["write_structure"] = _output_file(folder, case["write_structure"], path, "write_structure")

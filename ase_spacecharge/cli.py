@@ -1,5 +1,6 @@
 """Command line: ``ase-spacecharge run CASE.toml [--json OUT] [--csv PROFILE] [--plot PNG]
-[--plot-structure PNG] [--spectrum CSV]``.
+[--plot-structure PNG] [--spectrum CSV]`` and ``ase-spacecharge screen CASE.toml
+--structures SRC... --out results.db [--scheduler ADDRESS | --workers N | --serial]``.
 
 Also ``python -m ase_spacecharge``.  Nothing heavy is imported before the arguments are
 parsed, so ``--help`` and ``--version`` answer at once.
@@ -42,7 +43,111 @@ def _parser():
                      help="picture of the annotated cell (structure cases), coloured by --color-by")
     run.add_argument("--color-by", metavar="ARRAY", default="sc_phi",
                      help="per-atom array to colour by: sc_phi (default), sc_occ_<defect>, sc_dE_<defect>")
+    _screen_parser(sub)
     return parser
+
+
+SCREEN_HELP = """\
+The case gives the common settings of a structure case (no `structure` needed) and a
+[sweep] table of parameter lists, one row per structure and parameter set (the product):
+  [sweep]
+  temperature = [673, 773, 873]
+  "defects.Gd.mole_fraction, defects.Vo.mole_fraction" = [[0.1, 0.025], [0.2, 0.05]]
+(keys joined by commas vary together).  Rows go into an ase.db as tasks finish; a failed
+row records why; rerunning the same command computes only the rows the database lacks.
+Dask runs the tasks: in this process by default, on N local worker processes with
+--workers, or on a running dask.distributed scheduler with --scheduler (e.g. started by
+dask-jobqueue on Slurm/PBS).  See the README, section "Screening"."""
+
+
+def _screen_parser(sub):
+    scr = sub.add_parser("screen", help="screen structures x parameter sets into an ase.db",
+                         description="Screen structures x parameter sets.", epilog=SCREEN_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    scr.add_argument("case", help="case file (TOML) with the common settings and a [sweep] table")
+    scr.add_argument("--structures", nargs="+", metavar="SRC", help="structure files, quoted globs "
+                     "('dir/*.extxyz') or ase.db files (default: the case's `structure`)")
+    scr.add_argument("--select", metavar="SEL", help="ase.db selection for database sources, e.g. 'natoms<500'")
+    scr.add_argument("--out", required=True, metavar="DB", help="results database (ase.db, *.db)")
+    where = scr.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler, "
+                       "e.g. tcp://host:8786")
+    where.add_argument("--workers", type=int, metavar="N", help="a local cluster of N worker processes")
+    where.add_argument("--serial", action="store_true", help="a plain loop in this process (no Dask)")
+    scr.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                     help="seconds to reach --scheduler (default 10)")
+    scr.add_argument("--retry-failed", action="store_true", help="compute the failed rows again")
+    scr.add_argument("--no-writeback", action="store_true", help="store the structures without per-atom results")
+
+
+class _ScreenProgress:
+    """Progress of a screen on stderr: a line redrawn at most five times a second."""
+
+    def __init__(self, out):
+        import time
+        self.clock, self.start, self.last, self.out = time.perf_counter, time.perf_counter(), -1.0, out
+        self.total = 0
+
+    def __call__(self, done, total, failed):
+        now, self.total = self.clock(), total
+        if done == 0:
+            print(f"screen: {total} rows to compute into {self.out}", file=sys.stderr, flush=True)
+        if total and (now - self.last > 0.2 or done == total):
+            elapsed = now - self.start
+            left = f", ~{elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
+            print(f"\rscreen: {done}/{total} rows, {failed} failed, {elapsed:.0f} s{left}   ", end="",
+                  file=sys.stderr, flush=True)
+            self.last = now
+        if done == total and total:
+            print(file=sys.stderr)
+
+
+def _screen_report(args, table, computed):
+    """The outcome on stdout, failed rows (by structure and error) and warnings on stderr; 1
+    when rows are missing."""
+    status = table.status.value_counts().to_dict() if len(table) else {}
+    print(f"screen: {len(table)} rows in {args.out} ({computed} computed now): {status.get('ok', 0)} ok, "
+          f"{status.get('failed', 0)} failed")
+    failed = table[table.status == "failed"]
+    if len(failed):
+        print(f"ase-spacecharge: warning: {len(failed)} rows failed (`ase db {args.out} status=failed` lists them):",
+              file=sys.stderr)
+        groups = failed.groupby(["source", "error"], sort=False).size()
+        for (source, error), n in groups.head(5).items():
+            print(f"  {source} ({n} rows): {error}", file=sys.stderr)
+        if len(groups) > 5:
+            print(f"  ... and {len(groups) - 5} more", file=sys.stderr)
+    warned = int((table.warning.fillna("") != "").sum()) if len(table) else 0
+    if warned:
+        print(f"ase-spacecharge: warning: {warned} rows have warnings (their `warning` says which)", file=sys.stderr)
+    missing = int(status.get("missing", 0))
+    if missing:
+        print(f"ase-spacecharge: error: {missing} rows were not computed (a worker was lost); rerun the same "
+              "command to finish them", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _screen(args):
+    """``ase-spacecharge screen``: plan (every input checked), connect, run, report."""
+    from .errors import InputError
+    from .screen import connect, plan_screen, run_plan
+    try:
+        plan = plan_screen(args.structures, args.case, select=args.select, out=args.out)
+        if plan["repeated"]:
+            print(f"screen: {len(plan['repeated'])} structures repeat an earlier one (same content), screened once: "
+                  f"{', '.join(plan['repeated'][:3])}", file=sys.stderr)
+        progress = _ScreenProgress(args.out)
+        with connect(args.scheduler, args.workers, args.timeout) as client:
+            table = run_plan(plan, "serial" if args.serial else client, out=args.out, progress=progress,
+                             retry_failed=args.retry_failed, writeback=not args.no_writeback)
+    except (InputError, OSError) as exc:
+        print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nase-spacecharge: interrupted; the finished rows are in {args.out}: rerun the same command to "
+              "finish", file=sys.stderr)
+        return 130
+    return _screen_report(args, table, progress.total)
 
 
 def _check_options(args, case):
@@ -166,7 +271,8 @@ def main(argv=None):
     -------
     int
         0 on success, 2 for bad input or a solve that did not converge (the message names
-        the problem; no traceback).
+        the problem; no traceback); ``screen``: 1 when rows were lost with a worker (a
+        rerun finishes them), 130 when interrupted.
 
     Examples
     --------
@@ -177,6 +283,8 @@ def main(argv=None):
     2
     """
     args = _parser().parse_args(argv)
+    if args.command == "screen":
+        return _screen(args)
     import warnings
     from .errors import ConvergenceError, InputError, SpaceChargeWarning
     from .case import run_case
