@@ -97,12 +97,13 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
 
 def _tridiagonal_solve(lower, d, upper, rhs, symmetric):
     """``X`` and ``sign`` with ``T (sign X) = rhs`` for the tridiagonal ``T`` with diagonal ``d``
-    (overwritten), by LAPACK: ``ptsv`` on ``-T`` when symmetric (negative definite ``T``; then
-    ``sign = -1``), else (or if that fails) ``gtsv``."""
+    (``d`` and ``rhs`` are overwritten), by LAPACK: ``ptsv`` on ``-T`` when symmetric (negative
+    definite ``T``; then ``sign = -1``), else (or if that fails) ``gtsv``.  A failed ``ptsv``
+    stops in its factorisation, before it touches ``rhs``."""
     from scipy.linalg import lapack
     if symmetric:
         _, _, X, info = lapack.dptsv(np.negative(d), np.negative(upper[:-1]), rhs, overwrite_d=True,
-                                     overwrite_e=True, overwrite_b=False)
+                                     overwrite_e=True, overwrite_b=True)
         if info == 0:
             return X, -1.0
     _, _, _, X, info = lapack.dgtsv(np.array(lower[1:], dtype=float), d, np.array(upper[:-1], dtype=float),

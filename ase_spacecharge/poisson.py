@@ -76,7 +76,7 @@ class PoissonOperator:
                    grid.boundary == "periodic", symmetric)
 
 
-def poisson_rows(op, phi, q, gross, rho_b, below, above):
+def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None):
     """Poisson residual rows (e/Å²) and their scale, the largest sum of the magnitudes of
     the terms of a row (for a relative residual).
 
@@ -92,6 +92,8 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above):
     below, above : float or ndarray (...)
         The potential beyond each end (V): the other end's plane for a periodic grid, the
         wall otherwise.
+    out : ndarray (..., n), optional
+        Where to write ``F`` (e.g. the first ``n`` entries of the full residual).
 
     Returns
     -------
@@ -112,7 +114,7 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above):
     flux_up[..., -1] = np.asarray(above) - phi[..., -1]
     flux_up *= op.upper
     first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
-    F = op.c * q
+    F = np.multiply(op.c, q, out=out)
     if rho_b.any():
         F -= op.w * rho_b
     F += flux_up

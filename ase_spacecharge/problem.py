@@ -338,14 +338,15 @@ class Problem(CarrierTerms):
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
             q, gross = q + q_c, gross + gross_c
         below, above = self._boundary_values(phi, phi_d)
-        F, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above)
-        rows = [F]
+        F = np.empty(y.size)
+        _, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above, out=F[:phi.size])
+        row = phi.size
         if self.gauge is not None:
-            rows.append([self.gauge @ phi / kT])
+            F[row] = self.gauge @ phi / kT
+            row += 1
         if len(self.fitted):
             avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
-            rows.append(avg / self.target - 1.0)
-        F = np.concatenate(rows) if len(rows) > 1 else F
+            F[row:] = avg / self.target - 1.0
         return F, float(scale), Linearisation(p, inv_g, kT, dq_c)
 
     def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):

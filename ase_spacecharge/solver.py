@@ -62,13 +62,15 @@ class NewtonResult:
     residual_history: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _norms(F, n, scale):
-    """2-norm and max-norm of the residual in relative units (the Poisson rows divided by the
-    charge/flux ``scale``), without a copy of the rows; NaN propagates."""
-    s = scale if scale > 0 else 1.0
+def _norms(F, n, scale, max_scale=None):
+    """2-norm of the residual in relative units (the Poisson rows divided by the charge/flux
+    ``scale``) and its max-norm (the rows divided by ``max_scale``, default ``scale``), from
+    one pass over the rows and without a copy; NaN propagates."""
     poisson, rest = F[:n], F[n:]
+    s = scale if scale > 0 else 1.0
+    s_max = s if max_scale is None else (max_scale if max_scale > 0 else 1.0)
     two = np.hypot(np.linalg.norm(poisson) / s, np.linalg.norm(rest))
-    top = max(float(np.max(poisson, initial=0.0)), -float(np.min(poisson, initial=0.0))) / s
+    top = max(float(np.max(poisson, initial=0.0)), -float(np.min(poisson, initial=0.0))) / s_max
     return float(two), float(np.max([top, np.max(np.abs(rest), initial=0.0)]))
 
 
@@ -90,8 +92,8 @@ def _line_search(problem, temperature, y, dy, F, scale, energy_scale, rtol):
         y_try = y + t * dy
         with np.errstate(over="ignore", invalid="ignore"):
             F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale)
-        norm = _norms(F_try, n, scale)[0]
-        converged = _norms(F_try, n, scale_try)[1] <= rtol
+        norm, top = _norms(F_try, n, scale, scale_try)
+        converged = top <= rtol
         if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0 or converged):
             return y_try, F_try, scale_try, None if converged else newton_matrix(problem, point)
         t *= 0.5
