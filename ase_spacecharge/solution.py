@@ -238,16 +238,19 @@ def solution_from_state(problem: Problem, state, temperature, residual, iteratio
     mobile = problem.mobile_occupancies(phi, eta, temperature)
     p = problem.occupancies(phi, eta, temperature, mobile=mobile)
     q = problem.plane_charges(phi, temperature, eta, mobile=mobile)
+    q *= E_PER_A3_TO_C_PER_M3 / g.area
+    q /= g.dx  # C/m³
+    p[~np.isfinite(problem.energies)] = np.nan  # cannot host
     activities = problem.activities or (None,) * len(problem.mole_fraction)
     return SpaceChargeSolution(
         temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
-        rho=q / (g.dx * g.area) * E_PER_A3_TO_C_PER_M3, background=float(rho_b) * E_PER_A3_TO_C_PER_M3,
+        rho=q, background=float(rho_b) * E_PER_A3_TO_C_PER_M3,
         area=g.area, x_min=g.x_min, x_max=g.x_max, boundary=g.boundary, bulk=tuple(problem.bulk),
         defect_labels=tuple(problem.defect_labels), valence=problem.valence.copy(),
         mole_fraction=problem.mole_fraction.copy(), mobility=problem.mobility.copy(), mobile=problem.mobile.copy(),
         input_mole_fractions=_input_mole_fractions(problem, eta, temperature), site_x=problem.site_x,
         site_label=problem.site_label, site_plane=problem.site_plane, site_weight=problem.site_weight,
-        site_energies=problem.energies, site_occupancy=np.where(np.isfinite(problem.energies), p, np.nan),
+        site_energies=problem.energies, site_occupancy=p,
         plane_hosts=problem.plane_hosts, permittivity=float(np.mean(problem.permittivity)),
         approximation=problem.approximation, model=problem.model, compat=problem.compat,
         site_charges=bool(problem.site_charges), iterations=int(iterations), residual=float(residual),
