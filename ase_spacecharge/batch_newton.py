@@ -140,7 +140,7 @@ def stack_problems(problems, temperatures):
 
 def _plane_sum(st, values):
     """Per-plane sums (B, n) of a per-active-site quantity (B, s) times the site weights."""
-    p0, (B, s) = st.first, values.shape
+    p0, B = st.first, values.shape[0]
     n, a = p0.grid.n, p0.active
     weighted = values if p0.unit_weights else values * a.weight
     if p0.one_site_per_plane:
@@ -209,7 +209,7 @@ def _matrix(st, p):
     v = -(a.valence[None, None, :] / st.kT[:, None, None]) * np.ones((B, s, 1))
     dp_dphi = occupancy_response(flat_p, cap, v.reshape(B * s, k), p0.statistics).reshape(B, s, k)
     diag = op.diag + op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp_dphi, a.valence))
-    cols, rows, dp_deta = [], [], []
+    cols, dp_deta = [], []
     if p0.grid.boundary == "periodic":
         cols.append(np.broadcast_to(-op.w, (B, n)))
     if p0.dirichlet == "floating":

@@ -27,7 +27,7 @@ class CarrierTerms:
     """
 
     def _init_carriers(self):
-        k, n = len(self.carrier_labels), self.grid.n
+        k = len(self.carrier_labels)
         self.carrier_valence = np.asarray(self.carrier_valence, float).reshape(k)
         self.carrier_eta = np.asarray(self.carrier_eta, float).reshape(k)
         self.carrier_dos = self._per_carrier_plane(self.carrier_dos)

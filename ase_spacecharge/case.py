@@ -3,7 +3,6 @@ solve every temperature, summarise, write back onto the structure."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from .casefile import load_case

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import thermal_voltage
 from .conventions import conventions
 from .errors import InputError, SpaceChargeWarning
 from .grid import control_volume_widths, region_weights
@@ -106,7 +105,8 @@ class _Point:
 
 
 def _checked(problem, solution):
-    """The converged state and Newton matrix of ``solution``; raise unless it solves ``problem``."""
+    """The converged state, the Newton matrix and the point (:class:`_Point`) of ``solution``;
+    raise unless it solves ``problem``."""
     from .problem import Problem
     from .solution import SpaceChargeSolution
     if not isinstance(problem, Problem) or not isinstance(solution, SpaceChargeSolution):
@@ -129,23 +129,16 @@ def _checked(problem, solution):
     if solution.site_energies.shape != problem.energies.shape or not np.array_equal(
             solution.site_energies, problem.energies, equal_nan=True):
         raise InputError("solution: its site energies (eV) are not the problem's: it is not a solution of this problem")
-    F, scale, matrix = problem.evaluate(y, solution.temperature)
+    from .newton_matrix import newton_matrix
+    F, scale, linearisation = problem.residual(y, solution.temperature)
     n = problem.grid.n
     residual = max(np.max(np.abs(F[:n])) / scale if scale > 0 else 0.0, np.max(np.abs(F[n:]), initial=0.0))
     if not residual <= 1e-6:
         raise InputError(f"solution: relative residual {residual:.3g} in this problem: it is not a converged "
                          "solution of this problem (solve it with rtol <= 1e-10)")
-    return y, matrix
-
-
-def _point(problem, y, temperature):
-    a, g = problem.active, problem.grid
-    phi, _, _, eta = problem.unpack(y)
-    fit_col = np.searchsorted(a.columns, problem.fitted)
-    shift = np.zeros(a.columns.size)
-    shift[fit_col] = eta
-    p, inv_g = problem.site_occupancies(phi, shift, temperature)
-    return _Point(phi, p, inv_g, thermal_voltage(temperature), float(temperature), g.w / g.dx / g.area, fit_col)
+    pt = _Point(problem.unpack(y)[0], linearisation.p, linearisation.inv_g, linearisation.kT,
+                float(solution.temperature), problem.operator.c, problem.fit_columns)
+    return y, newton_matrix(problem, linearisation), pt
 
 
 def _adjoint(problem, matrix, rhs):
@@ -349,8 +342,7 @@ def sensitivities(problem, solution, *, scr_limit=0.02, species=None):
     >>> round(float(s.dphi0_dE[core, 0]), 4), round(s.dphi0_dT * 1e5, 3)
     (-0.1488, -3.111)
     """
-    y, matrix = _checked(problem, solution)
-    pt = _point(problem, y, solution.temperature)
+    y, matrix, pt = _checked(problem, solution)
     dp_dT = _dp_dT(problem, pt)
     F_T, F_bulk = _dF_dT(problem, pt, dp_dT), _dF_dbulk(problem, pt)
     planes = _extremal_planes(solution.phi)

@@ -21,7 +21,7 @@ import numpy as np
 from ..constants import EPSILON_0
 from .banded import band_matrix, solve_band_with_rows
 from .equations import evaluate
-from .integrate import E_PER_S_A2_TO_A_PER_M2, currents
+from .integrate import E_PER_S_A2_TO_A_PER_M2
 
 __all__ = ["Spectrum", "impedance"]
 
