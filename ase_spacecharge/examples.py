@@ -81,6 +81,36 @@ def ceria_like_problem(**kw):
     return build_problem(sites, [{k: v for k, v in d.items() if k != "site"} for d in CERIA_DEFECTS], **opts)
 
 
+def ceria_like_system(temperature=773.15, diffusivity=1e-11, **kw):
+    """:func:`ceria_like_problem` between electrodes held at 0 V (Dirichlet ends), as a
+    :class:`~ase_spacecharge.dynamics.PNPSystem` about its equilibrium: V_O with
+    ``diffusivity`` (m²/s) at ``temperature`` (K).
+
+    Parameters
+    ----------
+    temperature : float
+        K.
+    diffusivity : float
+        m²/s.
+    **kw
+        :class:`~ase_spacecharge.dynamics.PNPSystem` keywords (``electrodes``, ``voltage``, ...).
+
+    Returns
+    -------
+    PNPSystem
+
+    Examples
+    --------
+    >>> ceria_like_system().n
+    90
+    """
+    from .dynamics import Kinetics, PNPSystem
+    from .solution import solve
+    p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
+    return PNPSystem(p, Kinetics({"Vo": diffusivity}), temperature=temperature, equilibrium=solve(p, temperature),
+                     **kw)
+
+
 def ceria_like_atoms(**kw):
     """:func:`ceria_like_column` as an orthorhombic ASE cell: x along c, the well at the
     fractional coordinate 0.5, per-atom ``dE_Vo`` and ``dE_Gd`` (eV).

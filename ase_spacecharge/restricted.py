@@ -10,7 +10,6 @@ uniform frozen profile it is Mott–Schottky.
 
 from __future__ import annotations
 
-from .errors import InputError
 from .model import build_problem
 
 __all__ = ["frozen_profile", "restricted_problem", "check_equilibration_temperature"]
@@ -37,10 +36,8 @@ def check_equilibration_temperature(value):
     >>> check_equilibration_temperature(1673)
     1673.0
     """
-    import numbers
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < float("inf"):
-        raise InputError(f"equilibration_temperature must be a positive number of kelvin, got {value!r}")
-    return float(value)
+    from .solution import check_temperature
+    return check_temperature(value, "equilibration_temperature")
 
 
 def frozen_profile(sites, defects, *, equilibration_temperature, **kw):

@@ -19,13 +19,31 @@ from .problem import Problem
 from .solver import solve_problem
 from . import analytic, transport
 
-__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures"]
+__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures", "check_temperature"]
 
 
-def _check_temperature(temperature):
+def check_temperature(temperature, name="temperature"):
+    """``temperature`` as a float (K), or an :class:`InputError` naming ``name``.
+
+    Parameters
+    ----------
+    temperature : float
+    name : str
+        The key or argument, for the message.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_temperature(773)
+    773.0
+    """
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
             or not math.isfinite(temperature) or temperature <= 0:
-        raise InputError(f"temperature must be a positive number of kelvin, got {temperature!r}")
+        raise InputError(f"{name} must be a positive number of kelvin, got {temperature!r}")
+    return float(temperature)
 
 
 # dtypes of the non-float arrays of SpaceChargeSolution, to restore them from JSON lists
@@ -304,7 +322,7 @@ def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=1
     >>> sol.residual <= 1e-10
     True
     """
-    _check_temperature(temperature)
+    check_temperature(temperature)
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise InputError(f"rtol must be a number in (0, 1), got {rtol!r}")
     result = solve_problem(problem, temperature, _initial_state(problem, initial), rtol=rtol, max_iter=max_iter)
@@ -336,9 +354,7 @@ def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=1
     [0.111, 0.105]
     """
     from .batch_newton import stack_problems
-    for T in temperatures:
-        _check_temperature(T)
-    temperatures = [float(T) for T in temperatures]
+    temperatures = [check_temperature(T) for T in temperatures]
     if len(temperatures) > 2 and stack_problems([problem] * 2, np.array(temperatures[:2])) is not None:
         from .batch import solve_batch  # the first alone, the rest in one vectorised Newton from it
         first = solve(problem, temperatures[0], rtol=rtol, max_iter=max_iter)

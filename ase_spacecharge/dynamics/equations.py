@@ -192,11 +192,8 @@ def evaluate(system, y, t):
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> e = evaluate(system, system.y_eq, 0.0)  # equilibrium: no flux, Poisson satisfied
     >>> float(abs(e.rate).max()) < 1e-3, float(abs(e.poisson).max()) < 1e-12
     (True, True)
@@ -249,11 +246,8 @@ def entropy_production(system, evaluation):
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> entropy_production(system, evaluate(system, system.y_eq, 0.0))
     0.0
     """

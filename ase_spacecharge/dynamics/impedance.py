@@ -177,11 +177,8 @@ def impedance(system, frequencies, *, state=None, voltage=0.0):
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> s = impedance(system, [1.0, 1e12])
     >>> bool(s.z_real[0] > s.z_real[1] > 0 and s.z_imag[1] < 0)
     True

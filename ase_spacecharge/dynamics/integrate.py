@@ -142,11 +142,8 @@ def transient(system, times, *, start=None, rtol=1e-4, atol=1e-6, first_step=Non
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> run = transient(system, [1e-9, 1e-6])
     >>> float(abs(run.states[-1] - system.y_eq).max()) < 1e-12  # equilibrium stays put
     True

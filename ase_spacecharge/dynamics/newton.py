@@ -110,11 +110,8 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> step = solve_implicit(system.with_voltage(0.001), system.y_eq, 0.0)  # the steady state at 1 mV
     >>> step.success, step.iterations <= 5
     (True, True)

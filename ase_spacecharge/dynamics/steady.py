@@ -77,11 +77,8 @@ def steady_state(system, voltage, *, start=None, tol=1e-10):
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> y, current, its = steady_state(system, 0.01)
     >>> bool(current > 0)
     True
@@ -122,11 +119,8 @@ def iv_curve(system, voltages, *, tol=1e-10):
 
     Examples
     --------
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    >>> system = PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
     >>> iv = iv_curve(system, [0.001, 0.01])
     >>> bool(iv.current[1] > iv.current[0] > 0)
     True
