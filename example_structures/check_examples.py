@@ -10,10 +10,9 @@ For each structure case (default: every ``example_structures/ceria_sigma*/case.t
   ``bulk`` or ``default_bulk``) that host the defect;
 * the neutralising background ``sol.background`` (C/m³) over the bulk charge density of the
   mobile species, ``sum |z| e x n_host`` (n_host the host sites per volume of the structure);
-* ``phi0`` again with the cell grown by half: with padding the padding distance × 1.5 (bulk
-  appended when unfolded, inserted in every grain's middle for a whole cell); without, 50 %
-  more bulk inserted in the middle of every grain of the structure itself (whole fcc lattice
-  translations copied from the middle plane, with its ΔE);
+* ``phi0`` again with the cell grown by half: bulk padding (:func:`pad_with_bulk`: appended
+  when unfolded, inserted in every grain's middle for a whole cell) to 1.5 times the distance
+  the case reaches from the boundaries;
 * the largest |ΔE| within 5 Å of the planes furthest from the boundaries (the
   ``reference="far"`` planes; should be << kT), and the mirror-plane spread of an unfolded case.
 
@@ -62,56 +61,11 @@ def bulk_charge_density(atoms, defects):
     return total * E_PER_A3_TO_C_PER_M3
 
 
-def grow_grains(atoms, factor):
-    """A copy of a two-grain cell with every grain (grain_label) thicker by ``factor - 1``:
-    whole fcc lattice translations (a Ce-Ce vector of the grain's middle) inserted at the
-    grain's middle plane, the inserted atoms copied from the slab just below it (with their
-    per-atom arrays)."""
-    data = read_structure(atoms)
-    ax = boundary_axis(data)
-    b = find_boundaries(data, ax)
-    if b.size != 2:
-        raise ValueError("grow_grains needs exactly two boundaries")
-    out = atoms.copy()
-    normal = np.cross(out.cell[(ax + 1) % 3], out.cell[(ax + 2) % 3])
-    normal /= np.linalg.norm(normal) * np.sign(np.dot(normal, out.cell[ax]))
-    spacing = abs(np.linalg.det(out.cell)) / np.linalg.norm(np.cross(out.cell[(ax + 1) % 3], out.cell[(ax + 2) % 3]))
-    gaps = [(b[0], b[1]), (b[1], b[0] + 1.0)]
-    inserts = []
-    for lo, hi in gaps:  # fractional middle of each grain, and its thickness
-        inserts.append(((lo + hi) / 2 % 1.0, (hi - lo) * spacing))
-    # do the upper insertion first so that the lower one's heights stay valid
-    for mid, width in sorted(inserts, reverse=True):
-        height = lambda a: a.get_scaled_positions(wrap=True)[:, ax] * spacing  # noqa: E731
-        z = height(out)
-        zc = mid * spacing
-        ce = np.flatnonzero((out.numbers == 58) & (np.abs(z - zc) < 6.0))
-        vecs = out.positions[ce][None] - out.positions[ce][:, None]
-        dz = vecs @ normal
-        ok = dz > 1e-3
-        step = vecs[ok][np.argmin(dz[ok])]
-        d = float(step @ normal)
-        n = int(round((factor - 1.0) * width / d))
-        slab = np.flatnonzero((z >= zc - d - 1e-6) & (z < zc - 1e-6))
-        above = z >= zc - 1e-6
-        grown = out.copy()
-        grown.positions[above] += n * step
-        for k in range(1, n + 1):
-            piece = out[slab]
-            piece.positions += k * step
-            grown += piece
-        cell = np.array(grown.cell)
-        cell[ax] += n * step
-        grown.set_cell(cell, scale_atoms=False)
-        out = grown
-    return out
-
-
 def padded_distance(proj):
-    """How far (Å) from the boundaries the padded projection reaches: the outermost plane
+    """How far (Å) from the boundaries the (padded) projection reaches: the outermost plane
     (unfolded) or half the thickest grain (whole cell)."""
     if proj.mode == "unfold":
-        return max(abs(proj.padding["lower"]), abs(proj.padding["upper"]))
+        return max(abs(proj.x_min), abs(proj.x_max))
     bx = np.sort(proj.boundary_x)
     return 0.5 * float(np.max(np.diff(np.append(bx, bx[0] + proj.x_max - proj.x_min))))
 
@@ -150,14 +104,9 @@ def check(path):
     kw = dict(permittivity=case["permittivity"], temperature=case["temperatures"][0],
               approximation=case["approximation"], model=case["model"], plane_tol=case["plane_tol"],
               missing=case["missing"], axis=case["axis"], boundaries=case["boundaries"])
-    if proj.padding:
-        pad = 1.5 * padded_distance(proj)
-        grown, how = structure_problem(atoms, case["defects"], pad_to=pad, mode=proj.mode, **kw)[0], \
-            f"pad_to {pad:.0f} Å (x1.5)"
-    else:
-        big = grow_grains(atoms, 1.5)
-        grown, how = structure_problem(big, case["defects"], mode=proj.mode, **kw)[0], \
-            f"cell {proj.spacing:.0f} -> {big.cell.lengths()[proj.axis]:.0f} Å"
+    pad = 1.5 * padded_distance(proj)  # bulk appended (unfolded) or inserted in every grain (cell)
+    grown = structure_problem(atoms, case["defects"], pad_to=pad, mode=proj.mode, **kw)[0]
+    how = f"pad_to {pad:.0f} Å (x1.5)"
     phi0_grown = solve(grown, case["temperatures"][0]).phi0
     return dict(name=path.parent.name, mode=proj.mode, phi0=summary["phi0"], r_perp=summary["r_perp"],
                 residual=summary["residual"], fractions=fractions, region=region,

@@ -241,7 +241,7 @@ def test_open_circuit_thermovoltage(statistics):
                        electrodes="blocking", equilibrium=solve(problem, T0), temperature_profile=profile)
     y, current, _ = steady_state(system, 0.0)
     phi, _ = system.unpack(y)
-    x, T = problem.grid.x, system.plane_temperature
+    T = system.plane_temperature
     middle = slice(150, 250)
     dphi, dT, T_face = np.diff(phi)[middle], np.diff(T)[middle], 0.5 * (T[1:] + T[:-1])[middle]
     ell = np.log(0.05) if statistics == "boltzmann" else np.log(0.05 / 0.95)
