@@ -19,6 +19,7 @@ from .constants import thermal_voltage
 from .linalg import solve_bordered_tridiagonal_batch
 from .occupancy import occupancy, occupancy_response
 from .poisson import poisson_rows
+from .solver import relative_norms, residual_sizes
 
 __all__ = ["Stack", "stack_problems", "batch_newton"]
 
@@ -239,13 +240,6 @@ def _matrix(st, p):
     return diag, Bm, C, D
 
 
-def _norms(F, n, scale):
-    """Per-problem 2-norm and max-norm of the relative residual (B,)."""
-    s = np.where(scale > 0, scale, 1.0)[:, None]
-    rel = np.concatenate((F[:, :n] / s, F[:, n:]), axis=1)
-    return np.linalg.norm(rel, axis=1), np.max(np.abs(rel), axis=1)
-
-
 def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
     """Globalised Newton on the whole stack (the loop of :func:`~.solver.newton`, per problem:
     steps capped at 10 kT/e in φ, Armijo backtracking, convergence at ``rtol``).
@@ -279,7 +273,7 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
     if initial is not None:
         Y[:] = initial
     F, scale, p = _residual(st, Y)
-    res = _norms(F, n, scale)[1]
+    res = relative_norms(residual_sizes(F, n), scale)[1]
     its = np.zeros(B, int)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(max_iter):
@@ -303,15 +297,16 @@ def _line_search(st, Y, dY, F, scale, p, todo, rtol):
     """Armijo backtracking of every problem's step on its own; returns the new state and
     its residual, scale, site fractions and max-norm residual."""
     n = st.first.grid.n
-    norm0 = _norms(F, n, scale)[0]
+    norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
     for _ in range(40):
         trial = Y + t[:, None] * dY
         F_t, scale_t, p_t = _residual(st, trial)
-        norm = _norms(F_t, n, scale)[0]
+        sizes = residual_sizes(F_t, n)
+        norm = relative_norms(sizes, scale)[0]
         accept = pending & np.isfinite(norm) & ((norm <= (1.0 - 1e-4 * t) * norm0)
-                                                | (_norms(F_t, n, scale_t)[1] <= rtol))
+                                                | (relative_norms(sizes, scale_t)[1] <= rtol))
         if np.array_equal(accept, pending):  # every open problem took its step (converged ones stand still)
             Y, F, scale, p = trial, F_t, scale_t, p_t
         else:
@@ -321,6 +316,6 @@ def _line_search(st, Y, dY, F, scale, p, todo, rtol):
         if not pending.any():
             break
         t = np.where(pending, 0.5 * t, t)
-    res = _norms(F, n, scale)[1]
+    res = relative_norms(residual_sizes(F, n), scale)[1]
     res[pending] = np.nan  # the line search failed: solved alone afterwards
     return Y, F, scale, p, res

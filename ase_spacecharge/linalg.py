@@ -17,7 +17,8 @@ from .errors import SingularMatrixError
 __all__ = ["solve_bordered_tridiagonal", "solve_bordered_tridiagonal_batch"]
 
 
-def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False):
+def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
+                               out=None):
     """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]`` in O(n m²).
 
     Parameters
@@ -35,6 +36,8 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     symmetric : bool
         ``lower[1:] == upper[:-1]``: then ``-T`` is tried as symmetric positive definite (LAPACK
         ``ptsv``, half the work of ``gtsv``), with ``gtsv`` as the fallback.
+    out : ndarray (n + m,), optional
+        Where to write ``[y; z]`` (``y`` and ``z`` are then views of it).
 
     Returns
     -------
@@ -62,27 +65,23 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     C = np.asarray(C, dtype=float).reshape(-1, n)
     D = np.asarray(D, dtype=float).reshape(C.shape[0], B.shape[1])
     rhs_m = np.asarray(rhs_m, dtype=float).reshape(-1)
-    d = diag.astype(float, copy=True)
+    sign = -1.0 if symmetric else 1.0
+    d = np.negative(diag) if symmetric else diag.astype(float, copy=True)  # the diagonal of sign T
     extra = 1 if periodic else 0
     k = B.shape[1] + extra
     rhs = np.empty((n, k + 1), order="F")  # LAPACK's layout: no copy inside gtsv/ptsv
     rhs[:, extra:k] = B
     rhs[:, k] = rhs_n
-    corner = None
-    if periodic:  # Sherman–Morrison: the corners become a border column u and row v
-        gamma = -d[0] if d[0] != 0 else 1.0
-        a, b = lower[0], upper[n - 1]
-        d[0] -= gamma
-        d[n - 1] -= a * b / gamma
-        rhs[:, 0] = 0.0
-        rhs[0, 0], rhs[n - 1, 0] = gamma, b
-        corner = a / gamma  # v = e_0 + (a / gamma) e_{n-1}
-        D = np.block([[np.full((1, 1), -1.0), np.zeros((1, D.shape[1]))],
-                      [np.zeros((D.shape[0], 1)), D]])
-        rhs_m = np.concatenate(([0.0], rhs_m))
-    X, sign = _tridiagonal_solve(lower, d, upper, rhs, symmetric)  # T (sign X) = rhs
+    if periodic:
+        corner, D, rhs_m = _fold_corners(lower, d, upper, sign, rhs[:, 0], D, rhs_m)
+    X = _tridiagonal_solve(lower, d, upper, rhs, sign)  # (sign T) X = rhs
+    if X is None:  # -T is not positive definite
+        return solve_bordered_tridiagonal(lower, diag, upper, B, C, D if not periodic else D[1:, 1:], rhs_n,
+                                          rhs_m[extra:], periodic=periodic, out=out)
+    out = np.empty(n + k - extra) if out is None else out
     if k == 0:
-        return sign * X[:, 0], np.empty(0)
+        np.multiply(X[:, 0], sign, out=out[:n])
+        return out[:n], out[n:]
     CX = np.einsum("mn,nk->mk", C, X)  # one pass, no BLAS threads for the skinny product
     if periodic:
         CX = np.vstack((X[0] + corner * X[n - 1], CX))
@@ -91,27 +90,49 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
         z = np.linalg.solve(D - CX[:, :k], rhs_m - CX[:, k])
     except np.linalg.LinAlgError as exc:
         raise SingularMatrixError(f"bordered system is singular: {exc}") from None
-    y = np.einsum("nk,k->n", X, np.append(-sign * z, sign))  # sign (X_r - X_B z)
-    return y, z[extra:]
+    np.einsum("nk,k->n", X, np.append(-sign * z, sign), out=out[:n])  # sign (X_r - X_B z)
+    out[n:] = z[extra:]
+    return out[:n], out[n:]
 
 
-def _tridiagonal_solve(lower, d, upper, rhs, symmetric):
-    """``X`` and ``sign`` with ``T (sign X) = rhs`` for the tridiagonal ``T`` with diagonal ``d``
-    (``d`` and ``rhs`` are overwritten), by LAPACK: ``ptsv`` on ``-T`` when symmetric (negative
-    definite ``T``; then ``sign = -1``), else (or if that fails) ``gtsv``.  A failed ``ptsv``
-    stops in its factorisation, before it touches ``rhs``."""
+def _fold_corners(lower, d, upper, sign, column, D, rhs_m):
+    """Sherman–Morrison for the periodic corners of ``T`` (one block, or a batch along the
+    leading axes): ``T = T' + u v^T`` with ``u = γ e_0 + upper[n-1] e_{n-1}`` and
+    ``v = e_0 + (lower[0]/γ) e_{n-1}``, ``γ = -T[0, 0]``.  Changes ``d`` (the diagonal of
+    ``sign T``) into that of ``sign T'``, writes ``u`` into ``column`` and returns the ``v``
+    coefficient of ``e_{n-1}`` and ``D``, ``rhs_m`` with the corner's unknown put first."""
+    n = d.shape[-1]
+    gamma = np.where(d[..., 0] != 0, -sign * d[..., 0], 1.0)
+    a, b = lower[0], upper[n - 1]
+    d[..., 0] -= sign * gamma
+    d[..., n - 1] -= sign * a * b / gamma
+    column[...] = 0.0
+    column[..., 0], column[..., n - 1] = gamma, b
+    m = D.shape[-1]
+    D_new = np.zeros(D.shape[:-2] + (m + 1, m + 1))
+    D_new[..., 0, 0] = -1.0
+    D_new[..., 1:, 1:] = D
+    rhs_new = np.zeros(rhs_m.shape[:-1] + (m + 1,))
+    rhs_new[..., 1:] = rhs_m
+    return a / gamma, D_new, rhs_new
+
+
+def _tridiagonal_solve(lower, d, upper, rhs, sign):
+    """``X`` with ``(sign T) X = rhs`` for the tridiagonal ``T`` with off-diagonals ``lower``,
+    ``upper`` and ``sign T`` with diagonal ``d`` (``d`` and ``rhs`` are overwritten), by
+    LAPACK: ``ptsv`` when ``sign`` is -1 (symmetric ``T``, ``-T`` tried as positive definite;
+    None if it is not), else ``gtsv``."""
     from scipy.linalg import lapack
-    if symmetric:
-        _, _, X, info = lapack.dptsv(np.negative(d), np.negative(upper[:-1]), rhs, overwrite_d=True,
-                                     overwrite_e=True, overwrite_b=True)
-        if info == 0:
-            return X, -1.0
+    if sign < 0:
+        _, _, X, info = lapack.dptsv(d, np.negative(upper[:-1]), rhs, overwrite_d=True, overwrite_e=True,
+                                     overwrite_b=True)
+        return X if info == 0 else None
     _, _, _, X, info = lapack.dgtsv(np.array(lower[1:], dtype=float), d, np.array(upper[:-1], dtype=float),
                                      rhs, overwrite_dl=True, overwrite_d=True, overwrite_du=True,
                                      overwrite_b=True)
     if info != 0:
         raise SingularMatrixError(f"tridiagonal block is singular (LAPACK gtsv info={info})")
-    return X, 1.0
+    return X
 
 
 def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False):
@@ -153,7 +174,8 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     """
     b, n = diag.shape
     m = B.shape[2]
-    d = np.array(diag, float)
+    sign = -1.0 if symmetric else 1.0
+    d = np.negative(diag) if symmetric else np.array(diag, float)  # the diagonals of sign T
     extra = 1 if periodic else 0
     k = m + extra
     R = np.empty((k + 1, b, n))  # each column, block after block: Fortran order of (b n, k + 1)
@@ -161,19 +183,13 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     R[k] = rhs_n
     C, D, rhs_m = np.asarray(C, float), np.asarray(D, float), np.asarray(rhs_m, float)
     if periodic:
-        gamma = np.where(d[:, 0] != 0, -d[:, 0], 1.0)
-        a, c = lower[0], upper[n - 1]
-        d[:, 0] -= gamma
-        d[:, n - 1] -= a * c / gamma
-        R[0] = 0.0
-        R[0, :, 0], R[0, :, n - 1] = gamma, c
-        corner = a / gamma
-        D = np.concatenate((np.zeros((b, 1, m + 1)), np.concatenate((np.zeros((b, m, 1)), D), axis=2)), axis=1)
-        D[:, 0, 0] = -1.0
-        rhs_m = np.concatenate((np.zeros((b, 1)), rhs_m), axis=1)
+        corner, D, rhs_m = _fold_corners(lower, d, upper, sign, R[0], D, rhs_m)
     low, up = np.tile(lower, b), np.tile(upper, b)
     low[::n], up[n - 1::n] = 0.0, 0.0  # no coupling between the blocks
-    X, sign = _tridiagonal_solve(low, d.ravel(), up, R.reshape(k + 1, b * n).T, symmetric)
+    X = _tridiagonal_solve(low, d.ravel(), up, R.reshape(k + 1, b * n).T, sign)
+    if X is None:  # some -T is not positive definite
+        return solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D if not periodic else D[:, 1:, 1:],
+                                                rhs_n, rhs_m[:, extra:], periodic=periodic)
     X = (sign * X).T.reshape(k + 1, b, n)
     if k == 0:
         return X[0], np.zeros((b, 0))

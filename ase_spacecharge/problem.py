@@ -371,7 +371,7 @@ class Problem(CarrierTerms):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and matrix from :meth:`evaluate`."""
         (lower, diag, upper), B, C, D = matrix
         n = self.grid.n
-        dphi, dz = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, -F[:n], -F[n:],
-                                              periodic=self.grid.boundary == "periodic",
-                                              symmetric=self.operator.symmetric)
-        return np.concatenate((dphi, dz))
+        dy = np.empty(F.size)
+        solve_bordered_tridiagonal(lower, diag, upper, B, C, D, F[:n], F[n:], periodic=self.grid.boundary == "periodic",
+                                   symmetric=self.operator.symmetric, out=dy)
+        return np.negative(dy, out=dy)

@@ -15,7 +15,7 @@ import numpy as np
 from .constants import thermal_voltage
 from .errors import ConvergenceError, SingularMatrixError
 
-__all__ = ["NewtonResult", "newton", "solve_problem", "STATUS"]
+__all__ = ["NewtonResult", "newton", "solve_problem", "residual_sizes", "relative_norms", "STATUS"]
 
 #: Meaning of :attr:`NewtonResult.status`.
 STATUS = {0: "converged", 1: "iteration limit reached", 2: "line search failed", 3: "singular Newton matrix",
@@ -62,16 +62,57 @@ class NewtonResult:
     residual_history: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _norms(F, n, scale, max_scale=None):
-    """2-norm of the residual in relative units (the Poisson rows divided by the charge/flux
-    ``scale``) and its max-norm (the rows divided by ``max_scale``, default ``scale``), from
-    one pass over the rows and without a copy; NaN propagates."""
-    poisson, rest = F[:n], F[n:]
-    s = scale if scale > 0 else 1.0
-    s_max = s if max_scale is None else (max_scale if max_scale > 0 else 1.0)
-    two = np.hypot(np.linalg.norm(poisson) / s, np.linalg.norm(rest))
-    top = max(float(np.max(poisson, initial=0.0)), -float(np.min(poisson, initial=0.0))) / s_max
-    return float(two), float(np.max([top, np.max(np.abs(rest), initial=0.0)]))
+def residual_sizes(F, n):
+    """The sizes of a residual ``F`` (..., N) from one read of each part: the 2-norm and the
+    max-norm of its Poisson rows ``F[..., :n]`` and of the rest; NaN propagates.
+
+    Parameters
+    ----------
+    F : ndarray (..., N)
+    n : int
+        Number of Poisson rows (planes).
+
+    Returns
+    -------
+    tuple of four float or ndarray (...)
+        ``(‖P‖₂, ‖R‖₂, max|P|, max|R|)``; :func:`relative_norms` turns them into the relative
+        residual for any scale.
+
+    Examples
+    --------
+    >>> [float(v) for v in residual_sizes(np.array([3.0, -4.0, 0.5]), 2)]
+    [5.0, 0.5, 4.0, 0.5]
+    """
+    P, R = F[..., :n], F[..., n:]
+    return (np.sqrt(np.einsum("...i,...i->...", P, P)), np.sqrt(np.einsum("...i,...i->...", R, R)),
+            np.maximum(np.max(P, axis=-1, initial=0.0), -np.min(P, axis=-1, initial=0.0)),
+            np.max(np.abs(R), axis=-1, initial=0.0))
+
+
+def relative_norms(sizes, scale):
+    """2-norm and max-norm of the relative residual: the Poisson rows divided by the charge or
+    flux ``scale`` (e/Å², from :meth:`~.problem.Problem.residual`; 1 where not positive), the
+    other rows as they are (gauge in kT/e, fitted fractions relative to their targets).
+
+    Parameters
+    ----------
+    sizes : tuple
+        From :func:`residual_sizes`.
+    scale : float or ndarray (...)
+
+    Returns
+    -------
+    two, top : float or ndarray (...)
+
+    Examples
+    --------
+    >>> relative_norms(residual_sizes(np.array([3.0, -4.0, 0.5]), 2), 10.0)
+    (0.7071067811865476, 0.5)
+    """
+    p2, r2, p_max, r_max = sizes
+    s = np.where(np.asarray(scale) > 0, scale, 1.0)
+    two, top = np.hypot(p2 / s, r2), np.maximum(p_max / s, r_max)
+    return (float(two), float(top)) if np.ndim(two) == 0 else (two, top)
 
 
 def _result(y, status, history, iterations, detail=""):
@@ -80,22 +121,23 @@ def _result(y, status, history, iterations, detail=""):
                         np.asarray(history, float))
 
 
-def _line_search(problem, temperature, y, dy, F, scale, energy_scale, rtol):
-    """Backtrack ``y + t dy`` until the residual norm falls (Armijo); returns the accepted
-    ``(y, F, scale, matrix)`` or None.  Trial steps cost a residual only; the matrix is built
-    at the accepted point, unless that point has converged (``matrix`` is then None)."""
+def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol):
+    """Backtrack ``y + t dy`` until the relative residual's 2-norm (at the scale of ``y``)
+    falls below ``norm0`` (Armijo); returns the accepted ``(y, F, scale, sizes, matrix)`` or
+    None.  Trial steps cost a residual only; the matrix is built at the accepted point,
+    unless that point has converged (``matrix`` is then None)."""
     from .newton_matrix import newton_matrix
     n = problem.grid.n
-    norm0 = _norms(F, n, scale)[0]
     t = 1.0
     for _ in range(40):
-        y_try = y + t * dy
+        y_try = np.add(y, dy) if t == 1.0 else y + t * dy
         with np.errstate(over="ignore", invalid="ignore"):
             F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale)
-        norm, top = _norms(F_try, n, scale, scale_try)
-        converged = top <= rtol
+        sizes = residual_sizes(F_try, n)
+        norm = relative_norms(sizes, scale)[0]
+        converged = relative_norms(sizes, scale_try)[1] <= rtol
         if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0 or converged):
-            return y_try, F_try, scale_try, None if converged else newton_matrix(problem, point)
+            return y_try, F_try, scale_try, sizes, None if converged else newton_matrix(problem, point)
         t *= 0.5
     return None
 
@@ -136,7 +178,8 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     cap = 10.0 * thermal_voltage(temperature) if step_cap is None else step_cap
     y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
     F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
-    history = [_norms(F, n, scale)[1]]
+    sizes = residual_sizes(F, n)
+    history = [relative_norms(sizes, scale)[1]]
     for it in range(max_iter + 1):
         if not np.isfinite(history[-1]):
             return _result(y, 4, history, it)
@@ -148,14 +191,15 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
             dy = problem.newton_step(F, matrix)
         except SingularMatrixError as exc:
             return _result(y, 3, history, it, str(exc))
-        biggest = np.max(np.abs(dy[:n]))
+        biggest = max(float(np.max(dy[:n])), -float(np.min(dy[:n])))
         if biggest > cap:
             dy *= cap / biggest
-        accepted = _line_search(problem, temperature, y, dy, F, scale, energy_scale, rtol)
+        accepted = _line_search(problem, temperature, y, dy, relative_norms(sizes, scale)[0], scale,
+                                energy_scale, rtol)
         if accepted is None:
             return _result(y, 2, history, it)
-        y, F, scale, matrix = accepted
-        history.append(_norms(F, n, scale)[1])
+        y, F, scale, sizes, matrix = accepted
+        history.append(relative_norms(sizes, scale)[1])
     return _result(y, 1, history, max_iter)
 
 
