@@ -32,6 +32,8 @@ class Linearisation:
         eV.
     dq_carriers : ndarray (n,) or float
         ``∂q/∂φ`` of the band carriers per plane (e/V; 0.0 without carriers).
+    gauge_row : ndarray (n,) or None
+        The gauge's row of the matrix (1/V; None without a gauge).
 
     Examples
     --------
@@ -43,6 +45,7 @@ class Linearisation:
     inv_g: object
     kT: float
     dq_carriers: object
+    gauge_row: np.ndarray | None = None
 
 
 def newton_matrix(problem, point):
@@ -74,21 +77,18 @@ def newton_matrix(problem, point):
     dp_dphi = occupancy_response(point.p, a.capacity, -a.valence[None, :] / point.kT, problem.statistics)
     if a.activities:
         dp_dphi *= point.inv_g
-    diag = op.diag + op.c * (problem.mobile_charge(dp_dphi)[0] + point.dq_carriers)
+    diag = problem.mobile_charge(dp_dphi, gross=False)[0]  # ∂q/∂φ (e/V), then the row's T[i, i]
+    if np.ndim(point.dq_carriers) or point.dq_carriers:
+        diag += point.dq_carriers
+    diag *= op.c
+    diag += op.diag
     return ((op.lower, diag, op.upper),) + _border(problem, point, dp_dphi)
 
 
 def _border(problem, point, dp_dphi):
     """Border blocks ``B`` (n, m), ``C`` (m, n), ``D`` (m, m) of the Newton matrix."""
-    g, n, a, op = problem.grid, problem.grid.n, problem.active, problem.operator
-    cols = []
-    if g.boundary == "periodic":
-        cols.append(-op.w)
-    if problem.dirichlet == "floating":
-        col = np.zeros(n)
-        col[0], col[-1] = op.lower[0], op.upper[-1]
-        cols.append(col)
-    dp_deta = []
+    n, a, op = problem.grid.n, problem.active, problem.operator
+    cols, dp_deta = [problem.border_columns], []
     for col_k in problem.fit_columns:
         v = np.zeros(point.p.shape[1])
         v[col_k] = 1.0
@@ -96,18 +96,15 @@ def _border(problem, point, dp_dphi):
         if a.activities:
             dp *= point.inv_g
         dp_deta.append(dp)
-        cols.append(op.c * problem.plane_sum(np.einsum("sk,k->s", dp, a.valence)))
-    m = len(cols)
-    B = np.column_stack(cols) if m else np.zeros((n, 0))
-    C, D = np.zeros((m, n)), np.zeros((m, m))
-    r = 0
-    if problem.gauge is not None:
-        C[r] = problem.gauge / point.kT
-        r += 1
+        cols.append((op.c * problem.plane_sum(np.einsum("sk,k->s", dp, a.valence)))[:, None])
+    B = np.hstack(cols) if len(cols) > 1 else cols[0]
+    m = B.shape[1]
+    rows = [] if problem.gauge is None else [point.gauge_row]
     eta_col = m - len(problem.fitted)
+    D = np.zeros((m, m))
     for k, col_k in enumerate(problem.fit_columns):
         w = problem.fit_weights[k] / problem.target[k]
-        C[r] = np.bincount(a.plane, weights=w * dp_dphi[:, col_k], minlength=n)
-        D[r, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
-        r += 1
+        rows.append(np.bincount(a.plane, weights=w * dp_dphi[:, col_k], minlength=n))
+        D[len(rows) - 1, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
+    C = np.vstack(rows) if len(rows) > 1 else (rows[0][None, :] if rows else np.zeros((0, n)))
     return B, C, D

@@ -28,7 +28,7 @@ __all__ = ["STATISTICS", "BAND_STATISTICS", "occupancy", "occupancy_response", "
 STATISTICS = ("fermi-dirac", "boltzmann")
 
 
-def occupancy(u, capacity, statistics="fermi-dirac"):
+def occupancy(u, capacity, statistics="fermi-dirac", *, out=None):
     """Occupancies from log-weights.
 
     Parameters
@@ -39,6 +39,8 @@ def occupancy(u, capacity, statistics="fermi-dirac"):
     capacity : ndarray, shape (n,)
         ``1 - F_s``: fraction of the site open to mobile defects.
     statistics : {"fermi-dirac", "boltzmann"}
+    out : ndarray (n, m), optional
+        Where to write the result; may be ``u`` itself.
 
     Returns
     -------
@@ -52,15 +54,16 @@ def occupancy(u, capacity, statistics="fermi-dirac"):
     """
     if statistics == "boltzmann":
         with np.errstate(over="ignore"):
-            return np.exp(u)
+            return np.exp(u, out=out)
     if u.shape[1] == 1:  # one species: capacity / (1 + e^-u), one exponential per site
+        e = np.negative(u, out=out)
         with np.errstate(over="ignore"):
-            e = np.exp(-u)
+            np.exp(e, out=e)
         e += 1.0
         return np.divide(capacity[:, None], e, out=e)
     top = np.maximum(u.max(axis=1, initial=-np.inf), 0.0)[:, None]
     e = np.exp(u - top)
-    return capacity[:, None] * e / (np.exp(-top) + e.sum(axis=1, keepdims=True))
+    return np.divide(capacity[:, None] * e, np.exp(-top) + e.sum(axis=1, keepdims=True), out=out)
 
 
 def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
@@ -87,11 +90,11 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     """
     if statistics == "boltzmann":
         return p * v
-    if p.shape[1] == 1 and np.all(capacity > 0):  # one species: p (1 - p/c) v
-        out = np.divide(p[:, 0], capacity)
+    if p.shape[1] == 1 and capacity.min(initial=1.0) > 0:  # one species: p (1 - p/c) v
+        out = np.divide(p, capacity[:, None])
         np.subtract(1.0, out, out=out)
-        out *= p[:, 0]
-        return out[:, None] * v
+        out *= p
+        return np.multiply(out, v, out=out) if np.shape(v) in ((1, 1), out.shape) else out * v
     s = np.divide(p, capacity[:, None], out=np.zeros_like(p), where=capacity[:, None] > 0)
     return p * (v - (s * v).sum(axis=1, keepdims=True))
 

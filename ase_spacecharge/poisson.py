@@ -76,7 +76,7 @@ class PoissonOperator:
                    grid.boundary == "periodic", symmetric)
 
 
-def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None):
+def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_gross=False):
     """Poisson residual rows (e/Å²) and their scale, the largest sum of the magnitudes of
     the terms of a row (for a relative residual).
 
@@ -94,6 +94,8 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None):
         wall otherwise.
     out : ndarray (..., n), optional
         Where to write ``F`` (e.g. the first ``n`` entries of the full residual).
+    overwrite_gross : bool
+        Whether ``gross`` may serve as work space (saves a copy).
 
     Returns
     -------
@@ -109,27 +111,29 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None):
     ([0.0, 0.0, 0.0], 0.0)
     """
     rho_b = np.asarray(rho_b, float)[..., None]
-    flux_up = np.empty_like(phi)
+    background = bool(rho_b.any())
+    F = np.multiply(op.c, q, out=out)
+    work = np.empty_like(phi)
+    if background:
+        F -= np.multiply(op.w, rho_b, out=work)
+    flux_up = work  # the displacement through each plane's upper face
     np.subtract(phi[..., 1:], phi[..., :-1], out=flux_up[..., :-1])
     flux_up[..., -1] = np.asarray(above) - phi[..., -1]
     flux_up *= op.upper
     first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
-    F = np.multiply(op.c, q, out=out)
-    if rho_b.any():
-        F -= op.w * rho_b
     F += flux_up
-    abs_up = np.abs(flux_up)
-    size = np.multiply(op.c, gross)
-    size += abs_up
+    down = None
     if op.symmetric:  # flux_down[i] = -flux_up[i-1]
         F[..., 1:] -= flux_up[..., :-1]
-        size[..., 1:] += abs_up[..., :-1]
     else:
         down = op.lower[1:] * (phi[..., :-1] - phi[..., 1:])
         F[..., 1:] += down
-        size[..., 1:] += np.abs(down)
     F[..., 0] += first_down
+    size = np.multiply(op.c, gross, out=gross if overwrite_gross else None)
+    abs_up = np.abs(flux_up, out=work)
+    size += abs_up
+    size[..., 1:] += abs_up[..., :-1] if down is None else np.abs(down)
     size[..., 0] += np.abs(first_down)
-    if rho_b.any():
-        size += op.w * np.abs(rho_b)
+    if background:
+        size += np.multiply(op.w, np.abs(rho_b), out=work)
     return F, size.max(axis=-1)

@@ -13,17 +13,15 @@ solves them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .constants import thermal_voltage
-from .errors import InputError
 from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
-from .occupancy import activity_occupancy, occupancy
 from .poisson import PoissonOperator, poisson_rows
 from .carriers import CarrierTerms
-from .sites import ActiveSites
+from .site_terms import SiteTerms
 
 __all__ = ["Problem"]
 
@@ -33,7 +31,7 @@ def _empty(*shape, dtype=float):
 
 
 @dataclass
-class Problem(CarrierTerms):
+class Problem(CarrierTerms, SiteTerms):
     """A discretised space-charge problem (plain arrays; :func:`~.model.build_problem` and
     :func:`~.layered.layered_problem` build one).
 
@@ -147,52 +145,26 @@ class Problem(CarrierTerms):
         self._init_carriers()
         self.operator = PoissonOperator.from_grid(self.grid)
 
-    def _init_mobile_part(self):
-        mob = np.flatnonzero(self.mobile)
-        hosted = np.isfinite(self.energies[:, mob])
-        active = np.flatnonzero(hosted.any(axis=1))
-        self.active = ActiveSites(mob, active, self.site_plane[active], self.site_weight[active],
-                                  self.capacity[active], self.log_x[np.ix_(active, mob)],
-                                  np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
-                                  self.valence[mob], self._activity_models(mob, hosted[active], active))
-        self.fit_columns = np.searchsorted(mob, self.fitted)
-        self.unit_weights = bool(np.all(self.active.weight == 1.0))
-        self.one_site_per_plane = bool(np.unique(self.active.plane).size == self.active.plane.size)
-        self.fit_weights = self.target_weight[:, active]
-        n = self.grid.n
-        self.fixed_plane_charge = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
-                                              minlength=n)
-        self.gross_fixed_charge = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
-                                        minlength=n)
-        if self.background is not None:
-            bg = np.broadcast_to(np.asarray(self.background, float), (n,))
-            self.fixed_plane_charge = self.fixed_plane_charge + bg
-            self.gross_fixed_charge = self.gross_fixed_charge + np.abs(bg)
-
-    def _activity_models(self, mob, hosted, active):
-        """(column, model, bulk excess chemical potential, label) of each non-ideal species."""
-        acts = tuple(self.activities) if self.activities else (None,) * len(self.valence)
-        if self.statistics == "boltzmann" and any(a is not None for a in acts):
-            raise InputError("activity models need Fermi–Dirac (lattice-gas) site statistics")
-        out = []
-        for col, d in enumerate(mob):
-            if acts[d] is None:
-                continue
-            shared = hosted[:, col] & (hosted.sum(axis=1) > 1)
-            if shared.any():
-                raise InputError(f"defect {self.defect_labels[d]!r}: an activity model needs it to be the only "
-                                 f"mobile species on its sites, but site {int(active[np.argmax(shared)])} "
-                                 "hosts others")
-            out.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
-                        self.defect_labels[d] if self.defect_labels else str(d)))
-        return out
-
     # ------------------------------------------------------------------ state vector
 
     @property
     def n_extra(self):
         """Number of bordered unknowns after the plane potentials."""
         return (self.grid.boundary == "periodic") + (self.dirichlet == "floating") + len(self.fitted)
+
+    @cached_property
+    def border_columns(self):
+        """The Newton matrix's border columns that do not depend on the state (n, k): ``-w``
+        for the neutralising background (periodic grids), the wall couplings for a floating
+        boundary potential."""
+        op, cols = self.operator, []
+        if self.grid.boundary == "periodic":
+            cols.append(-op.w)
+        if self.dirichlet == "floating":
+            col = np.zeros(self.grid.n)
+            col[0], col[-1] = op.lower[0], op.upper[-1]
+            cols.append(col)
+        return np.column_stack(cols) if cols else np.zeros((self.grid.n, 0))
 
     def initial_guess(self):
         """The zero state: φ = 0 everywhere, no background, no chemical-potential shift."""
@@ -210,95 +182,6 @@ class Problem(CarrierTerms):
         return phi, rho_b, phi_d, rest
 
     # ------------------------------------------------------------------ charges
-
-    def mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
-        """Site fractions (n_active, k) of the mobile species on the active sites at plane
-        potentials ``phi`` (V) and fitted shifts ``eta`` (kT)."""
-        return self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-
-    def bulk_site_fractions(self, eta, temperature):
-        """Each defect's fraction on a bulk site (φ = 0, ΔE = 0) at the fitted shifts ``eta``:
-        the chemical potentials as mole fractions of a defect-free bulk (m,)."""
-        out = np.zeros(len(self.defect_labels))
-        hosted = np.isfinite(self.energies)
-        frozen = ~self.mobile
-        out[frozen] = [self.mole_fraction[d] if self.frozen_occupancy is None or not hosted[:, d].any()
-                       else self.frozen_occupancy[np.argmax(hosted[:, d]), d] for d in np.flatnonzero(frozen)]
-        a = self.active
-        if not a.columns.size:
-            return out
-        rows = np.argmax(np.isfinite(a.log_x), axis=0)  # the first active site hosting each mobile species
-        shift = np.zeros(a.columns.size)
-        if len(self.fitted):
-            shift[self.fit_columns] = eta
-        p = occupancy(a.log_x[rows] + shift, a.capacity[rows], self.statistics)
-        out[a.columns] = p[np.arange(a.columns.size), np.arange(a.columns.size)]
-        return out
-
-    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
-        """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
-        the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
-        shift = np.zeros(len(self.active.columns))
-        if len(self.fitted):
-            shift[self.fit_columns] = eta
-        return self.site_occupancies(phi, shift, temperature, energy_scale)
-
-    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0):
-        """Site fractions of the mobile species on the active sites (n_active, k) at plane
-        potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
-        value per species, or one per plane and species, (n, k)), and the inverse
-        non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
-        value per plane (a temperature profile)."""
-        a, kT = self.active, thermal_voltage(np.asarray(temperature, float))
-        kT = kT[a.plane][:, None] if kT.ndim else kT
-        shift = np.asarray(shift, float)
-        u = (a.valence / -kT) * phi[a.plane, None]
-        u += a.log_x
-        u -= (energy_scale / kT) * a.energies
-        if shift.ndim == 2:
-            u += shift[a.plane]
-        elif shift.any():
-            u += shift
-        p = occupancy(u, a.capacity, self.statistics)
-        inv_g = np.ones_like(p) if a.activities else 1.0
-        for col, model, mu_bulk, label in a.activities:
-            on = np.isfinite(u[:, col])
-            try:
-                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], a.capacity[on], model, mu_bulk,
-                                                                    kT[on, 0] if np.ndim(kT) else kT,
-                                                                    label=f"defect {label!r}")
-            except ValueError as exc:
-                raise InputError(str(exc)) from None
-        return p, inv_g
-
-    def occupancies(self, phi, eta, temperature, energy_scale=1.0, *, mobile=None):
-        """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
-        shifts ``eta``; zero where not hosted (``mobile``: the active sites' fractions, if
-        already computed)."""
-        p = np.zeros(self.energies.shape)
-        if mobile is None:
-            mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-        if self.active.columns.size == 1:
-            p[self.active.sites, self.active.columns[0]] = mobile[:, 0]
-        else:
-            p[np.ix_(self.active.sites, self.active.columns)] = mobile
-        frozen = ~self.mobile
-        if frozen.any():
-            hosted = np.isfinite(self.energies[:, frozen])
-            values = (self.mole_fraction[frozen][None, :] if self.frozen_occupancy is None
-                      else np.nan_to_num(self.frozen_occupancy[:, frozen]))
-            p[:, frozen] = np.where(hosted, values, 0.0)
-        return p
-
-    def plane_sum(self, values):
-        """Sum over each plane of a per-active-site quantity times the site weight."""
-        a = self.active
-        weighted = values if self.unit_weights else a.weight * values
-        if self.one_site_per_plane:  # a scatter instead of a reduction
-            out = np.zeros(self.grid.n)
-            out[a.plane] = weighted
-            return out
-        return np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
 
     def plane_charges(self, phi, temperature, eta=None, energy_scale=1.0, *, mobile=None):
         """Total charge per plane (e) at plane potentials ``phi`` (V): sites, band carriers and
@@ -328,7 +211,7 @@ class Problem(CarrierTerms):
         the occupancies."""
         from .newton_matrix import Linearisation
         phi, rho_b, phi_d, eta = self.unpack(y)
-        kT = thermal_voltage(temperature)
+        terms = self.thermal_terms(temperature, energy_scale)
         p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
         q, gross = self.mobile_charge(p)
         q += self.fixed_plane_charge
@@ -339,15 +222,16 @@ class Problem(CarrierTerms):
             q, gross = q + q_c, gross + gross_c
         below, above = self._boundary_values(phi, phi_d)
         F = np.empty(y.size)
-        _, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above, out=F[:phi.size])
+        _, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above, out=F[:phi.size],
+                                overwrite_gross=True)
         row = phi.size
         if self.gauge is not None:
-            F[row] = self.gauge @ phi / kT
+            F[row] = terms.gauge_row @ phi
             row += 1
         if len(self.fitted):
             avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
             F[row:] = avg / self.target - 1.0
-        return F, float(scale), Linearisation(p, inv_g, kT, dq_c)
+        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row)
 
     def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
@@ -355,17 +239,6 @@ class Problem(CarrierTerms):
         from .newton_matrix import newton_matrix
         F, scale, point = self.residual(y, temperature, energy_scale=energy_scale)
         return F, scale, newton_matrix(self, point) if jacobian else None
-
-    def mobile_charge(self, p):
-        """Charge per plane (e) of the mobile species at site fractions ``p`` (or of any
-        per-site, per-species quantity), and its gross size."""
-        z = self.active.valence
-        if z.size == 0:
-            return np.zeros(self.grid.n), np.zeros(self.grid.n)
-        if z.size == 1:
-            s = self.plane_sum(p[:, 0])
-            return z[0] * s, abs(z[0]) * s
-        return (self.plane_sum(np.einsum("sk,k->s", p, z)), self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))))
 
     def newton_step(self, F, matrix):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and matrix from :meth:`evaluate`."""

@@ -1,0 +1,223 @@
+"""The lattice-gas sites of a :class:`~.problem.Problem`: the active sites (those hosting a
+mobile defect), their log-weights at a temperature, their occupancies (Fermi–Dirac or
+Boltzmann, with optional activity models) and the charge they put on each plane.  Units:
+``phi`` in V, energies in eV, temperatures in K, charges in e.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .constants import thermal_voltage
+from .errors import InputError
+from .occupancy import activity_occupancy, occupancy
+from .sites import ActiveSites
+
+__all__ = ["SiteTerms", "ThermalTerms"]
+
+
+class ThermalTerms(NamedTuple):
+    """A problem's terms at one temperature (:meth:`Problem.thermal_terms`): the active sites'
+    log-weights are ``u = phi_factor φ[plane] + u0``.
+
+    Attributes
+    ----------
+    kT : float or ndarray (n_active, 1)
+        eV (per active site for a temperature profile).
+    phi_factor : ndarray (k,) or (n_active, k)
+        ``-z/kT`` (1/V).
+    u0 : ndarray (n_active, k)
+        ``ln(x/A) - energy_scale ΔE/kT`` (``-inf`` where a species is not hosted).
+    gauge_row : ndarray (n,) or None
+        The gauge weights over kT (1/V): the gauge's row of the Newton matrix (None without
+        a gauge, or for a temperature profile).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> terms = ceria_like_problem().thermal_terms(773.15)
+    >>> round(terms.kT, 6), terms.u0.shape
+    (0.066625, (60, 1))
+    """
+
+    kT: object
+    phi_factor: np.ndarray
+    u0: np.ndarray
+    gauge_row: np.ndarray | None
+
+
+class SiteTerms:
+    """The site part of :class:`~.problem.Problem` (a mix-in: it reads the problem's site
+    fields, ``grid`` and ``defect_labels``, and sets ``active``).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem()
+    >>> isinstance(p, SiteTerms), p.active.plane.size, p.plane_sum(np.ones(p.active.plane.size)).sum()
+    (True, 60, np.float64(60.0))
+    """
+
+    def _init_mobile_part(self):
+        mob = np.flatnonzero(self.mobile)
+        hosted = np.isfinite(self.energies[:, mob])
+        active = np.flatnonzero(hosted.any(axis=1))
+        self.active = ActiveSites(mob, active, self.site_plane[active], self.site_weight[active],
+                                  self.capacity[active], self.log_x[np.ix_(active, mob)],
+                                  np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
+                                  self.valence[mob], self._activity_models(mob, hosted[active], active))
+        self._thermal_memo = None
+        self.fit_columns = np.searchsorted(mob, self.fitted)
+        self.unit_weights = bool(np.all(self.active.weight == 1.0))
+        self.one_site_per_plane = bool(np.unique(self.active.plane).size == self.active.plane.size)
+        self.fit_weights = self.target_weight[:, active]
+        n = self.grid.n
+        self.fixed_plane_charge = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
+                                              minlength=n)
+        self.gross_fixed_charge = np.bincount(self.site_plane, weights=self.site_weight * np.abs(self.fixed_charge),
+                                        minlength=n)
+        if self.background is not None:
+            bg = np.broadcast_to(np.asarray(self.background, float), (n,))
+            self.fixed_plane_charge = self.fixed_plane_charge + bg
+            self.gross_fixed_charge = self.gross_fixed_charge + np.abs(bg)
+
+    def _activity_models(self, mob, hosted, active):
+        """(column, model, bulk excess chemical potential, label) of each non-ideal species."""
+        acts = tuple(self.activities) if self.activities else (None,) * len(self.valence)
+        if self.statistics == "boltzmann" and any(a is not None for a in acts):
+            raise InputError("activity models need Fermi–Dirac (lattice-gas) site statistics")
+        out = []
+        for col, d in enumerate(mob):
+            if acts[d] is None:
+                continue
+            shared = hosted[:, col] & (hosted.sum(axis=1) > 1)
+            if shared.any():
+                raise InputError(f"defect {self.defect_labels[d]!r}: an activity model needs it to be the only "
+                                 f"mobile species on its sites, but site {int(active[np.argmax(shared)])} "
+                                 "hosts others")
+            out.append((col, acts[d], float(acts[d](np.array([self.mole_fraction[d]]))[0][0]),
+                        self.defect_labels[d] if self.defect_labels else str(d)))
+        return out
+
+    def mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions (n_active, k) of the mobile species on the active sites at plane
+        potentials ``phi`` (V) and fitted shifts ``eta`` (kT)."""
+        return self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+
+    def bulk_site_fractions(self, eta, temperature):
+        """Each defect's fraction on a bulk site (φ = 0, ΔE = 0) at the fitted shifts ``eta``:
+        the chemical potentials as mole fractions of a defect-free bulk (m,)."""
+        out = np.zeros(len(self.defect_labels))
+        hosted = np.isfinite(self.energies)
+        frozen = ~self.mobile
+        out[frozen] = [self.mole_fraction[d] if self.frozen_occupancy is None or not hosted[:, d].any()
+                       else self.frozen_occupancy[np.argmax(hosted[:, d]), d] for d in np.flatnonzero(frozen)]
+        a = self.active
+        if not a.columns.size:
+            return out
+        rows = np.argmax(np.isfinite(a.log_x), axis=0)  # the first active site hosting each mobile species
+        shift = np.zeros(a.columns.size)
+        if len(self.fitted):
+            shift[self.fit_columns] = eta
+        p = occupancy(a.log_x[rows] + shift, a.capacity[rows], self.statistics)
+        out[a.columns] = p[np.arange(a.columns.size), np.arange(a.columns.size)]
+        return out
+
+    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+        """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
+        the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
+        shift = np.zeros(len(self.active.columns))
+        if len(self.fitted):
+            shift[self.fit_columns] = eta
+        return self.site_occupancies(phi, shift, temperature, energy_scale)
+
+    def thermal_terms(self, temperature, energy_scale=1.0):
+        """The problem's terms at ``temperature`` (K; may be one value per plane, a temperature
+        profile) and segregation energies scaled by ``energy_scale``, as a
+        :class:`ThermalTerms`; for one temperature they are kept until another temperature
+        or scale is asked for."""
+        a = self.active
+        if np.ndim(temperature) == 0:
+            key = (float(temperature), float(energy_scale))
+            if self._thermal_memo is not None and self._thermal_memo[0] == key:
+                return self._thermal_memo[1]
+        kT = thermal_voltage(np.asarray(temperature, float))
+        kT = kT[a.plane][:, None] if kT.ndim else float(kT)
+        u0 = a.energies * (-energy_scale / kT)
+        u0 += a.log_x
+        gauge_row = self.gauge / kT if self.gauge is not None and np.ndim(kT) == 0 else None
+        terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
+        if np.ndim(temperature) == 0:
+            self._thermal_memo = (key, terms)
+        return terms
+
+    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0):
+        """Site fractions of the mobile species on the active sites (n_active, k) at plane
+        potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
+        value per species, or one per plane and species, (n, k)), and the inverse
+        non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
+        value per plane (a temperature profile)."""
+        a = self.active
+        kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
+        shift = np.asarray(shift, float)
+        u = np.multiply(phi[a.plane, None], phi_factor)
+        u += u0
+        if shift.ndim == 2:
+            u += shift[a.plane]
+        elif shift.any():
+            u += shift
+        p = occupancy(u, a.capacity, self.statistics, out=None if a.activities else u)
+        inv_g = np.ones_like(p) if a.activities else 1.0
+        for col, model, mu_bulk, label in a.activities:
+            on = np.isfinite(u[:, col])
+            try:
+                p[on, col], inv_g[on, col] = activity_occupancy(u[on, col], a.capacity[on], model, mu_bulk,
+                                                                    kT[on, 0] if np.ndim(kT) else kT,
+                                                                    label=f"defect {label!r}")
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        return p, inv_g
+
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0, *, mobile=None):
+        """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
+        shifts ``eta``; zero where not hosted (``mobile``: the active sites' fractions, if
+        already computed)."""
+        p = np.zeros(self.energies.shape)
+        if mobile is None:
+            mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        if self.active.columns.size == 1:
+            p[self.active.sites, self.active.columns[0]] = mobile[:, 0]
+        else:
+            p[np.ix_(self.active.sites, self.active.columns)] = mobile
+        frozen = ~self.mobile
+        if frozen.any():
+            hosted = np.isfinite(self.energies[:, frozen])
+            values = (self.mole_fraction[frozen][None, :] if self.frozen_occupancy is None
+                      else np.nan_to_num(self.frozen_occupancy[:, frozen]))
+            p[:, frozen] = np.where(hosted, values, 0.0)
+        return p
+
+    def plane_sum(self, values):
+        """Sum over each plane of a per-active-site quantity times the site weight."""
+        a = self.active
+        weighted = values if self.unit_weights else a.weight * values
+        if self.one_site_per_plane:  # a scatter instead of a reduction
+            out = np.zeros(self.grid.n)
+            out[a.plane] = weighted
+            return out
+        return np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
+
+    def mobile_charge(self, p, *, gross=True):
+        """Charge per plane (e) of the mobile species at site fractions ``p`` (or of any
+        per-site, per-species quantity), and (with ``gross``, else None) its gross size."""
+        z = self.active.valence
+        if z.size == 0:
+            return np.zeros(self.grid.n), np.zeros(self.grid.n) if gross else None
+        if z.size == 1:
+            s = self.plane_sum(p[:, 0])
+            size = np.multiply(s, abs(z[0])) if gross else None
+            return np.multiply(s, z[0], out=s), size
+        return (self.plane_sum(np.einsum("sk,k->s", p, z)),
+                self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))) if gross else None)
