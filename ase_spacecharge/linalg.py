@@ -18,7 +18,7 @@ __all__ = ["solve_bordered_tridiagonal", "solve_bordered_tridiagonal_batch"]
 
 
 def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
-                               out=None):
+                               out=None, C_columns=None):
     """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]`` in O(n m²).
 
     Parameters
@@ -38,6 +38,8 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
         ``ptsv``, half the work of ``gtsv``), with ``gtsv`` as the fallback.
     out : ndarray (n + m,), optional
         Where to write ``[y; z]`` (``y`` and ``z`` are then views of it).
+    C_columns : int ndarray, optional
+        ``C`` holds only these columns, (m, len(C_columns)); its other columns are zero.
 
     Returns
     -------
@@ -62,8 +64,9 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     """
     n = diag.size
     B = np.asarray(B, dtype=float).reshape(n, -1)
-    C = np.asarray(C, dtype=float).reshape(-1, n)
-    D = np.asarray(D, dtype=float).reshape(C.shape[0], B.shape[1])
+    m = B.shape[1]
+    C = np.asarray(C, dtype=float).reshape(m, n if C_columns is None else len(C_columns))
+    D = np.asarray(D, dtype=float).reshape(m, m)
     rhs_m = np.asarray(rhs_m, dtype=float).reshape(-1)
     sign = -1.0 if symmetric else 1.0
     d = np.negative(diag) if symmetric else diag.astype(float, copy=True)  # the diagonal of sign T
@@ -77,12 +80,12 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     X = _tridiagonal_solve(lower, d, upper, rhs, sign)  # (sign T) X = rhs
     if X is None:  # -T is not positive definite
         return solve_bordered_tridiagonal(lower, diag, upper, B, C, D if not periodic else D[1:, 1:], rhs_n,
-                                          rhs_m[extra:], periodic=periodic, out=out)
+                                          rhs_m[extra:], periodic=periodic, out=out, C_columns=C_columns)
     out = np.empty(n + k - extra) if out is None else out
     if k == 0:
         np.multiply(X[:, 0], sign, out=out[:n])
         return out[:n], out[n:]
-    CX = np.einsum("mn,nk->mk", C, X)  # one pass, no BLAS threads for the skinny product
+    CX = np.einsum("mn,nk->mk", C, X if C_columns is None else X[C_columns])  # no BLAS threads
     if periodic:
         CX = np.vstack((X[0] + corner * X[n - 1], CX))
     CX *= sign

@@ -10,12 +10,64 @@ when a Newton step needs it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .occupancy import occupancy_response
 
-__all__ = ["Linearisation", "newton_matrix"]
+__all__ = ["Linearisation", "NewtonMatrix", "newton_matrix"]
+
+
+class NewtonMatrix(NamedTuple):
+    """The Newton matrix ``[[T, B], [C, D]]`` as :func:`~.linalg.solve_bordered_tridiagonal`
+    takes it.
+
+    Attributes
+    ----------
+    lower, diag, upper : ndarray (n,)
+        The tridiagonal block ``T`` (periodic corners in ``lower[0]`` and ``upper[-1]``).
+    B : ndarray (n, m)
+    C : ndarray (m, len(support))
+        The border rows on the planes ``support``; zero on every other plane (the gauge and
+        the fitted fractions only weigh the bulk region).
+    D : ndarray (m, m)
+    support : int ndarray
+        Planes of ``C``'s columns.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem()
+    >>> J = p.evaluate(p.initial_guess(), 773.15)[2]
+    >>> J.dense_C().shape, J.C.shape == (1, J.support.size) and J.support.size < p.grid.n
+    ((1, 90), True)
+    """
+
+    lower: np.ndarray
+    diag: np.ndarray
+    upper: np.ndarray
+    B: np.ndarray
+    C: np.ndarray
+    D: np.ndarray
+    support: np.ndarray
+
+    def dense_C(self):
+        """``C`` on every plane (m, n).
+
+        Returns
+        -------
+        ndarray (m, n)
+
+        Examples
+        --------
+        >>> J = NewtonMatrix(*np.ones((3, 4)), np.ones((4, 1)), np.full((1, 1), 2.0), np.zeros((1, 1)), np.array([1]))
+        >>> J.dense_C().tolist()
+        [[0.0, 2.0, 0.0, 0.0]]
+        """
+        out = np.zeros((self.C.shape[0], self.diag.size))
+        out[:, self.support] = self.C
+        return out
 
 
 @dataclass
@@ -32,8 +84,9 @@ class Linearisation:
         eV.
     dq_carriers : ndarray (n,) or float
         ``∂q/∂φ`` of the band carriers per plane (e/V; 0.0 without carriers).
-    gauge_row : ndarray (n,) or None
-        The gauge's row of the matrix (1/V; None without a gauge).
+    gauge_row : ndarray or None
+        The gauge's row of the matrix on the planes ``problem.border_support`` (1/V; None
+        without a gauge).
 
     Examples
     --------
@@ -49,7 +102,7 @@ class Linearisation:
 
 
 def newton_matrix(problem, point):
-    """The Newton matrix ``((lower, diag, upper), B, C, D)`` of ``problem`` at ``point``.
+    """The Newton matrix of ``problem`` at ``point``.
 
     Parameters
     ----------
@@ -59,18 +112,15 @@ def newton_matrix(problem, point):
 
     Returns
     -------
-    tuple
-        The tridiagonal block (with periodic corners in ``lower[0]``, ``upper[-1]``) and the
-        border blocks ``B`` (n, m), ``C`` (m, n), ``D`` (m, m), as
-        :func:`~.linalg.solve_bordered_tridiagonal` takes them.
+    NewtonMatrix
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> p = ceria_like_problem()
     >>> F, scale, point = p.residual(p.initial_guess(), 773.15)
-    >>> (lower, diag, upper), B, C, D = newton_matrix(p, point)
-    >>> diag.shape, B.shape, C.shape, D.shape
+    >>> J = newton_matrix(p, point)
+    >>> J.diag.shape, J.B.shape, J.dense_C().shape, J.D.shape
     ((90,), (90, 1), (1, 90), (1, 1))
     """
     op, a = problem.operator, problem.active
@@ -82,11 +132,11 @@ def newton_matrix(problem, point):
         diag += point.dq_carriers
     diag *= op.c
     diag += op.diag
-    return ((op.lower, diag, op.upper),) + _border(problem, point, dp_dphi)
+    return NewtonMatrix(op.lower, diag, op.upper, *_border(problem, point, dp_dphi), problem.border_support)
 
 
 def _border(problem, point, dp_dphi):
-    """Border blocks ``B`` (n, m), ``C`` (m, n), ``D`` (m, m) of the Newton matrix."""
+    """Border blocks ``B`` (n, m), ``C`` (m, len(support)), ``D`` (m, m) of the Newton matrix."""
     n, a, op = problem.grid.n, problem.active, problem.operator
     cols, dp_deta = [problem.border_columns], []
     for col_k in problem.fit_columns:
@@ -104,7 +154,7 @@ def _border(problem, point, dp_dphi):
     D = np.zeros((m, m))
     for k, col_k in enumerate(problem.fit_columns):
         w = problem.fit_weights[k] / problem.target[k]
-        rows.append(np.bincount(a.plane, weights=w * dp_dphi[:, col_k], minlength=n))
+        rows.append(np.bincount(a.plane, weights=w * dp_dphi[:, col_k], minlength=n)[problem.border_support])
         D[len(rows) - 1, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
-    C = np.vstack(rows) if len(rows) > 1 else (rows[0][None, :] if rows else np.zeros((0, n)))
+    C = np.vstack(rows) if len(rows) > 1 else (rows[0][None, :] if rows else np.zeros((0, 0)))
     return B, C, D

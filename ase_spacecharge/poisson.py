@@ -76,7 +76,7 @@ class PoissonOperator:
                    grid.boundary == "periodic", symmetric)
 
 
-def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_gross=False):
+def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_charges=False):
     """Poisson residual rows (e/Å²) and their scale, the largest sum of the magnitudes of
     the terms of a row (for a relative residual).
 
@@ -94,8 +94,8 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
         wall otherwise.
     out : ndarray (..., n), optional
         Where to write ``F`` (e.g. the first ``n`` entries of the full residual).
-    overwrite_gross : bool
-        Whether ``gross`` may serve as work space (saves a copy).
+    overwrite_charges : bool
+        Whether ``q`` and ``gross`` may serve as work space (saves two temporaries).
 
     Returns
     -------
@@ -113,7 +113,7 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
     rho_b = np.asarray(rho_b, float)[..., None]
     background = bool(rho_b.any())
     F = np.multiply(op.c, q, out=out)
-    work = np.empty_like(phi)
+    work = q if overwrite_charges and q.shape == phi.shape else np.empty_like(phi)
     if background:
         F -= np.multiply(op.w, rho_b, out=work)
     flux_up = work  # the displacement through each plane's upper face
@@ -129,7 +129,7 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
         down = op.lower[1:] * (phi[..., :-1] - phi[..., 1:])
         F[..., 1:] += down
     F[..., 0] += first_down
-    size = np.multiply(op.c, gross, out=gross if overwrite_gross else None)
+    size = np.multiply(op.c, gross, out=gross if overwrite_charges else None)
     abs_up = np.abs(flux_up, out=work)
     size += abs_up
     size[..., 1:] += abs_up[..., :-1] if down is None else np.abs(down)

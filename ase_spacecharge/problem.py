@@ -166,6 +166,15 @@ class Problem(CarrierTerms, SiteTerms):
             cols.append(col)
         return np.column_stack(cols) if cols else np.zeros((self.grid.n, 0))
 
+    @cached_property
+    def border_support(self):
+        """The planes on which the border rows of the Newton matrix (the gauge, the fitted
+        bulk fractions) have weight: the bulk region's."""
+        planes = [np.flatnonzero(self.gauge)] if self.gauge is not None else []
+        if len(self.fitted):
+            planes.append(self.active.plane[np.any(self.fit_weights != 0, axis=0)])
+        return np.unique(np.concatenate(planes)) if planes else np.zeros(0, int)
+
     def initial_guess(self):
         """The zero state: φ = 0 everywhere, no background, no chemical-potential shift."""
         return np.zeros(self.grid.n + self.n_extra)
@@ -223,10 +232,10 @@ class Problem(CarrierTerms, SiteTerms):
         below, above = self._boundary_values(phi, phi_d)
         F = np.empty(y.size)
         _, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above, out=F[:phi.size],
-                                overwrite_gross=True)
+                                overwrite_charges=True)
         row = phi.size
         if self.gauge is not None:
-            F[row] = terms.gauge_row @ phi
+            F[row] = terms.gauge_row @ phi[self.border_support]
             row += 1
         if len(self.fitted):
             avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
@@ -241,10 +250,11 @@ class Problem(CarrierTerms, SiteTerms):
         return F, scale, newton_matrix(self, point) if jacobian else None
 
     def newton_step(self, F, matrix):
-        """The Newton update ``-J⁻¹ F`` for residual ``F`` and matrix from :meth:`evaluate`."""
-        (lower, diag, upper), B, C, D = matrix
+        """The Newton update ``-J⁻¹ F`` for residual ``F`` and the
+        :class:`~.newton_matrix.NewtonMatrix` from :meth:`evaluate`."""
         n = self.grid.n
         dy = np.empty(F.size)
-        solve_bordered_tridiagonal(lower, diag, upper, B, C, D, F[:n], F[n:], periodic=self.grid.boundary == "periodic",
-                                   symmetric=self.operator.symmetric, out=dy)
+        solve_bordered_tridiagonal(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C, matrix.D, F[:n], F[n:],
+                                   periodic=self.grid.boundary == "periodic", symmetric=self.operator.symmetric,
+                                   out=dy, C_columns=matrix.support)
         return np.negative(dy, out=dy)

@@ -144,9 +144,9 @@ def _checked(problem, solution):
 def _adjoint(problem, matrix, rhs):
     """λ with ``Jᵀ λ = rhs``: the bordered solver on the transposed blocks (the periodic
     corners swap: ``lower_T[0] = upper[n-1]``, ``upper_T[n-1] = lower[0]``)."""
-    (lower, diag, upper), B, C, D = matrix
     n = problem.grid.n
-    lam_n, lam_m = solve_bordered_tridiagonal(np.roll(upper, 1), diag, np.roll(lower, -1), C.T, B.T, D.T,
+    lam_n, lam_m = solve_bordered_tridiagonal(np.roll(matrix.upper, 1), matrix.diag, np.roll(matrix.lower, -1),
+                                              matrix.dense_C().T, matrix.B.T, matrix.D.T,
                                               rhs[:n], rhs[n:], periodic=problem.grid.boundary == "periodic")
     return np.concatenate((lam_n, lam_m))
 

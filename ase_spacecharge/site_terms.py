@@ -30,9 +30,9 @@ class ThermalTerms(NamedTuple):
         ``-z/kT`` (1/V).
     u0 : ndarray (n_active, k)
         ``ln(x/A) - energy_scale ΔE/kT`` (``-inf`` where a species is not hosted).
-    gauge_row : ndarray (n,) or None
-        The gauge weights over kT (1/V): the gauge's row of the Newton matrix (None without
-        a gauge, or for a temperature profile).
+    gauge_row : ndarray or None
+        The gauge weights over kT (1/V) on the planes ``border_support``: the gauge's row of
+        the Newton matrix (None without a gauge, or for a temperature profile).
 
     Examples
     --------
@@ -110,10 +110,12 @@ class SiteTerms:
         """Each defect's fraction on a bulk site (φ = 0, ΔE = 0) at the fitted shifts ``eta``:
         the chemical potentials as mole fractions of a defect-free bulk (m,)."""
         out = np.zeros(len(self.defect_labels))
-        hosted = np.isfinite(self.energies)
         frozen = ~self.mobile
-        out[frozen] = [self.mole_fraction[d] if self.frozen_occupancy is None or not hosted[:, d].any()
-                       else self.frozen_occupancy[np.argmax(hosted[:, d]), d] for d in np.flatnonzero(frozen)]
+        out[frozen] = self.mole_fraction[frozen]
+        for d in np.flatnonzero(frozen) if self.frozen_occupancy is not None else ():
+            hosted = np.isfinite(self.energies[:, d])
+            if hosted.any():
+                out[d] = self.frozen_occupancy[np.argmax(hosted), d]
         a = self.active
         if not a.columns.size:
             return out
@@ -147,7 +149,7 @@ class SiteTerms:
         kT = kT[a.plane][:, None] if kT.ndim else float(kT)
         u0 = a.energies * (-energy_scale / kT)
         u0 += a.log_x
-        gauge_row = self.gauge / kT if self.gauge is not None and np.ndim(kT) == 0 else None
+        gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and np.ndim(kT) == 0 else None
         terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
         if np.ndim(temperature) == 0:
             self._thermal_memo = (key, terms)

@@ -252,16 +252,17 @@ def _carrier_fields(problem, phi, temperature):
 def solution_from_state(problem: Problem, state, temperature, residual, iterations):
     """The :class:`SpaceChargeSolution` of ``problem`` at the solver state ``state``."""
     g = problem.grid
-    phi, rho_b, _, eta = problem.unpack(state)
+    state = np.array(state, float)
+    phi, rho_b, _, eta = problem.unpack(state)  # views of the solution's own state
     mobile = problem.mobile_occupancies(phi, eta, temperature)
     p = problem.occupancies(phi, eta, temperature, mobile=mobile)
     q = problem.plane_charges(phi, temperature, eta, mobile=mobile)
     q *= E_PER_A3_TO_C_PER_M3 / g.area
     q /= g.dx  # C/m³
-    p[~np.isfinite(problem.energies)] = np.nan  # cannot host
+    np.copyto(p, problem.energies, where=np.isnan(problem.energies))  # NaN: cannot host
     activities = problem.activities or (None,) * len(problem.mole_fraction)
     return SpaceChargeSolution(
-        temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi.copy(),
+        temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi,
         rho=q, background=float(rho_b) * E_PER_A3_TO_C_PER_M3,
         area=g.area, x_min=g.x_min, x_max=g.x_max, boundary=g.boundary, bulk=tuple(problem.bulk),
         defect_labels=tuple(problem.defect_labels), valence=problem.valence.copy(),
@@ -272,7 +273,7 @@ def solution_from_state(problem: Problem, state, temperature, residual, iteratio
         plane_hosts=problem.plane_hosts, permittivity=float(np.mean(problem.permittivity)),
         approximation=problem.approximation, model=problem.model, compat=problem.compat,
         site_charges=bool(problem.site_charges), iterations=int(iterations), residual=float(residual),
-        state=np.array(state, float),
+        state=state,
         thermodynamic_factor=np.array([analytic.thermodynamic_factor(x, temperature, a, problem.statistics)
                                        for x, a in zip(problem.mole_fraction, activities)]),
         **_carrier_fields(problem, phi, temperature))

@@ -155,3 +155,33 @@ def test_solution_json_round_trip():
             assert theirs == ours, f.name
     assert back.phi0 == sol.phi0
     assert back.summary(profile=False) == sol.summary(profile=False)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(approximation="gouy-chapman"), dict(statistics="boltzmann"),
+                                dict(boundary="dirichlet"),
+                                dict(boundary="dirichlet", dirichlet=(0.1, -0.05)), dict(model="continuum")],
+                         ids=["periodic", "gouy-chapman", "boltzmann", "floating", "fixed-ends", "continuum"])
+def test_newton_matrix_is_the_jacobian_of_the_residual(kw):
+    """The bordered Newton matrix (tridiagonal block, border on its support) equals central
+    differences of the residual at a non-trivial state, and the Newton step solves it."""
+    from ase_spacecharge.examples import ceria_like_problem
+    problem = ceria_like_problem(**kw)
+    rng = np.random.default_rng(1)
+    y = problem.initial_guess() + rng.normal(0.0, 0.02, problem.initial_guess().size)
+    F, _, J = problem.evaluate(y, T)
+    n, h = problem.grid.n, 1e-6
+    fd = np.empty((y.size, y.size))
+    for j in range(y.size):
+        e = np.zeros(y.size)
+        e[j] = h
+        fd[:, j] = (problem.residual(y + e, T)[0] - problem.residual(y - e, T)[0]) / (2 * h)
+    dense = np.zeros((y.size, y.size))
+    dense[np.arange(n), np.arange(n)] = J.diag
+    dense[np.arange(1, n), np.arange(n - 1)] = J.lower[1:]
+    dense[np.arange(n - 1), np.arange(1, n)] = J.upper[:-1]
+    if problem.grid.boundary == "periodic":
+        dense[0, n - 1] += J.lower[0]
+        dense[n - 1, 0] += J.upper[-1]
+    dense[:n, n:], dense[n:, :n], dense[n:, n:] = J.B, J.dense_C(), J.D
+    np.testing.assert_allclose(dense, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
+    np.testing.assert_allclose(dense @ problem.newton_step(F, J), -F, rtol=1e-9, atol=1e-12 * np.abs(F).max())
