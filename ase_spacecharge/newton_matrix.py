@@ -124,7 +124,7 @@ def newton_matrix(problem, point):
     ((90,), (90, 1), (1, 90), (1, 1))
     """
     op, a = problem.operator, problem.active
-    dp_dphi = occupancy_response(point.p, a.capacity, -a.valence[None, :] / point.kT, problem.statistics)
+    dp_dphi = occupancy_response(point.p, problem.site_capacity, -a.valence[None, :] / point.kT, problem.statistics)
     if a.activities:
         dp_dphi *= point.inv_g
     diag = problem.mobile_charge(dp_dphi, gross=False)[0]  # ∂q/∂φ (e/V), then the row's T[i, i]

@@ -36,8 +36,8 @@ def occupancy(u, capacity, statistics="fermi-dirac", *, out=None):
     u : ndarray, shape (n, m)
         Log-weights: ``ln(x/A) + eta - (z phi + dE)/kT`` for Fermi–Dirac, or
         ``ln x + eta - (z phi + dE)/kT`` for Boltzmann; ``-inf`` where a defect cannot sit.
-    capacity : ndarray, shape (n,)
-        ``1 - F_s``: fraction of the site open to mobile defects.
+    capacity : ndarray, shape (n,), or float
+        ``1 - F_s``: fraction of the site open to mobile defects (one value for all sites).
     statistics : {"fermi-dirac", "boltzmann"}
     out : ndarray (n, m), optional
         Where to write the result; may be ``u`` itself.
@@ -60,10 +60,15 @@ def occupancy(u, capacity, statistics="fermi-dirac", *, out=None):
         with np.errstate(over="ignore"):
             np.exp(e, out=e)
         e += 1.0
-        return np.divide(capacity[:, None], e, out=e)
+        return np.divide(_per_site(capacity), e, out=e)
     top = np.maximum(u.max(axis=1, initial=-np.inf), 0.0)[:, None]
     e = np.exp(u - top)
-    return np.divide(capacity[:, None] * e, np.exp(-top) + e.sum(axis=1, keepdims=True), out=out)
+    return np.divide(_per_site(capacity) * e, np.exp(-top) + e.sum(axis=1, keepdims=True), out=out)
+
+
+def _per_site(capacity):
+    """Capacity broadcastable against (n, m): a column, or the one value."""
+    return capacity[:, None] if np.ndim(capacity) else capacity
 
 
 def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
@@ -73,7 +78,7 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     ----------
     p : ndarray (n, m)
         Occupancies from :func:`occupancy`.
-    capacity : ndarray (n,)
+    capacity : ndarray (n,) or float
     v : ndarray, broadcastable to (n, m)
         Direction: ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``.
     statistics : {"fermi-dirac", "boltzmann"}
@@ -90,12 +95,14 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     """
     if statistics == "boltzmann":
         return p * v
-    if p.shape[1] == 1 and capacity.min(initial=1.0) > 0:  # one species: p (1 - p/c) v
-        out = np.divide(p, capacity[:, None])
-        np.subtract(1.0, out, out=out)
-        out *= p
+    if p.shape[1] == 1 and np.min(capacity, initial=1.0) > 0:  # one species: (p - p²/c) v
+        out = np.multiply(p, p)
+        if np.ndim(capacity) or capacity != 1.0:
+            out /= _per_site(capacity)
+        np.subtract(p, out, out=out)
         return np.multiply(out, v, out=out) if np.shape(v) in ((1, 1), out.shape) else out * v
-    s = np.divide(p, capacity[:, None], out=np.zeros_like(p), where=capacity[:, None] > 0)
+    cap = np.broadcast_to(_per_site(capacity), p.shape)
+    s = np.divide(p, cap, out=np.zeros_like(p), where=cap > 0)
     return p * (v - (s * v).sum(axis=1, keepdims=True))
 
 

@@ -77,8 +77,8 @@ class PoissonOperator:
 
 
 def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_charges=False):
-    """Poisson residual rows (e/Å²) and their scale, the largest sum of the magnitudes of
-    the terms of a row (for a relative residual).
+    """Poisson residual rows (e/Å²) and their scale, the largest term in any row (charge,
+    background or flux; for a relative residual).
 
     Parameters
     ----------
@@ -122,18 +122,14 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
     flux_up *= op.upper
     first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
     F += flux_up
-    down = None
+    flux = np.maximum(np.max(flux_up, axis=-1), -np.min(flux_up, axis=-1))
     if op.symmetric:  # flux_down[i] = -flux_up[i-1]
         F[..., 1:] -= flux_up[..., :-1]
     else:
         down = op.lower[1:] * (phi[..., :-1] - phi[..., 1:])
         F[..., 1:] += down
+        flux = np.maximum(flux, np.max(np.abs(down), axis=-1))
     F[..., 0] += first_down
-    size = np.multiply(op.c, gross, out=gross if overwrite_charges else None)
-    abs_up = np.abs(flux_up, out=work)
-    size += abs_up
-    size[..., 1:] += abs_up[..., :-1] if down is None else np.abs(down)
-    size[..., 0] += np.abs(first_down)
-    if background:
-        size += np.multiply(op.w, np.abs(rho_b), out=work)
-    return F, size.max(axis=-1)
+    charge = np.multiply(op.c, gross, out=gross if overwrite_charges else None).max(axis=-1)
+    scale = np.maximum(np.maximum(charge, flux), np.abs(first_down))
+    return F, np.maximum(scale, op.w.max() * np.abs(rho_b[..., 0])) if background else scale

@@ -214,8 +214,9 @@ class Problem(CarrierTerms, SiteTerms):
         return self.dirichlet
 
     def residual(self, y, temperature, *, energy_scale=1.0):
-        """Residual ``F`` at state ``y``, its scale (the largest charge or flux term, for the
-        relative residual) and the :class:`~.newton_matrix.Linearisation` point from which
+        """Residual ``F`` at state ``y``, its scale (the largest charge, background or flux term
+        of any Poisson row, for the relative residual) and the
+        :class:`~.newton_matrix.Linearisation` point from which
         :func:`~.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
         the occupancies."""
         from .newton_matrix import Linearisation

@@ -50,7 +50,12 @@ class ThermalTerms(NamedTuple):
 
 class SiteTerms:
     """The site part of :class:`~.problem.Problem` (a mix-in: it reads the problem's site
-    fields, ``grid`` and ``defect_labels``, and sets ``active``).
+    fields, ``grid`` and ``defect_labels``).
+
+    It sets ``active`` (:class:`~.sites.ActiveSites`), ``site_capacity`` (the active sites'
+    capacities, or the float 1.0 when every one is 1, the common case, which saves reading
+    them), ``fit_columns``, ``fit_weights``, ``unit_weights``, ``one_site_per_plane``,
+    ``fixed_plane_charge`` and ``gross_fixed_charge`` (e per plane).
 
     Examples
     --------
@@ -69,6 +74,7 @@ class SiteTerms:
                                   np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
                                   self.valence[mob], self._activity_models(mob, hosted[active], active))
         self._thermal_memo = None
+        self.site_capacity = 1.0 if np.all(self.active.capacity == 1.0) else self.active.capacity
         self.fit_columns = np.searchsorted(mob, self.fitted)
         self.unit_weights = bool(np.all(self.active.weight == 1.0))
         self.one_site_per_plane = bool(np.unique(self.active.plane).size == self.active.plane.size)
@@ -164,13 +170,14 @@ class SiteTerms:
         a = self.active
         kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
         shift = np.asarray(shift, float)
-        u = np.multiply(phi[a.plane, None], phi_factor)
+        u = np.take(phi, a.plane)[:, None]
+        u = np.multiply(u, phi_factor, out=u if u.shape == u0.shape else None)
         u += u0
         if shift.ndim == 2:
             u += shift[a.plane]
         elif shift.any():
             u += shift
-        p = occupancy(u, a.capacity, self.statistics, out=None if a.activities else u)
+        p = occupancy(u, self.site_capacity, self.statistics, out=None if a.activities else u)
         inv_g = np.ones_like(p) if a.activities else 1.0
         for col, model, mu_bulk, label in a.activities:
             on = np.isfinite(u[:, col])
