@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PoissonOperator", "poisson_rows"]
+__all__ = ["PoissonOperator", "poisson_rows", "add_flux_rows"]
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,46 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
     >>> F.tolist(), float(scale)
     ([0.0, 0.0, 0.0], 0.0)
     """
+    F = np.multiply(op.c, q, out=out)
+    charge = np.multiply(op.c, gross, out=gross if overwrite_charges else None).max(axis=-1)
+    work = q if overwrite_charges and q.shape == phi.shape else None
+    return F, np.maximum(charge, add_flux_rows(op, phi, rho_b, below, above, F, work=work))
+
+
+def add_flux_rows(op, phi, rho_b, below, above, F, *, work=None):
+    """Add the displacement fluxes and the background to Poisson rows ``F`` (e/Å²) that hold
+    the charge terms, in place; return the largest of those terms.
+
+    Parameters
+    ----------
+    op : PoissonOperator
+    phi : ndarray (..., n)
+        Plane potentials (V).
+    rho_b : float or ndarray (...)
+        Neutralising background (e/Å³).
+    below, above : float or ndarray (...)
+        The potential beyond each end (V), as in :func:`poisson_rows`.
+    F : ndarray (..., n)
+        The charge terms ``c q``; on return the full rows.
+    work : ndarray (..., n), optional
+        Work space (overwritten).
+
+    Returns
+    -------
+    float or ndarray (...)
+        The largest flux or background term of any row (e/Å²).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.grid import Grid
+    >>> op = PoissonOperator.from_grid(Grid.regular(0.0, 3.0, 3, area=1.0, boundary="dirichlet"))
+    >>> F = np.zeros(3)
+    >>> float(add_flux_rows(op, np.array([0.0, 1.0, 0.0]), 0.0, 0.0, 0.0, F)) > 0, float(F.sum()) == 0.0
+    (True, True)
+    """
     rho_b = np.asarray(rho_b, float)[..., None]
     background = bool(rho_b.any())
-    F = np.multiply(op.c, q, out=out)
-    work = q if overwrite_charges and q.shape == phi.shape else np.empty_like(phi)
+    work = np.empty_like(phi) if work is None else work
     if background:
         F -= np.multiply(op.w, rho_b, out=work)
     flux_up = work  # the displacement through each plane's upper face
@@ -130,6 +166,5 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
         F[..., 1:] += down
         flux = np.maximum(flux, np.max(np.abs(down), axis=-1))
     F[..., 0] += first_down
-    charge = np.multiply(op.c, gross, out=gross if overwrite_charges else None).max(axis=-1)
-    scale = np.maximum(np.maximum(charge, flux), np.abs(first_down))
-    return F, np.maximum(scale, op.w.max() * np.abs(rho_b[..., 0])) if background else scale
+    flux = np.maximum(flux, np.abs(first_down))
+    return np.maximum(flux, op.w.max() * np.abs(rho_b[..., 0])) if background else flux

@@ -19,7 +19,7 @@ import numpy as np
 
 from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
-from .poisson import PoissonOperator, poisson_rows
+from .poisson import PoissonOperator, add_flux_rows
 from .carriers import CarrierTerms
 from .site_terms import SiteTerms
 
@@ -84,6 +84,11 @@ class Problem(CarrierTerms, SiteTerms):
     equilibration_temperature : float or None, K, where the frozen species were equilibrated
         (restricted equilibrium)
 
+    Derived on construction: ``operator`` (:class:`~.poisson.PoissonOperator`), the site part
+    of :class:`~.site_terms.SiteTerms` (``active`` ...), ``fixed_rows`` and
+    ``fixed_row_sizes`` (the fixed charges' terms of the Poisson rows and their gross sizes,
+    e/Å²) and ``charge_row_factor`` (``c z`` per plane for a single mobile species, else None).
+
     A band carrier's density on plane ``i`` is ``N_i F(η - (z φ_i + ΔE_i)/kT)`` (Å⁻³) with
     ``F = exp`` or ``F_{1/2}``; its charge on the plane is that times ``z dx area``.
 
@@ -144,6 +149,10 @@ class Problem(CarrierTerms, SiteTerms):
         self._init_mobile_part()
         self._init_carriers()
         self.operator = PoissonOperator.from_grid(self.grid)
+        c = self.operator.c  # the charge terms of the Poisson rows (e/Å²) per e on the plane
+        self.fixed_rows, self.fixed_row_sizes = c * self.fixed_plane_charge, c * self.gross_fixed_charge
+        z = self.active.valence
+        self.charge_row_factor = c * z[0] if z.size == 1 else None
 
     # ------------------------------------------------------------------ state vector
 
@@ -223,17 +232,28 @@ class Problem(CarrierTerms, SiteTerms):
         phi, rho_b, phi_d, eta = self.unpack(y)
         terms = self.thermal_terms(temperature, energy_scale)
         p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
-        q, gross = self.mobile_charge(p)
-        q += self.fixed_plane_charge
-        gross += self.gross_fixed_charge
+        below, above = self._boundary_values(phi, phi_d)
+        F = np.empty(y.size)
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
-            q, gross = q + q_c, gross + gross_c
-        below, above = self._boundary_values(phi, phi_d)
-        F = np.empty(y.size)
-        _, scale = poisson_rows(self.operator, phi, q, gross, rho_b, below, above, out=F[:phi.size],
-                                overwrite_charges=True)
+        if self.charge_row_factor is not None and not self.carrier_labels:  # one mobile species
+            work = self.plane_sum(p[:, 0])
+            charges = np.multiply(work, self.charge_row_factor, out=F[:phi.size])
+            sizes = np.abs(charges, out=work)
+            sizes += self.fixed_row_sizes
+            charge_scale = sizes.max()
+            charges += self.fixed_rows
+        else:
+            q, gross = self.mobile_charge(p)
+            q += self.fixed_plane_charge
+            gross += self.gross_fixed_charge
+            if self.carrier_labels:
+                q, gross = q + q_c, gross + gross_c
+            charges = np.multiply(self.operator.c, q, out=F[:phi.size])
+            charge_scale = np.multiply(self.operator.c, gross, out=gross).max()
+            work = q
+        scale = max(charge_scale, add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=work))
         row = phi.size
         if self.gauge is not None:
             F[row] = terms.gauge_row @ phi[self.border_support]
