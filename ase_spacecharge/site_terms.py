@@ -77,7 +77,7 @@ class SiteTerms:
         self.site_capacity = 1.0 if np.all(self.active.capacity == 1.0) else self.active.capacity
         self.fit_columns = np.searchsorted(mob, self.fitted)
         self.unit_weights = bool(np.all(self.active.weight == 1.0))
-        self.one_site_per_plane = bool(np.unique(self.active.plane).size == self.active.plane.size)
+        self.one_site_per_plane = bool(np.bincount(self.active.plane, minlength=1).max(initial=0) <= 1)
         self.fit_weights = self.target_weight[:, active]
         n = self.grid.n
         self.fixed_plane_charge = np.bincount(self.site_plane, weights=self.site_weight * self.fixed_charge,
