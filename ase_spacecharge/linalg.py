@@ -4,8 +4,10 @@ The Newton matrix of the 1D problem is a tridiagonal block ``T`` (the Laplacian 
 charge response), with corner entries for a periodic grid, bordered by a few dense rows
 and columns (gauge, neutralising background, boundary potential, fitted chemical
 potentials).  The corners are folded into the border by a Sherman–Morrison splitting and the
-border is eliminated through a small Schur complement, so one LAPACK ``gtsv`` call with a
-handful of right-hand sides does the O(N) work.
+border is eliminated through a small Schur complement, so one LAPACK call with a handful of
+right-hand sides does the O(N) work: ``ptsv`` on ``-T`` when ``T`` is symmetric (the
+equilibrium problem's, which is negative definite), ``gtsv`` otherwise or if ``ptsv`` finds
+``-T`` not positive definite.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     sign = -1.0 if symmetric else 1.0
     d = np.negative(diag) if symmetric else diag.astype(float, copy=True)  # the diagonal of sign T
     extra = 1 if periodic else 0
-    k = B.shape[1] + extra
+    k = m + extra
     rhs = np.empty((n, k + 1), order="F")  # LAPACK's layout: no copy inside gtsv/ptsv
     rhs[:, extra:k] = B
     rhs[:, k] = rhs_n

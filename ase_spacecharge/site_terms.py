@@ -189,23 +189,24 @@ class SiteTerms:
                 raise InputError(str(exc)) from None
         return p, inv_g
 
-    def occupancies(self, phi, eta, temperature, energy_scale=1.0, *, mobile=None):
+    def occupancies(self, phi, eta, temperature, energy_scale=1.0, *, mobile=None, unhosted=0.0):
         """Site fractions (n_sites, m) at plane potentials ``phi`` (V) and chemical-potential
-        shifts ``eta``; zero where not hosted (``mobile``: the active sites' fractions, if
-        already computed)."""
-        p = np.zeros(self.energies.shape)
+        shifts ``eta``; ``unhosted`` (0 or NaN) where a site cannot host a species
+        (``mobile``: the active sites' fractions, if already computed)."""
+        p = np.full(self.energies.shape, unhosted)
         if mobile is None:
             mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-        if self.active.columns.size == 1:
+        if self.active.columns.size == 1:  # every active site hosts the one mobile species
             p[self.active.sites, self.active.columns[0]] = mobile[:, 0]
         else:
-            p[np.ix_(self.active.sites, self.active.columns)] = mobile
+            block = np.ix_(self.active.sites, self.active.columns)
+            p[block] = np.where(np.isfinite(self.energies[block]), mobile, unhosted)
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
             values = (self.mole_fraction[frozen][None, :] if self.frozen_occupancy is None
                       else np.nan_to_num(self.frozen_occupancy[:, frozen]))
-            p[:, frozen] = np.where(hosted, values, 0.0)
+            p[:, frozen] = np.where(hosted, values, unhosted)
         return p
 
     def plane_sum(self, values):

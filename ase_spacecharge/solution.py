@@ -255,11 +255,10 @@ def solution_from_state(problem: Problem, state, temperature, residual, iteratio
     state = np.array(state, float)
     phi, rho_b, _, eta = problem.unpack(state)  # views of the solution's own state
     mobile = problem.mobile_occupancies(phi, eta, temperature)
-    p = problem.occupancies(phi, eta, temperature, mobile=mobile)
+    p = problem.occupancies(phi, eta, temperature, mobile=mobile, unhosted=np.nan)  # NaN: cannot host
     q = problem.plane_charges(phi, temperature, eta, mobile=mobile)
     q *= E_PER_A3_TO_C_PER_M3 / g.area
     q /= g.dx  # C/m³
-    np.copyto(p, problem.energies, where=np.isnan(problem.energies))  # NaN: cannot host
     activities = problem.activities or (None,) * len(problem.mole_fraction)
     return SpaceChargeSolution(
         temperature=float(temperature), x=g.x.copy(), dx=g.dx.copy(), phi=phi,
