@@ -148,9 +148,9 @@ class SiteTerms:
         or scale is asked for."""
         a = self.active
         if np.ndim(temperature) == 0:
-            key = (float(temperature), float(energy_scale))
-            if self._thermal_memo is not None and self._thermal_memo[0] == key:
-                return self._thermal_memo[1]
+            key, memo = (float(temperature), float(energy_scale)), self._thermal_memo  # one read: thread-safe
+            if memo is not None and memo[0] == key:
+                return memo[1]
         kT = thermal_voltage(np.asarray(temperature, float))
         kT = kT[a.plane][:, None] if kT.ndim else float(kT)
         u0 = a.energies * (-energy_scale / kT)

@@ -185,3 +185,18 @@ def test_newton_matrix_is_the_jacobian_of_the_residual(kw):
     dense[:n, n:], dense[n:, :n], dense[n:, n:] = J.B, J.dense_C(), J.D
     np.testing.assert_allclose(dense, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
     np.testing.assert_allclose(dense @ problem.newton_step(F, J), -F, rtol=1e-9, atol=1e-12 * np.abs(F).max())
+
+
+def test_one_problem_solved_from_threads_at_several_temperatures():
+    """The per-temperature terms a problem keeps never leak between temperatures, also when
+    threads solve the same problem at different temperatures at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from ase_spacecharge.examples import ceria_like_problem
+    problem = ceria_like_problem()
+    temps = [673.15, 773.15, 873.15, 973.15] * 6
+    serial = [solve(ceria_like_problem(), t).phi0 for t in temps]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda t: solve(problem, t).phi0, temps))
+    assert threaded == serial
+    terms = problem.thermal_terms(500.0)
+    assert problem.thermal_terms(500.0) is terms and problem.thermal_terms(500.0, 0.5) is not terms
