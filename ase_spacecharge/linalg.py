@@ -20,7 +20,7 @@ __all__ = ["solve_bordered_tridiagonal", "solve_bordered_tridiagonal_batch"]
 
 
 def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
-                               out=None, C_columns=None):
+                               out=None, C_columns=None, alpha=1.0):
     """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]`` in O(n m²).
 
     Parameters
@@ -42,6 +42,9 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
         Where to write ``[y; z]`` (``y`` and ``z`` are then views of it).
     C_columns : int ndarray, optional
         ``C`` holds only these columns, (m, len(C_columns)); its other columns are zero.
+    alpha : float
+        Solve for ``alpha`` times the right-hand sides (e.g. -1 for a Newton step from a
+        residual), at no extra cost.
 
     Returns
     -------
@@ -69,26 +72,38 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     m = B.shape[1]
     C = np.asarray(C, dtype=float).reshape(m, n if C_columns is None else len(C_columns))
     D = np.asarray(D, dtype=float).reshape(m, m)
-    rhs_m = np.asarray(rhs_m, dtype=float).reshape(-1)
+    rhs_m = alpha * np.asarray(rhs_m, dtype=float).reshape(-1)
     sign = -1.0 if symmetric else 1.0
     d = np.negative(diag) if symmetric else diag.astype(float, copy=True)  # the diagonal of sign T
     extra = 1 if periodic else 0
     k = m + extra
     rhs = np.empty((n, k + 1), order="F")  # LAPACK's layout: no copy inside gtsv/ptsv
     rhs[:, extra:k] = B
-    rhs[:, k] = rhs_n
+    np.multiply(rhs_n, alpha, out=rhs[:, k])
     if periodic:
         corner, D, rhs_m = _fold_corners(lower, d, upper, sign, rhs[:, 0], D, rhs_m)
     X = _tridiagonal_solve(lower, d, upper, rhs, sign)  # (sign T) X = rhs
     if X is None:  # -T is not positive definite
         return solve_bordered_tridiagonal(lower, diag, upper, B, C, D if not periodic else D[1:, 1:], rhs_n,
-                                          rhs_m[extra:], periodic=periodic, out=out, C_columns=C_columns)
-    out = np.empty(n + k - extra) if out is None else out
+                                          rhs_m[extra:] / alpha, periodic=periodic, out=out, C_columns=C_columns,
+                                          alpha=alpha)
+    out = np.empty(n + m) if out is None else out
+    _eliminate_border(X, sign, C if C_columns is None else (C, C_columns), D, rhs_m,
+                      corner if periodic else None, out)
+    return out[:n], out[n:]
+
+
+def _eliminate_border(X, sign, C, D, rhs_m, corner, out):
+    """``[y; z]`` into ``out`` from ``T (sign X) = [u?, B, rhs_n]`` (``u``: the periodic corner
+    column when ``corner`` is given): the small Schur complement for ``z``, then
+    ``y = sign (X_r - X_B z)``.  ``C`` may be ``(C_support, columns)``."""
+    n, k = X.shape[0], X.shape[1] - 1
     if k == 0:
         np.multiply(X[:, 0], sign, out=out[:n])
-        return out[:n], out[n:]
-    CX = np.einsum("mn,nk->mk", C, X if C_columns is None else X[C_columns])  # no BLAS threads
-    if periodic:
+        return
+    C, columns = C if isinstance(C, tuple) else (C, None)
+    CX = np.einsum("mn,nk->mk", C, X if columns is None else X[columns])  # no BLAS threads
+    if corner is not None:
         CX = np.vstack((X[0] + corner * X[n - 1], CX))
     CX *= sign
     try:
@@ -96,8 +111,7 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     except np.linalg.LinAlgError as exc:
         raise SingularMatrixError(f"bordered system is singular: {exc}") from None
     np.einsum("nk,k->n", X, np.append(-sign * z, sign), out=out[:n])  # sign (X_r - X_B z)
-    out[n:] = z[extra:]
-    return out[:n], out[n:]
+    out[n:] = z[k - out[n:].size:]  # without the corner's unknown
 
 
 def _fold_corners(lower, d, upper, sign, column, D, rhs_m):

@@ -277,5 +277,5 @@ class Problem(CarrierTerms, SiteTerms):
         dy = np.empty(F.size)
         solve_bordered_tridiagonal(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C, matrix.D, F[:n], F[n:],
                                    periodic=self.grid.boundary == "periodic", symmetric=self.operator.symmetric,
-                                   out=dy, C_columns=matrix.support)
-        return np.negative(dy, out=dy)
+                                   out=dy, C_columns=matrix.support, alpha=-1.0)
+        return dy

@@ -96,8 +96,8 @@ def test_bordered_solver_matches_dense(n, n_cols, periodic, symmetric, definite,
     rhs = rng.normal(size=n + m)
     expected = np.linalg.solve(full, rhs)
     out = np.full(n + m, np.nan)
-    y, z = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs[:n], rhs[n:], periodic=periodic,
-                                      symmetric=symmetric, out=out)
+    y, z = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, -rhs[:n] / 3, -rhs[n:] / 3, periodic=periodic,
+                                      symmetric=symmetric, out=out, alpha=-3.0)
     np.testing.assert_allclose(np.concatenate((y, z)), expected, rtol=1e-7, atol=1e-7)
     np.testing.assert_array_equal(out, np.concatenate((y, z)))
     yb, zb = solve_bordered_tridiagonal_batch(lower, np.array([diag, diag]), upper, np.array([B, B]),
