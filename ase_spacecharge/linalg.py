@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import SingularMatrixError
+from .workspace import take
 
 __all__ = ["solve_bordered_tridiagonal", "solve_bordered_tridiagonal_batch"]
 
 
 def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
-                               out=None, C_columns=None, alpha=1.0):
-    """Solve ``[[T, B], [C, D]] [y; z] = [rhs_n; rhs_m]`` in O(n m²).
+                               out=None, C_columns=None, alpha=1.0, work=None):
+    """Solve ``[[T, B], [C, D]] [y; z] = alpha [rhs_n; rhs_m]`` in O(n m²).
 
     Parameters
     ----------
@@ -43,8 +44,9 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     C_columns : int ndarray, optional
         ``C`` holds only these columns, (m, len(C_columns)); its other columns are zero.
     alpha : float
-        Solve for ``alpha`` times the right-hand sides (e.g. -1 for a Newton step from a
-        residual), at no extra cost.
+        Scales the right-hand sides (e.g. -1 for a Newton step from a residual) at no cost.
+    work : Workspace, optional
+        Where LAPACK's arrays live (:mod:`.workspace`).
 
     Returns
     -------
@@ -57,7 +59,6 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
 
     Examples
     --------
-    >>> import numpy as np
     >>> n = 4
     >>> lower, diag, upper = np.full(n, 1.0), np.full(n, -3.0), np.full(n, 1.0)
     >>> B, C, D = np.ones((n, 1)), np.ones((1, n)), np.zeros((1, 1))
@@ -73,20 +74,18 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     C = np.asarray(C, dtype=float).reshape(m, n if C_columns is None else len(C_columns))
     D = np.asarray(D, dtype=float).reshape(m, m)
     rhs_m = alpha * np.asarray(rhs_m, dtype=float).reshape(-1)
-    sign = -1.0 if symmetric else 1.0
-    d = np.negative(diag) if symmetric else diag.astype(float, copy=True)  # the diagonal of sign T
-    extra = 1 if periodic else 0
-    k = m + extra
-    rhs = np.empty((n, k + 1), order="F")  # LAPACK's layout: no copy inside gtsv/ptsv
-    rhs[:, extra:k] = B
-    np.multiply(rhs_n, alpha, out=rhs[:, k])
+    sign, extra = (-1.0 if symmetric else 1.0), (1 if periodic else 0)
+    d = np.multiply(diag, sign, out=take(work, "d", n))  # the diagonal of sign T
+    rhs = take(work, "rhs", (n, m + extra + 1), "F")  # LAPACK's layout: no copy inside gtsv/ptsv
+    rhs[:, extra:-1] = B
+    np.multiply(rhs_n, alpha, out=rhs[:, -1])
     if periodic:
         corner, D, rhs_m = _fold_corners(lower, d, upper, sign, rhs[:, 0], D, rhs_m)
-    X = _tridiagonal_solve(lower, d, upper, rhs, sign)  # (sign T) X = rhs
+    X = _tridiagonal_solve(lower, d, upper, rhs, sign, work)  # (sign T) X = rhs
     if X is None:  # -T is not positive definite
         return solve_bordered_tridiagonal(lower, diag, upper, B, C, D if not periodic else D[1:, 1:], rhs_n,
                                           rhs_m[extra:] / alpha, periodic=periodic, out=out, C_columns=C_columns,
-                                          alpha=alpha)
+                                          alpha=alpha, work=work)
     out = np.empty(n + m) if out is None else out
     _eliminate_border(X, sign, C if C_columns is None else (C, C_columns), D, rhs_m,
                       corner if periodic else None, out)
@@ -136,18 +135,20 @@ def _fold_corners(lower, d, upper, sign, column, D, rhs_m):
     return a / gamma, D_new, rhs_new
 
 
-def _tridiagonal_solve(lower, d, upper, rhs, sign):
+def _tridiagonal_solve(lower, d, upper, rhs, sign, work=None):
     """``X`` with ``(sign T) X = rhs`` for the tridiagonal ``T`` with off-diagonals ``lower``,
     ``upper`` and ``sign T`` with diagonal ``d`` (``d`` and ``rhs`` are overwritten), by
     LAPACK: ``ptsv`` when ``sign`` is -1 (symmetric ``T``, ``-T`` tried as positive definite;
     None if it is not), else ``gtsv``."""
     from scipy.linalg import lapack
+    n = d.size
     if sign < 0:
-        _, _, X, info = lapack.dptsv(d, np.negative(upper[:-1]), rhs, overwrite_d=True, overwrite_e=True,
-                                     overwrite_b=True)
+        e = np.negative(upper[:-1], out=take(work, "e", n - 1))
+        _, _, X, info = lapack.dptsv(d, e, rhs, overwrite_d=True, overwrite_e=True, overwrite_b=True)
         return X if info == 0 else None
-    _, _, _, X, info = lapack.dgtsv(np.array(lower[1:], dtype=float), d, np.array(upper[:-1], dtype=float),
-                                     rhs, overwrite_dl=True, overwrite_d=True, overwrite_du=True,
+    dl, du = take(work, "dl", n - 1), take(work, "du", n - 1)
+    dl[:], du[:] = lower[1:], upper[:-1]
+    _, _, _, X, info = lapack.dgtsv(dl, d, du, rhs, overwrite_dl=True, overwrite_d=True, overwrite_du=True,
                                      overwrite_b=True)
     if info != 0:
         raise SingularMatrixError(f"tridiagonal block is singular (LAPACK gtsv info={info})")

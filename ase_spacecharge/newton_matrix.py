@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .occupancy import occupancy_response
+from .workspace import take
 
 __all__ = ["Linearisation", "NewtonMatrix", "newton_matrix"]
 
@@ -101,7 +102,7 @@ class Linearisation:
     gauge_row: np.ndarray | None = None
 
 
-def newton_matrix(problem, point):
+def newton_matrix(problem, point, *, work=None):
     """The Newton matrix of ``problem`` at ``point``.
 
     Parameters
@@ -109,6 +110,8 @@ def newton_matrix(problem, point):
     problem : Problem
     point : Linearisation
         From :meth:`~.problem.Problem.residual`.
+    work : Workspace, optional
+        Where the diagonal and the charge response live (:mod:`.workspace`).
 
     Returns
     -------
@@ -124,10 +127,11 @@ def newton_matrix(problem, point):
     ((90,), (90, 1), (1, 90), (1, 1))
     """
     op, a = problem.operator, problem.active
-    dp_dphi = occupancy_response(point.p, problem.site_capacity, -a.valence[None, :] / point.kT, problem.statistics)
+    dp_dphi = occupancy_response(point.p, problem.site_capacity, -a.valence[None, :] / point.kT, problem.statistics,
+                                 out=take(work, "response", point.p.shape))
     if a.activities:
         dp_dphi *= point.inv_g
-    diag = problem.mobile_charge(dp_dphi, gross=False)[0]  # ∂q/∂φ (e/V), then the row's T[i, i]
+    diag = problem.mobile_charge(dp_dphi, gross=False, out=take(work, "diag", op.diag.size))[0]  # ∂q/∂φ (e/V)
     if np.ndim(point.dq_carriers) or point.dq_carriers:
         diag += point.dq_carriers
     diag *= op.c

@@ -71,7 +71,7 @@ def _per_site(capacity):
     return capacity[:, None] if np.ndim(capacity) else capacity
 
 
-def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
+def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
     """Directional derivative ``sum_k dp_m/du_k v_k`` of :func:`occupancy`.
 
     Parameters
@@ -82,6 +82,8 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     v : ndarray, broadcastable to (n, m)
         Direction: ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``.
     statistics : {"fermi-dirac", "boltzmann"}
+    out : ndarray (n, m), optional
+        Work space for the result (used when one species sits on the sites).
 
     Returns
     -------
@@ -96,7 +98,7 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac"):
     if statistics == "boltzmann":
         return p * v
     if p.shape[1] == 1 and np.min(capacity, initial=1.0) > 0:  # one species: (p - p²/c) v
-        out = np.multiply(p, p)
+        out = np.multiply(p, p, out=out)
         if np.ndim(capacity) or capacity != 1.0:
             out /= _per_site(capacity)
         np.subtract(p, out, out=out)

@@ -22,6 +22,7 @@ from .linalg import solve_bordered_tridiagonal
 from .poisson import PoissonOperator, add_flux_rows
 from .carriers import CarrierTerms
 from .site_terms import SiteTerms
+from .workspace import take
 
 __all__ = ["Problem"]
 
@@ -222,25 +223,26 @@ class Problem(CarrierTerms, SiteTerms):
             return phi_d, phi_d
         return self.dirichlet
 
-    def residual(self, y, temperature, *, energy_scale=1.0):
+    def residual(self, y, temperature, *, energy_scale=1.0, work=None, out=None):
         """Residual ``F`` at state ``y``, its scale (the largest charge, background or flux term
         of any Poisson row, for the relative residual) and the
         :class:`~.newton_matrix.Linearisation` point from which
         :func:`~.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
-        the occupancies."""
+        the occupancies (``work``: a :class:`~.workspace.Workspace`; ``out``: where to write
+        ``F``)."""
         from .newton_matrix import Linearisation
         phi, rho_b, phi_d, eta = self.unpack(y)
         terms = self.thermal_terms(temperature, energy_scale)
-        p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale)
+        p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale, work=work)
         below, above = self._boundary_values(phi, phi_d)
-        F = np.empty(y.size)
+        F = np.empty(y.size) if out is None else out
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
         if self.charge_row_factor is not None and not self.carrier_labels:  # one mobile species
-            work = self.plane_sum(p[:, 0])
-            charges = np.multiply(work, self.charge_row_factor, out=F[:phi.size])
-            sizes = np.abs(charges, out=work)
+            planes = self.plane_sum(p[:, 0], out=take(work, "planes", phi.size))
+            charges = np.multiply(planes, self.charge_row_factor, out=F[:phi.size])
+            sizes = np.abs(charges, out=planes)
             sizes += self.fixed_row_sizes
             charge_scale = sizes.max()
             charges += self.fixed_rows
@@ -252,8 +254,8 @@ class Problem(CarrierTerms, SiteTerms):
                 q, gross = q + q_c, gross + gross_c
             charges = np.multiply(self.operator.c, q, out=F[:phi.size])
             charge_scale = np.multiply(self.operator.c, gross, out=gross).max()
-            work = q
-        scale = max(charge_scale, add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=work))
+            planes = q
+        scale = max(charge_scale, add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=planes))
         row = phi.size
         if self.gauge is not None:
             F[row] = terms.gauge_row @ phi[self.border_support]
@@ -263,19 +265,20 @@ class Problem(CarrierTerms, SiteTerms):
             F[row:] = avg / self.target - 1.0
         return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row)
 
-    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0):
+    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
         (:meth:`residual` and :func:`~.newton_matrix.newton_matrix`)."""
         from .newton_matrix import newton_matrix
-        F, scale, point = self.residual(y, temperature, energy_scale=energy_scale)
-        return F, scale, newton_matrix(self, point) if jacobian else None
+        F, scale, point = self.residual(y, temperature, energy_scale=energy_scale, work=work, out=out)
+        return F, scale, newton_matrix(self, point, work=work) if jacobian else None
 
-    def newton_step(self, F, matrix):
+    def newton_step(self, F, matrix, *, work=None):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and the
-        :class:`~.newton_matrix.NewtonMatrix` from :meth:`evaluate`."""
+        :class:`~.newton_matrix.NewtonMatrix` from :meth:`evaluate` (``work``: a
+        :class:`~.workspace.Workspace`)."""
         n = self.grid.n
-        dy = np.empty(F.size)
+        dy = take(work, "step", F.size)
         solve_bordered_tridiagonal(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C, matrix.D, F[:n], F[n:],
                                    periodic=self.grid.boundary == "periodic", symmetric=self.operator.symmetric,
-                                   out=dy, C_columns=matrix.support, alpha=-1.0)
+                                   out=dy, C_columns=matrix.support, alpha=-1.0, work=work)
         return dy

@@ -14,6 +14,7 @@ from .constants import thermal_voltage
 from .errors import InputError
 from .occupancy import activity_occupancy, occupancy
 from .sites import ActiveSites
+from .workspace import take
 
 __all__ = ["SiteTerms", "ThermalTerms"]
 
@@ -133,13 +134,13 @@ class SiteTerms:
         out[a.columns] = p[np.arange(a.columns.size), np.arange(a.columns.size)]
         return out
 
-    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
+    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0, work=None):
         """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
         the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
         shift = np.zeros(len(self.active.columns))
         if len(self.fitted):
             shift[self.fit_columns] = eta
-        return self.site_occupancies(phi, shift, temperature, energy_scale)
+        return self.site_occupancies(phi, shift, temperature, energy_scale, work=work)
 
     def thermal_terms(self, temperature, energy_scale=1.0):
         """The problem's terms at ``temperature`` (K; may be one value per plane, a temperature
@@ -161,16 +162,16 @@ class SiteTerms:
             self._thermal_memo = (key, terms)
         return terms
 
-    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0):
+    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0, *, work=None):
         """Site fractions of the mobile species on the active sites (n_active, k) at plane
         potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
         value per species, or one per plane and species, (n, k)), and the inverse
         non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
-        value per plane (a temperature profile)."""
+        value per plane (a temperature profile); ``work``: a :class:`~.workspace.Workspace`."""
         a = self.active
         kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
         shift = np.asarray(shift, float)
-        u = np.take(phi, a.plane)[:, None]
+        u = np.take(phi, a.plane, out=take(work, "site phi", a.plane.size), mode="clip")[:, None]
         u = np.multiply(u, phi_factor, out=u if u.shape == u0.shape else None)
         u += u0
         if shift.ndim == 2:
@@ -209,25 +210,34 @@ class SiteTerms:
             p[:, frozen] = np.where(hosted, values, unhosted)
         return p
 
-    def plane_sum(self, values):
-        """Sum over each plane of a per-active-site quantity times the site weight."""
+    def plane_sum(self, values, *, out=None):
+        """Sum over each plane of a per-active-site quantity times the site weight (into
+        ``out``, (n,), if given)."""
         a = self.active
         weighted = values if self.unit_weights else a.weight * values
         if self.one_site_per_plane:  # a scatter instead of a reduction
-            out = np.zeros(self.grid.n)
+            if out is None:
+                out = np.zeros(self.grid.n)
+            else:
+                out.fill(0.0)
             out[a.plane] = weighted
             return out
-        return np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
+        sums = np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
+        if out is None:
+            return sums
+        out[:] = sums
+        return out
 
-    def mobile_charge(self, p, *, gross=True):
+    def mobile_charge(self, p, *, gross=True, out=None):
         """Charge per plane (e) of the mobile species at site fractions ``p`` (or of any
-        per-site, per-species quantity), and (with ``gross``, else None) its gross size."""
+        per-site, per-species quantity; into ``out``, (n,), if given), and (with ``gross``,
+        else None) its gross size."""
         z = self.active.valence
         if z.size == 0:
             return np.zeros(self.grid.n), np.zeros(self.grid.n) if gross else None
         if z.size == 1:
-            s = self.plane_sum(p[:, 0])
+            s = self.plane_sum(p[:, 0], out=out)
             size = np.multiply(s, abs(z[0])) if gross else None
             return np.multiply(s, z[0], out=s), size
-        return (self.plane_sum(np.einsum("sk,k->s", p, z)),
+        return (self.plane_sum(np.einsum("sk,k->s", p, z), out=out),
                 self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))) if gross else None)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .constants import thermal_voltage
 from .errors import ConvergenceError, SingularMatrixError
+from .workspace import Workspace
 
 __all__ = ["NewtonResult", "newton", "solve_problem", "residual_sizes", "relative_norms", "STATUS"]
 
@@ -121,23 +122,25 @@ def _result(y, status, history, iterations, detail=""):
                         np.asarray(history, float))
 
 
-def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol):
+def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol, work=None, spare=(None, None)):
     """Backtrack ``y + t dy`` until the relative residual's 2-norm (at the scale of ``y``)
     falls below ``norm0`` (Armijo); returns the accepted ``(y, F, scale, sizes, matrix)`` or
     None.  Trial steps cost a residual only; the matrix is built at the accepted point,
-    unless that point has converged (``matrix`` is then None)."""
+    unless that point has converged (``matrix`` is then None).  Trial states and residuals
+    are written into ``spare`` (two arrays, or None for fresh ones)."""
     from .newton_matrix import newton_matrix
     n = problem.grid.n
     t = 1.0
     for _ in range(40):
-        y_try = np.add(y, dy) if t == 1.0 else y + t * dy
+        y_try = np.add(y, dy, out=spare[0]) if t == 1.0 else np.add(y, t * dy, out=spare[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale)
+            F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale, work=work,
+                                                       out=spare[1])
         sizes = residual_sizes(F_try, n)
         norm = relative_norms(sizes, scale)[0]
         converged = relative_norms(sizes, scale_try)[1] <= rtol
         if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0 or converged):
-            return y_try, F_try, scale_try, sizes, None if converged else newton_matrix(problem, point)
+            return y_try, F_try, scale_try, sizes, None if converged else newton_matrix(problem, point, work=work)
         t *= 0.5
     return None
 
@@ -177,7 +180,10 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     n = problem.grid.n
     cap = 10.0 * thermal_voltage(temperature) if step_cap is None else step_cap
     y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
-    F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale)
+    work = Workspace()  # the iterations reuse its arrays, and states and residuals alternate
+    spare = (work.get("state b", y.size), work.get("residual b", y.size))  # between two arrays each
+    F, scale, matrix = problem.evaluate(y, temperature, energy_scale=energy_scale, work=work,
+                                        out=work.get("residual a", y.size))
     sizes = residual_sizes(F, n)
     history = [relative_norms(sizes, scale)[1]]
     for it in range(max_iter + 1):
@@ -188,16 +194,17 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         if it == max_iter:
             break
         try:
-            dy = problem.newton_step(F, matrix)
+            dy = problem.newton_step(F, matrix, work=work)
         except SingularMatrixError as exc:
             return _result(y, 3, history, it, str(exc))
         biggest = max(float(np.max(dy[:n])), -float(np.min(dy[:n])))
         if biggest > cap:
             dy *= cap / biggest
         accepted = _line_search(problem, temperature, y, dy, relative_norms(sizes, scale)[0], scale,
-                                energy_scale, rtol)
+                                energy_scale, rtol, work, spare)
         if accepted is None:
             return _result(y, 2, history, it)
+        spare = (y, F)
         y, F, scale, sizes, matrix = accepted
         history.append(relative_norms(sizes, scale)[1])
     return _result(y, 1, history, max_iter)

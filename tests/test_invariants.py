@@ -200,3 +200,22 @@ def test_one_problem_solved_from_threads_at_several_temperatures():
     assert threaded == serial
     terms = problem.thermal_terms(500.0)
     assert problem.thermal_terms(500.0) is terms and problem.thermal_terms(500.0, 0.5) is not terms
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(approximation="gouy-chapman"), dict(boundary="dirichlet")],
+                         ids=["periodic", "gouy-chapman", "floating"])
+def test_workspace_gives_the_same_residual_matrix_and_step(kw):
+    """A Workspace only changes where arrays live: residual, matrix and Newton step equal
+    fresh ones, also on the second use of the same workspace at another state."""
+    from ase_spacecharge.examples import ceria_like_problem
+    from ase_spacecharge.workspace import Workspace
+    problem, work = ceria_like_problem(**kw), Workspace()
+    rng = np.random.default_rng(2)
+    for _ in range(2):
+        y = rng.normal(0.0, 0.02, problem.initial_guess().size)
+        F, scale, J = problem.evaluate(y, T)
+        F_w, scale_w, J_w = problem.evaluate(y, T, work=work, out=np.empty(y.size))
+        np.testing.assert_array_equal(F_w, F)
+        assert scale_w == scale
+        np.testing.assert_array_equal(J_w.diag, J.diag)
+        np.testing.assert_array_equal(problem.newton_step(F_w, J_w, work=work), problem.newton_step(F, J))

@@ -75,7 +75,7 @@ PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventi
                   "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
                   "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
                   "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch", "poisson",
-                  "newton_matrix", "carriers", "site_terms", "sensitivity", "uncertainty", "screen", "screen.sweep",
+                  "newton_matrix", "carriers", "site_terms", "workspace", "sensitivity", "uncertainty", "screen", "screen.sweep",
                   "screen.sources", "screen.task", "screen.store", "screen.executors", "screen.run", "screen.example"]
 
 
