@@ -64,9 +64,8 @@ def take(work, name, shape, order="C"):
     Parameters
     ----------
     work : Workspace or None
-    name : str
-    shape : int or tuple of int
-    order : {"C", "F"}
+    name, shape, order
+        As in :meth:`Workspace.get`.
 
     Returns
     -------
