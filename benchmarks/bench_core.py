@@ -1,6 +1,6 @@
 """Speed and memory of the solver core; prints a table.
 
-    python benchmarks/bench_core.py [--max-planes 10000000] [--pyscses PYTHON]
+    python benchmarks/bench_core.py [--max-planes 10000000] [--pyscses PYTHON] [--no-screen]
 
 Rows: pyscses test_1 (in-process solve, needs ../shared/reference), a 13-temperature sweep
 of it (one batched solve), 1,000 test_1 problems with perturbed segregation energies solved
@@ -11,7 +11,10 @@ in the same run — as many LAPACK ``dgtsv`` calls (with the solver's right-hand
 one ``exp`` pass over the active sites as the solve took Newton iterations; solve and floor
 are timed alternately, best of five each below 1e7 planes and of two at 1e7.  With
 ``--pyscses PYTHON`` (an interpreter of a separate environment holding pyscses with
-numpy<2, scipy<1.14) the same test_1 case is run there and the ratio printed.
+numpy<2, scipy<1.14) the same test_1 case is run there and the ratio printed.  Last, the
+synthetic screening workload of ``bench_screen.py`` (200 structure × parameter rows) serially,
+on Dask's in-process scheduler and on a 2-worker LocalCluster, so that one table holds the
+whole scale story (``--no-screen`` skips it).
 """
 
 import argparse
@@ -154,10 +157,31 @@ def problem_bytes(problem):
     return total
 
 
+def screen_rows(workers=2):
+    """The synthetic screening workload of ``bench_screen.py`` (200 rows) serially, on Dask's
+    in-process scheduler and on a LocalCluster of ``workers`` processes."""
+    import tempfile
+    try:
+        import dask.distributed  # noqa: F401  (the optional "screen" extra)
+    except ImportError:
+        return [("screening rows skipped", 0.0, None, None, "needs Dask: pip install '.[screen]'")]
+    import bench_screen
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        case, structures = bench_screen.synthetic_study(folder)
+        r = bench_screen.run("synthetic columns", case, structures, folder, workers)
+    label = f"screen {r['rows']} rows"
+    return [(f"{label}, serial", r["serial"], None, None, f"{r['tasks']} tasks"),
+            (f"{label}, Dask in-process", r["threads"], None, None, ""),
+            (f"{label}, LocalCluster({workers})", r["cluster"], None, None,
+             f"start-up {r['start']:.2f} s apart; largest relative difference {r['diff']:.1e} (target 1e-12)")]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-planes", type=int, default=10_000_000)
     parser.add_argument("--pyscses", metavar="PYTHON", help="interpreter with pyscses installed")
+    parser.add_argument("--no-screen", action="store_true", help="skip the screening rows (they need Dask)")
     args = parser.parse_args()
     rows = []
     if REF.is_dir():
@@ -187,6 +211,8 @@ def main():
                      f"B/plane (problem {problem_bytes(problem) / problem.grid.n:.0f})" + target))
         del problem, sol
         n *= 10
+    if not args.no_screen:
+        rows += screen_rows()
     problem = mixed_heterojunction(100_000)
     t, _, sol, peak = timed_solve(problem, 873.15, rounds=3)
     rows.append((f"MIEC heterojunction, {problem.grid.n:,} planes", t, sol.iterations, peak,
