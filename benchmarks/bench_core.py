@@ -161,9 +161,8 @@ def screen_rows(workers=2):
     """The synthetic screening workload of ``bench_screen.py`` (200 rows) serially, on Dask's
     in-process scheduler and on a LocalCluster of ``workers`` processes."""
     import tempfile
-    try:
-        import dask.distributed  # noqa: F401  (the optional "screen" extra)
-    except ImportError:
+    from importlib.util import find_spec
+    if find_spec("distributed") is None:  # the optional "screen" extra
         return [("screening rows skipped", 0.0, None, None, "needs Dask: pip install '.[screen]'")]
     import bench_screen
     with tempfile.TemporaryDirectory() as tmp:
