@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import InputError, SpaceChargeWarning
-from .grid import Grid, central_widths, group_planes, region_weights, _validate_region, face_permittivities
+from .grid import Grid, central_widths, group_planes, region_weights, validate_region, face_permittivities
 from . import transport
 
 __all__ = ["Conventions", "conventions", "COMPAT", "pyscses_resistivity_ratios"]
@@ -156,7 +156,7 @@ def _pyscses_grid(all_plane_x, x_min, x_max, area, boundary, permittivity):
     first plane past the upper end; the wrap-around spacings are the gaps between the first
     plane inside and the one before it (used at the upper end) and between the last plane
     inside and the one after it (used at the lower end)."""
-    _validate_region(x_min, x_max, area, permittivity, boundary)
+    validate_region(x_min, x_max, area, permittivity, boundary)
     xs = np.asarray(all_plane_x, dtype=float)
     lo = int(np.searchsorted(xs, x_min, side="right"))
     hi = int(np.searchsorted(xs, x_max, side="left"))
@@ -178,7 +178,7 @@ def _pyscses_grid(all_plane_x, x_min, x_max, area, boundary, permittivity):
 def _pyscses_continuum_grid(all_plane_x, x_min, x_max, n_points, area, boundary, permittivity):
     """pyscses' continuum grid: ``linspace(x_min, x_max, n)``, end widths equal to the
     spacing, wrap-around spacings from the site file's planes around the region ends."""
-    _validate_region(x_min, x_max, area, permittivity, boundary)
+    validate_region(x_min, x_max, area, permittivity, boundary)
     xs = np.asarray(all_plane_x, dtype=float)
     lo = int(np.searchsorted(xs, x_min, side="right"))
     hi = int(np.searchsorted(xs, x_max, side="left"))

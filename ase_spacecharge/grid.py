@@ -21,7 +21,7 @@ import numpy as np
 from .constants import EPSILON_0
 from .errors import InputError
 
-__all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "region_weights"]
+__all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "region_weights", "validate_region"]
 
 BOUNDARIES = ("periodic", "dirichlet")
 
@@ -169,7 +169,30 @@ def region_weights(plane_x, planes_mask, lo, hi, period):
     return weights
 
 
-def _validate_region(x_min, x_max, area, permittivity, boundary):
+def validate_region(x_min, x_max, area, permittivity, boundary):
+    """Raise :class:`~.errors.InputError` naming the value unless ``x_min < x_max`` (Å, both
+    finite), ``area > 0`` (Å²), every permittivity is positive and ``boundary`` is one of
+    :data:`BOUNDARIES`.
+
+    Parameters
+    ----------
+    x_min, x_max : float
+    area : float
+    permittivity : float or array
+    boundary : str
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> validate_region(0.0, 10.0, 25.0, 55.0, "periodic")
+    >>> validate_region(0.0, 10.0, -1.0, 55.0, "periodic")
+    Traceback (most recent call last):
+    ...
+    ase_spacecharge.errors.InputError: area must be positive, got -1.0
+    """
     if not (np.isfinite(x_min) and np.isfinite(x_max)) or not x_max > x_min:
         raise InputError(f"region must satisfy x_min < x_max, got x_min={x_min!r}, x_max={x_max!r}")
     if not np.isfinite(area) or area <= 0:
@@ -265,7 +288,7 @@ class Grid:
         an end plane's control volume reaches half way to its wall).  ``permittivity`` is relative: a scalar, or one value per
         face (n + 1 values, from the lower boundary face to the upper one).
         """
-        _validate_region(x_min, x_max, area, permittivity, boundary)
+        validate_region(x_min, x_max, area, permittivity, boundary)
         x = np.asarray(plane_x, dtype=float)
         if x.size < 3:
             raise InputError(f"the region {x_min} < x < {x_max} Å holds {x.size} planes; at least 3 are needed")

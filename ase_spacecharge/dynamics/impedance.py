@@ -64,13 +64,13 @@ class Spectrum:
 def _linear_parts(system, y0):
     """Band storage of ``M`` (the amounts' rows) and ``K`` at ``y0``, both with the rows
     equilibrated by ``size`` (as the Newton matrix is)."""
-    from .newton import _residual_and_matrix
+    from .newton import residual_and_matrix
     ev = evaluate(system, y0, 0.0)
     K1 = 1 + system.K
     rows, cols, vals = ev.dN.arrays()
     dummy = np.flatnonzero(~system.hosts.ravel())
     dummy_rows = (dummy // system.K) * K1 + 1 + dummy % system.K
-    _, K, size = _residual_and_matrix(system, ev, y0, 0.0, 0.0)
+    _, K, size = residual_and_matrix(system, ev, y0, 0.0, 0.0)
     keep = ~np.isin(rows, dummy_rows)
     M = band_matrix(system.n_unknowns, system.bandwidth, rows[keep], cols[keep], vals[keep] / size[rows[keep]])
     return ev, M, K, size
@@ -148,12 +148,12 @@ def _conserved_rows(system, y0):
     """For each species no electrode exchanges, its total amount does not change: one of its
     conservation rows becomes ``Σ_i δN_i = 0`` (the sum of its rows divided by iω), which keeps
     the system well conditioned as ω → 0."""
-    from .newton import _constraint_rows
+    from .newton import conservation_rows
     ev = evaluate(system, y0, 0.0)
     K1 = 1 + system.K
     blocked = [(k, 0.0) for k in np.flatnonzero(~system.reversible) if system.hosts[:, k].any()]
     replaced = [int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k for k, _ in blocked]
-    dense = [row / (np.max(np.abs(row)) + 1e-300) for row, _ in _constraint_rows(system, ev, blocked)]
+    dense = [row / (np.max(np.abs(row)) + 1e-300) for row, _ in conservation_rows(system, ev, blocked)]
     return np.array(replaced, int), np.array(dense).reshape(len(dense), system.n_unknowns)
 
 
@@ -192,8 +192,7 @@ def impedance(system, frequencies, *, state=None, voltage=0.0):
     _, M, K, size = _linear_parts(biased, y0)
     b = _voltage_drive(system, y0, voltage) / size
     probe = _CurrentProbe(system, y0, voltage)
-    from .integrate import _relaxation_time
-    w_relax = 1.0 / _relaxation_time(system)
+    w_relax = 1.0 / system.relaxation_time
     blocking = not system.reversible.any()  # then the electrode face carries displacement alone
     replaced, dense = _conserved_rows(system, y0)
     b[replaced] = 0.0

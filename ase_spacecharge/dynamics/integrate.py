@@ -98,13 +98,6 @@ def _error(system, y_new, y_pred, N_new, N_pred, order, rtol, atol, N_scale):
     return const * max(e_phi, e_N)
 
 
-def _relaxation_time(system):
-    """A dielectric relaxation time (s) of the bulk: ε ε0 kT / Σ z² e² D c."""
-    g = system.problem.grid
-    sigma = np.sum(system.valence ** 2 * system.D * system.chi_reservoir.max(axis=0)) / system.kT
-    return float(EPSILON_0 * np.mean(g.eps_lower) / sigma) if sigma > 0 else 1e-12
-
-
 def _checked_times(times):
     t = np.atleast_1d(np.asarray(times, float))
     if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0) or np.any(np.diff(t) <= 0):
@@ -150,7 +143,7 @@ def transient(system, times, *, start=None, rtol=1e-4, atol=1e-6, first_step=Non
     """
     out_times = _checked_times(times)
     y = np.array(system.y_eq if start is None else start, float)
-    tau = _relaxation_time(system)
+    tau = system.relaxation_time
     dt = float(first_step) if first_step is not None else 1e-3 * tau
     stops = np.union1d(out_times, system.voltage.breakpoints()[system.voltage.breakpoints() > 0])
     stops = stops[stops <= out_times[-1]]

@@ -17,7 +17,7 @@ from ..errors import SingularMatrixError
 from .banded import band_matrix, solve_band_with_rows
 from .equations import evaluate
 
-__all__ = ["solve_implicit"]
+__all__ = ["solve_implicit", "residual_and_matrix", "conservation_rows"]
 
 
 @dataclass
@@ -31,8 +31,39 @@ class NewtonStep:
     change: float
 
 
-def _residual_and_matrix(system, ev, y, c0_dt, history):
-    """Residual vector and band storage of the Newton matrix."""
+def residual_and_matrix(system, ev, y, c0_dt, history):
+    """The implicit system's residual and Newton matrix at ``y``, rows equilibrated.
+
+    Parameters
+    ----------
+    system : PNPSystem
+    ev : Evaluation
+        :func:`~.equations.evaluate` at ``y``.
+    y : ndarray (n_unknowns,)
+    c0_dt : float
+        BDF coefficient over the time step (1/s); 0 for the steady state.
+    history : float or ndarray (n, K)
+        The BDF history term of the amounts (0 for the steady state).
+
+    Returns
+    -------
+    R : ndarray (n_unknowns,)
+        Residual rows divided by ``size``.
+    band : ndarray
+        Band storage (LAPACK ``gbsv`` layout) of the Newton matrix, rows divided by ``size``.
+    size : ndarray (n_unknowns,)
+        Each row's largest Jacobian entry (Poisson rows in e/Å², conservation rows in
+        particles/s): the equilibration.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> from ase_spacecharge.dynamics.equations import evaluate
+    >>> s = ceria_like_system()
+    >>> R, band, size = residual_and_matrix(s, evaluate(s, s.y_eq, 0.0), s.y_eq, 0.0, 0.0)
+    >>> R.shape == size.shape == (s.n_unknowns,), bool(np.abs(R).max() < 1e-12)
+    (True, True)
+    """
     K1, n, K = 1 + system.K, system.n, system.K
     R = np.zeros((n, K1))
     R[:, 0] = ev.poisson
@@ -58,8 +89,31 @@ def _residual_and_matrix(system, ev, y, c0_dt, history):
     return R.ravel() / size, ab, size
 
 
-def _constraint_rows(system, ev, conserved):
-    """Dense rows ``∂(Σ_i N_ik)/∂y`` and residuals ``Σ_i N_ik - N_total`` of the constraints."""
+def conservation_rows(system, ev, conserved):
+    """Dense rows ``∂(Σ_i N_ik)/∂y`` and residuals ``Σ_i N_ik - N_total`` of the constraints
+    that species keep their amounts.
+
+    Parameters
+    ----------
+    system : PNPSystem
+    ev : Evaluation
+        :func:`~.equations.evaluate` at the state.
+    conserved : sequence of (int, float)
+        Species index ``k`` and its total amount ``N_total`` (particles).
+
+    Returns
+    -------
+    list of (ndarray (n_unknowns,), float)
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> from ase_spacecharge.dynamics.equations import evaluate
+    >>> s = ceria_like_system()
+    >>> ev = evaluate(s, s.y_eq, 0.0)
+    >>> [(row.shape, residual) for row, residual in conservation_rows(s, ev, [(0, ev.N[:, 0].sum())])]
+    [((180,), 0.0)]
+    """
     K1 = 1 + system.K
     out = []
     i = np.arange(system.n)
@@ -123,9 +177,9 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     change = np.inf
     for it in range(1, max_iter + 1):
         ev = evaluate(system, y, t)
-        R, ab, row_size = _residual_and_matrix(system, ev, y, c0_dt, history)
+        R, ab, row_size = residual_and_matrix(system, ev, y, c0_dt, history)
         replaced, dense = [], []
-        for (k, _), (row, resid) in zip(conserved, _constraint_rows(system, ev, conserved)):
+        for (k, _), (row, resid) in zip(conserved, conservation_rows(system, ev, conserved)):
             r = int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k
             replaced.append(r)
             norm = np.max(np.abs(row)) + 1e-300

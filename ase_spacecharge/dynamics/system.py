@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import thermal_voltage
+from ..constants import EPSILON_0, thermal_voltage
 from ..conventions import conventions
 from ..errors import InputError
 from ..grid import control_volume_widths
@@ -187,6 +187,13 @@ class PNPSystem:
     def n_unknowns(self):
         """Unknowns: (1 + K) per plane."""
         return self.n * (1 + self.K)
+
+    @property
+    def relaxation_time(self):
+        """The bulk's dielectric relaxation time (s), ``ε ε0 kT / Σ z² e² D c`` over the
+        reservoir concentrations (1e-12 s without any mobile charge)."""
+        sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / self.kT
+        return float(EPSILON_0 * np.mean(self.problem.grid.eps_lower) / sigma) if sigma > 0 else 1e-12
 
     def pack(self, phi, nu):
         """State vector from φ (n,) and ν (n, K)."""

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..grid import group_planes
 from ..sites import Sites
-from .projection import _edges_between_planes
+from .projection import edges_between_planes
 
 __all__ = ["pad_with_bulk", "MAX_PADDING_PLANES"]
 
@@ -217,7 +217,7 @@ def _pad_cell(proj, pad_to, plane_tol):
     grown = period + lengths.sum()
     x_sites = np.concatenate((moved(s.x), sites.x[s.x.size:]))
     # the domain of a cell this large: centred on the first boundary, edges between planes
-    lo, hi = _edges_between_planes(_wrap(x_sites, -0.5 * grown, 0.5 * grown), -0.5 * grown, 0.5 * grown)
+    lo, hi = edges_between_planes(_wrap(x_sites, -0.5 * grown, 0.5 * grown), -0.5 * grown, 0.5 * grown)
     slabs = _wrap_slabs([(shifted(p) - origin, shifted(p) - origin + L) for p, L in zip(points, lengths)], lo, hi)
     return replace(proj, sites=replace(sites, x=_wrap(x_sites, lo, hi)),
                    atom_index=np.concatenate((proj.atom_index, np.full(n_new, -1))),

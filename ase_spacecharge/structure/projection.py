@@ -24,7 +24,7 @@ from .energies import defect_hosts, site_energy_matrix
 from .geometry import (boundary_axis, boundary_gaps, cross_section, distance_to_boundaries, find_boundaries,
                        normal_spacing, periodic_planes)
 
-__all__ = ["Projection", "project"]
+__all__ = ["Projection", "project", "edges_between_planes"]
 
 
 @dataclass
@@ -158,10 +158,29 @@ def _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_boundar
     return x_plane, spread_pos, spread_E
 
 
-def _edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
+def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
     """Domain edges (Å) that no plane lies on: unchanged unless a plane is within ``tol`` of
     an edge; then both edges move, the period kept, to the middle of the gap that wraps
-    around (a plane on the edge of a periodic cell is an ordinary plane)."""
+    around (a plane on the edge of a periodic cell is an ordinary plane).
+
+    Parameters
+    ----------
+    x_plane : ndarray
+        Plane positions (Å).
+    lo_edge, hi_edge : float
+        The periodic domain (Å).
+    tol : float
+        Å.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> edges_between_planes(np.array([0.0, 1.0, 2.0]), 0.0, 3.0)
+    (-0.5, 2.5)
+    """
     if x_plane.size == 0 or (x_plane.min() > lo_edge + tol and x_plane.max() < hi_edge - tol):
         return lo_edge, hi_edge
     period = hi_edge - lo_edge
@@ -249,7 +268,7 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     x_raw, from_b, lo_edge, hi_edge, n_stack = _raw_coordinates(data, mode, ax, b, d)
     x_raw, from_b, sym, E = x_raw[keep], from_b[keep], data.symbols[keep], E[keep]
     x_plane, spread_pos, spread_E = _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_stack)
-    lo_edge, hi_edge = _edges_between_planes(x_plane, lo_edge, hi_edge)
+    lo_edge, hi_edge = edges_between_planes(x_plane, lo_edge, hi_edge)
     if average_energies:
         E = _plane_mean_energies(x_plane, E)
     valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
