@@ -73,7 +73,7 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     m = B.shape[1]
     C = np.asarray(C, dtype=float).reshape(m, n if C_columns is None else len(C_columns))
     D = np.asarray(D, dtype=float).reshape(m, m)
-    rhs_m = alpha * np.asarray(rhs_m, dtype=float).reshape(-1)
+    rhs_m, rhs_m_given = alpha * np.asarray(rhs_m, dtype=float).reshape(-1), rhs_m
     sign, extra = (-1.0 if symmetric else 1.0), (1 if periodic else 0)
     d = np.multiply(diag, sign, out=take(work, "d", n))  # the diagonal of sign T
     rhs = take(work, "rhs", (n, m + extra + 1), "F")  # LAPACK's layout: no copy inside gtsv/ptsv
@@ -84,8 +84,8 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     X = _tridiagonal_solve(lower, d, upper, rhs, sign, work)  # (sign T) X = rhs
     if X is None:  # -T is not positive definite
         return solve_bordered_tridiagonal(lower, diag, upper, B, C, D if not periodic else D[1:, 1:], rhs_n,
-                                          rhs_m[extra:] / alpha, periodic=periodic, out=out, C_columns=C_columns,
-                                          alpha=alpha, work=work)
+                                          rhs_m_given, periodic=periodic, out=out, C_columns=C_columns, alpha=alpha,
+                                          work=work)
     out = np.empty(n + m) if out is None else out
     _eliminate_border(X, sign, C if C_columns is None else (C, C_columns), D, rhs_m,
                       corner if periodic else None, out)

@@ -76,7 +76,7 @@ class PoissonOperator:
                    grid.boundary == "periodic", symmetric)
 
 
-def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_charges=False):
+def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None):
     """Poisson residual rows (e/Å²) and their scale, the largest term in any row (charge,
     background or flux; for a relative residual).
 
@@ -94,8 +94,6 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
         wall otherwise.
     out : ndarray (..., n), optional
         Where to write ``F`` (e.g. the first ``n`` entries of the full residual).
-    overwrite_charges : bool
-        Whether ``q`` and ``gross`` may serve as work space (saves two temporaries).
 
     Returns
     -------
@@ -111,9 +109,8 @@ def poisson_rows(op, phi, q, gross, rho_b, below, above, *, out=None, overwrite_
     ([0.0, 0.0, 0.0], 0.0)
     """
     F = np.multiply(op.c, q, out=out)
-    charge = np.multiply(op.c, gross, out=gross if overwrite_charges else None).max(axis=-1)
-    work = q if overwrite_charges and q.shape == phi.shape else None
-    return F, np.maximum(charge, add_flux_rows(op, phi, rho_b, below, above, F, work=work))
+    charge = np.multiply(op.c, gross).max(axis=-1)
+    return F, np.maximum(charge, add_flux_rows(op, phi, rho_b, below, above, F))
 
 
 def add_flux_rows(op, phi, rho_b, below, above, F, *, work=None):

@@ -21,6 +21,7 @@ from .grid import Grid
 from .linalg import solve_bordered_tridiagonal
 from .poisson import PoissonOperator, add_flux_rows
 from .carriers import CarrierTerms
+from .errors import InputError
 from .site_terms import SiteTerms
 from .workspace import take
 
@@ -154,6 +155,9 @@ class Problem(CarrierTerms, SiteTerms):
         self.fixed_rows, self.fixed_row_sizes = c * self.fixed_plane_charge, c * self.gross_fixed_charge
         z = self.active.valence
         self.charge_row_factor = c * z[0] if z.size == 1 else None
+        for kept in (self.fixed_rows, self.fixed_row_sizes, self.charge_row_factor):
+            if kept is not None:
+                kept.setflags(write=False)
 
     # ------------------------------------------------------------------ state vector
 
@@ -174,7 +178,9 @@ class Problem(CarrierTerms, SiteTerms):
             col = np.zeros(self.grid.n)
             col[0], col[-1] = op.lower[0], op.upper[-1]
             cols.append(col)
-        return np.column_stack(cols) if cols else np.zeros((self.grid.n, 0))
+        out = np.column_stack(cols) if cols else np.zeros((self.grid.n, 0))
+        out.setflags(write=False)  # handed out as the matrix's B: no caller may change it
+        return out
 
     @cached_property
     def border_support(self):
@@ -258,6 +264,8 @@ class Problem(CarrierTerms, SiteTerms):
         scale = max(charge_scale, add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=planes))
         row = phi.size
         if self.gauge is not None:
+            if terms.gauge_row is None:
+                raise InputError("temperature: the equilibrium residual takes one temperature (K), not a profile")
             F[row] = terms.gauge_row @ phi[self.border_support]
             row += 1
         if len(self.fitted):

@@ -157,6 +157,9 @@ class SiteTerms:
         u0 = a.energies * (-energy_scale / kT)
         u0 += a.log_x
         gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and np.ndim(kT) == 0 else None
+        for kept in (u0, gauge_row):  # handed out (the gauge row as the matrix's C): read-only
+            if kept is not None:
+                kept.setflags(write=False)
         terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
         if np.ndim(temperature) == 0:
             self._thermal_memo = (key, terms)
@@ -169,6 +172,9 @@ class SiteTerms:
         non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
         value per plane (a temperature profile); ``work``: a :class:`~.workspace.Workspace`."""
         a = self.active
+        phi = np.asarray(phi, float)
+        if phi.shape != (self.grid.n,):
+            raise InputError(f"phi: expected {self.grid.n} plane potentials (V), got shape {phi.shape}")
         kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
         shift = np.asarray(shift, float)
         u = np.take(phi, a.plane, out=take(work, "site phi", a.plane.size), mode="clip")[:, None]
@@ -241,3 +247,4 @@ class SiteTerms:
             return np.multiply(s, z[0], out=s), size
         return (self.plane_sum(np.einsum("sk,k->s", p, z), out=out),
                 self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))) if gross else None)
+

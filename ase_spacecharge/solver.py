@@ -132,7 +132,8 @@ def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol, 
     n = problem.grid.n
     t = 1.0
     for _ in range(40):
-        y_try = np.add(y, dy, out=spare[0]) if t == 1.0 else np.add(y, t * dy, out=spare[0])
+        y_try = np.multiply(dy, t, out=spare[0]) if t != 1.0 else dy
+        y_try = np.add(y, y_try, out=spare[0])
         with np.errstate(over="ignore", invalid="ignore"):
             F_try, scale_try, point = problem.residual(y_try, temperature, energy_scale=energy_scale, work=work,
                                                        out=spare[1])

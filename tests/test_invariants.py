@@ -219,3 +219,37 @@ def test_workspace_gives_the_same_residual_matrix_and_step(kw):
         assert scale_w == scale
         np.testing.assert_array_equal(J_w.diag, J.diag)
         np.testing.assert_array_equal(problem.newton_step(F_w, J_w, work=work), problem.newton_step(F, J))
+
+
+def test_arrays_a_problem_keeps_are_read_only_and_phi_is_checked():
+    """The Newton matrix hands out the problem's kept border column and gauge row: they are
+    read-only, so no caller can corrupt later solves; phi of another length is named, an
+    integer phi accepted."""
+    from ase_spacecharge.examples import ceria_like_problem
+    from ase_spacecharge.errors import InputError
+    problem = ceria_like_problem()
+    F, _, J = problem.evaluate(problem.initial_guess(), T)
+    for kept in (J.B, J.C, problem.thermal_terms(T).u0, problem.fixed_rows):
+        with pytest.raises(ValueError, match="read-only"):
+            kept[...] = 0.0
+    assert solve(problem, T).success
+    with pytest.raises(InputError, match="expected 90 plane potentials"):
+        problem.mobile_occupancies(np.zeros(5), np.zeros(0), T)
+    np.testing.assert_array_equal(problem.mobile_occupancies(np.zeros(90, int), np.zeros(0), T),
+                                  problem.mobile_occupancies(np.zeros(90), np.zeros(0), T))
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0, 2.5])
+def test_bordered_solver_fallback_keeps_alpha(alpha):
+    """ptsv fails on an indefinite symmetric block; the gtsv fallback solves the same scaled
+    system (alpha = 0 gives zeros, not NaN)."""
+    n = 5
+    lower = upper = np.ones(n)
+    diag = np.full(n, -3.0)
+    diag[2] = 4.0
+    B, C, D = np.ones((n, 1)), np.ones((1, n)), np.full((1, 1), 2.0)
+    rhs = np.arange(n + 1, dtype=float)
+    y, z = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs[:n], rhs[n:], periodic=True, symmetric=True,
+                                      alpha=alpha)
+    y1, z1 = solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs[:n], rhs[n:], periodic=True)
+    np.testing.assert_allclose(np.concatenate((y, z)), alpha * np.concatenate((y1, z1)), atol=1e-12)
