@@ -132,7 +132,7 @@ def newton_matrix(problem, point, *, work=None):
     if a.activities:
         dp_dphi *= point.inv_g
     diag = problem.mobile_charge(dp_dphi, gross=False, out=take(work, "diag", op.diag.size))[0]  # ∂q/∂φ (e/V)
-    if np.ndim(point.dq_carriers) or point.dq_carriers:
+    if isinstance(point.dq_carriers, np.ndarray) or point.dq_carriers:
         diag += point.dq_carriers
     diag *= op.c
     diag += op.diag

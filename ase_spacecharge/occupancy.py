@@ -68,7 +68,7 @@ def occupancy(u, capacity, statistics="fermi-dirac", *, out=None):
 
 def _per_site(capacity):
     """Capacity broadcastable against (n, m): a column, or the one value."""
-    return capacity[:, None] if np.ndim(capacity) else capacity
+    return capacity[:, None] if isinstance(capacity, np.ndarray) else capacity
 
 
 def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
@@ -99,7 +99,7 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
         return p * v
     if p.shape[1] == 1 and np.min(capacity, initial=1.0) > 0:  # one species: (p - p²/c) v
         out = np.multiply(p, p, out=out)
-        if np.ndim(capacity) or capacity != 1.0:
+        if isinstance(capacity, np.ndarray) or capacity != 1.0:
             out /= _per_site(capacity)
         np.subtract(p, out, out=out)
         return np.multiply(out, v, out=out) if np.shape(v) in ((1, 1), out.shape) else out * v

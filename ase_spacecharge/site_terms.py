@@ -148,7 +148,8 @@ class SiteTerms:
         :class:`ThermalTerms`; for one temperature they are kept until another temperature
         or scale is asked for."""
         a = self.active
-        if np.ndim(temperature) == 0:
+        one_temperature = np.ndim(temperature) == 0
+        if one_temperature:
             key, memo = (float(temperature), float(energy_scale)), self._thermal_memo  # one read: thread-safe
             if memo is not None and memo[0] == key:
                 return memo[1]
@@ -156,12 +157,12 @@ class SiteTerms:
         kT = kT[a.plane][:, None] if kT.ndim else float(kT)
         u0 = a.energies * (-energy_scale / kT)
         u0 += a.log_x
-        gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and np.ndim(kT) == 0 else None
+        gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and one_temperature else None
         for kept in (u0, gauge_row):  # handed out (the gauge row as the matrix's C): read-only
             if kept is not None:
                 kept.setflags(write=False)
         terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
-        if np.ndim(temperature) == 0:
+        if one_temperature:
             self._thermal_memo = (key, terms)
         return terms
 

@@ -8,6 +8,7 @@ and raises :class:`~.errors.ConvergenceError` (carrying the result) when nothing
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,9 +86,9 @@ def residual_sizes(F, n):
     [5.0, 0.5, 4.0, 0.5]
     """
     P, R = F[..., :n], F[..., n:]
-    return (np.sqrt(np.einsum("...i,...i->...", P, P)), np.sqrt(np.einsum("...i,...i->...", R, R)),
-            np.maximum(np.max(P, axis=-1, initial=0.0), -np.min(P, axis=-1, initial=0.0)),
-            np.max(np.abs(R), axis=-1, initial=0.0))
+    p_max = np.maximum(P.max(axis=-1), -P.min(axis=-1)) if P.shape[-1] else np.zeros(P.shape[:-1])
+    r_max = np.abs(R).max(axis=-1) if R.shape[-1] else np.zeros(R.shape[:-1])
+    return np.sqrt(np.einsum("...i,...i->...", P, P)), np.sqrt(np.einsum("...i,...i->...", R, R)), p_max, r_max
 
 
 def relative_norms(sizes, scale):
@@ -111,9 +112,12 @@ def relative_norms(sizes, scale):
     (0.7071067811865476, 0.5)
     """
     p2, r2, p_max, r_max = sizes
+    if isinstance(scale, float) and np.ndim(p2) == 0:  # one problem: Python floats, no array calls
+        s = scale if scale > 0 else 1.0
+        top, rest = float(p_max) / s, float(r_max)
+        return math.hypot(float(p2) / s, float(r2)), top if (top >= rest or top != top) else rest  # NaN stays
     s = np.where(np.asarray(scale) > 0, scale, 1.0)
-    two, top = np.hypot(p2 / s, r2), np.maximum(p_max / s, r_max)
-    return (float(two), float(top)) if np.ndim(two) == 0 else (two, top)
+    return np.hypot(p2 / s, r2), np.maximum(p_max / s, r_max)
 
 
 def _result(y, status, history, iterations, detail=""):

@@ -50,11 +50,12 @@ class Workspace:
         >>> Workspace().get("phi", 3).shape
         (3,)
         """
-        shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
-        array = self._arrays.get(name)
-        contiguous = "F_CONTIGUOUS" if order == "F" else "C_CONTIGUOUS"
-        if array is None or array.shape != shape or not array.flags[contiguous]:
-            array = self._arrays[name] = np.empty(shape, order=order)
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        kept = self._arrays.get(name)
+        if kept is not None and kept[0].shape == shape and kept[1] == order:
+            return kept[0]
+        array = np.empty(shape, order=order)
+        self._arrays[name] = (array, order)
         return array
 
 
