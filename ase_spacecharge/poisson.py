@@ -155,7 +155,7 @@ def add_flux_rows(op, phi, rho_b, below, above, F, *, work=None):
     flux_up *= op.upper
     first_down = op.lower[0] * (np.asarray(below) - phi[..., 0])
     F += flux_up
-    flux = np.maximum(np.max(flux_up, axis=-1), -np.min(flux_up, axis=-1))
+    flux = np.maximum(flux_up.max(axis=-1), -flux_up.min(axis=-1))
     if op.symmetric:  # flux_down[i] = -flux_up[i-1]
         F[..., 1:] -= flux_up[..., :-1]
     else:
