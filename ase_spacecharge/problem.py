@@ -245,12 +245,15 @@ class Problem(CarrierTerms, SiteTerms):
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
-        if self.charge_row_factor is not None and not self.carrier_labels:  # one mobile species
-            planes = self.plane_sum(p[:, 0], out=take(work, "planes", phi.size))
-            charges = np.multiply(planes, self.charge_row_factor, out=F[:phi.size])
-            sizes = np.abs(charges, out=planes)
-            sizes += self.fixed_row_sizes
-            charge_scale = sizes.max()
+        if self.charge_row_factor is not None:  # one mobile species
+            sums = self.plane_sum(p[:, 0], out=take(work, "site sums", phi.size, initial=0.0), zeroed=True)
+            charges = np.multiply(sums, self.charge_row_factor, out=F[:phi.size])
+            planes = np.abs(charges, out=take(work, "planes", phi.size))
+            planes += self.fixed_row_sizes
+            if self.carrier_labels:
+                charges += self.operator.c * q_c
+                planes += self.operator.c * gross_c
+            charge_scale = planes.max()
             charges += self.fixed_rows
         else:
             q, gross = self.mobile_charge(p)
@@ -271,7 +274,7 @@ class Problem(CarrierTerms, SiteTerms):
         if len(self.fitted):
             avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
             F[row:] = avg / self.target - 1.0
-        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row)
+        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row, terms.response_row)
 
     def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``

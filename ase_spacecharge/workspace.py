@@ -31,8 +31,9 @@ class Workspace:
     def __init__(self):
         self._arrays = {}
 
-    def get(self, name, shape, order="C"):
-        """The array ``name`` of ``shape`` (its contents are whatever was left in it).
+    def get(self, name, shape, order="C", initial=None):
+        """The array ``name`` of ``shape`` (its contents are whatever was left in it, or
+        ``initial`` when it is new).
 
         Parameters
         ----------
@@ -40,6 +41,8 @@ class Workspace:
             What the array is for; two uses alive at once need two names.
         shape : int or tuple of int
         order : {"C", "F"}
+        initial : float, optional
+            Fill value of a new array.
 
         Returns
         -------
@@ -55,17 +58,19 @@ class Workspace:
         if kept is not None and kept[0].shape == shape and kept[1] == order:
             return kept[0]
         array = np.empty(shape, order=order)
+        if initial is not None:
+            array.fill(initial)
         self._arrays[name] = (array, order)
         return array
 
 
-def take(work, name, shape, order="C"):
-    """``work.get(name, shape, order)``, or a fresh array when ``work`` is None.
+def take(work, name, shape, order="C", initial=None):
+    """``work.get(name, shape, order, initial)``, or a fresh array when ``work`` is None.
 
     Parameters
     ----------
     work : Workspace or None
-    name, shape, order
+    name, shape, order, initial
         As in :meth:`Workspace.get`.
 
     Returns
@@ -77,4 +82,6 @@ def take(work, name, shape, order="C"):
     >>> take(None, "F", 2).shape
     (2,)
     """
-    return np.empty(shape, order=order) if work is None else work.get(name, shape, order)
+    if work is not None:
+        return work.get(name, shape, order, initial)
+    return np.empty(shape, order=order) if initial is None else np.full(shape, initial, order=order)

@@ -9,7 +9,7 @@ boundaries of 1e3..1e7 planes: time, Newton iterations, peak traced memory of th
 plane (and the bytes the problem itself holds), and the ratio to the hardware floor measured
 in the same run — as many LAPACK ``dgtsv`` calls (with the solver's right-hand sides) plus
 one ``exp`` pass over the active sites as the solve took Newton iterations; solve and floor
-are timed alternately, best of five each below 1e7 planes and of two at 1e7.  With
+are timed alternately, best of nine each below 1e7 planes and of two at 1e7.  With
 ``--pyscses PYTHON`` (an interpreter of a separate environment holding pyscses with
 numpy<2, scipy<1.14) the same test_1 case is run there and the ratio printed.  Last, the
 synthetic screening workload of ``bench_screen.py`` (200 structure × parameter rows) serially,
@@ -203,7 +203,7 @@ def main():
     n = 1000
     while n <= args.max_planes:
         problem = synthetic(n)
-        t, floor, sol, peak = timed_solve(problem, rounds=5 if n <= 10**6 else 2)
+        t, floor, sol, peak = timed_solve(problem, rounds=9 if n <= 10**6 else 2)
         target = {10**6: "; target <= 1.5x", 10**7: "; target <= 200 B/plane"}.get(n, "")
         rows.append((f"synthetic GB, {problem.grid.n:,} planes", t, sol.iterations, peak,
                      f"{t / floor:.2f}x the floor ({floor * 1e3:.1f} ms), solve {peak / problem.grid.n:.0f} "
