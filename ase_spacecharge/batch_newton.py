@@ -99,10 +99,19 @@ def _stackable(problems):
 
 def _all_equal(arrays):
     """Whether the arrays are equal (one vectorised comparison)."""
-    if any(a.shape != arrays[0].shape for a in arrays):
+    first = arrays[0]
+    if all(a is first for a in arrays):
+        return True
+    if any(a.shape != first.shape for a in arrays):
         return False
-    stacked = np.stack(arrays)
-    return bool(np.all(stacked == stacked[0]))
+    stacked = _stack(arrays)
+    return bool(np.all(stacked == first))
+
+
+def _stack(arrays):
+    """The arrays (one shape) stacked along a new first axis (``np.array`` copies them in C;
+    ``np.stack`` takes a Python step per array)."""
+    return np.array(arrays, dtype=arrays[0].dtype)
 
 
 def stack_problems(problems, temperatures):
@@ -131,12 +140,12 @@ def stack_problems(problems, temperatures):
     ends = None
     if problems[0].grid.boundary != "periodic" and problems[0].dirichlet != "floating":
         ends = np.array([p.dirichlet for p in problems], float)
-    gauge = None if problems[0].gauge is None else np.stack([p.gauge for p in problems])
+    gauge = None if problems[0].gauge is None else _stack([p.gauge for p in problems])
     return Stack(problems[0], thermal_voltage(np.asarray(temperatures, float)),
-                 np.stack([p.active.log_x for p in problems]), np.stack([p.active.energies for p in problems]),
-                 np.stack([p.active.capacity for p in problems]), np.stack([p.fixed_plane_charge for p in problems]),
-                 np.stack([p.gross_fixed_charge for p in problems]), gauge,
-                 np.stack([p.target for p in problems]), np.stack([p.fit_weights for p in problems]), ends)
+                 _stack([p.active.log_x for p in problems]), _stack([p.active.energies for p in problems]),
+                 _stack([p.active.capacity for p in problems]), _stack([p.fixed_plane_charge for p in problems]),
+                 _stack([p.gross_fixed_charge for p in problems]), gauge,
+                 _stack([p.target for p in problems]), _stack([p.fit_weights for p in problems]), ends)
 
 
 def _plane_sum(st, values):
