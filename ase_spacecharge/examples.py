@@ -5,8 +5,8 @@ import numpy as np
 
 from .sites import Sites
 
-__all__ = ["ceria_like_column", "ceria_like_problem", "ceria_like_atoms", "write_ceria_like_case", "CERIA_DEFECTS",
-           "CERIA_AREA"]
+__all__ = ["ceria_like_column", "ceria_like_problem", "ceria_like_atoms", "write_ceria_like_case", "defect_tables",
+           "CERIA_DEFECTS", "CERIA_AREA"]
 
 #: V_O (mobile) and Gd_Ce (frozen) in Gd-doped ceria, as dicts with their host species.
 CERIA_DEFECTS = (dict(label="Vo", site="O", valence=2, mole_fraction=0.05, mobility=1.0),
@@ -169,10 +169,36 @@ def write_ceria_like_case(folder, temperature=(773.15, 873.15), extra=""):
     sites, lo, hi = ceria_like_column()
     write_pyscses_sites(os.path.join(folder, "sites.txt"), sites)
     temps = list(temperature) if np.ndim(temperature) else temperature
-    defects = "".join(f"[[defects]]\nlabel = {d['label']!r}\nvalence = {d['valence']}\n"
-                      f"mole_fraction = {d['mole_fraction']}\nmobility = {d['mobility']}\n" for d in CERIA_DEFECTS)
+    defects = defect_tables(CERIA_DEFECTS, drop=("site",))  # the site file names the hosts
     path = os.path.join(folder, "case.toml")
     with open(path, "w") as handle:
         handle.write(f'sites = "sites.txt"\ntemperature = {temps}\npermittivity = 55.0\narea = {CERIA_AREA}\n'
                      f"x_min = {lo}\nx_max = {hi}\nbulk = [{lo + 2}, {lo + 15}]\n{extra}\n{defects}")
     return path
+
+
+def defect_tables(defects, drop=()):
+    """The ``[[defects]]`` tables of a case file (TOML) for ``defects`` (dicts), without the
+    keys in ``drop``.
+
+    Parameters
+    ----------
+    defects : sequence of dict
+    drop : sequence of str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(defect_tables(CERIA_DEFECTS[:1], drop=("site", "mobility")))
+    <BLANKLINE>
+    [[defects]]
+    label = 'Vo'
+    valence = 2
+    mole_fraction = 0.05
+    <BLANKLINE>
+    """
+    return "".join("\n[[defects]]\n" + "".join(f"{k} = {v!r}\n" for k, v in d.items() if k not in drop)
+                   for d in defects)

@@ -46,7 +46,7 @@ def boundary_positions(projection):
     return np.asarray(projection.boundary_x, float).copy()
 
 
-def _colours(plt, values, label):
+def _colours(plt, values):
     """A colour for each value and the colour bar's mappable (None for one value)."""
     from matplotlib import colors as mcolors
     if len(values) == 1:
@@ -105,7 +105,7 @@ def plot_profiles(path, solutions, *, boundaries=None):
     """
     plt = _pyplot()
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(8, 6.5), constrained_layout=True)
-    colours, mappable = _colours(plt, [s.temperature for s in solutions], "T (K)")
+    colours, mappable = _colours(plt, [s.temperature for s in solutions])
     for ax in (ax1, ax2):
         _mark(ax, solutions, boundaries)
     for sol, colour in zip(solutions, colours):
@@ -342,7 +342,7 @@ def plot_impedance(stem, rows):
     """
     plt = _pyplot()
     temps = [r["temperature"] for r in rows]
-    colours, mappable = _colours(plt, temps, "T (K)")
+    colours, mappable = _colours(plt, temps)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
     for r, c in zip(rows, colours):
         imp = r["impedance"]

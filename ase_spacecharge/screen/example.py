@@ -52,13 +52,13 @@ def example_study(folder, n_structures=3, *, temperatures=(673.15, 773.15), frac
     ('case.toml', ['case.toml', 'gb_000.extxyz', 'gb_001.extxyz'])
     """
     from ase.io import write
-    from ..examples import CERIA_DEFECTS, ceria_like_atoms
+    from ..examples import CERIA_DEFECTS, ceria_like_atoms, defect_tables
     for i in range(n_structures):
         well = -0.15 - 0.3 * i / max(n_structures - 1, 1)
         write(os.path.join(folder, f"gb_{i:03d}.extxyz"), ceria_like_atoms(n_cells=n_cells, well=well))
     path = os.path.join(folder, "case.toml")
     with open(path, "w") as handle:
-        defects = "".join("\n[[defects]]\n" + "".join(f"{k} = {v!r}\n" for k, v in d.items()) for d in CERIA_DEFECTS)
+        defects = defect_tables(CERIA_DEFECTS)
         handle.write(EXAMPLE_CASE.format(temperatures=list(temperatures), fractions=[list(f) for f in fractions],
                                          defects=defects))
     return path
