@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .casefile import load_case
 from .errors import InputError
 
-__all__ = ["run_case", "CaseResult"]
+__all__ = ["run_case", "CaseResult", "structure_options"]
 
 
 def problem_from_case(case):
@@ -43,17 +43,41 @@ def structure_problem_from_case(case):
     """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
     from .structure import structure_problem
     atoms = read_structure_file(case["structure"])
-    pad = case["pad_to"]
-    problem, proj = structure_problem(
-        atoms, case["defects"], permittivity=case["permittivity"], temperature=case["temperatures"][0],
-        bulk=None if case["bulk"] is None else tuple(case["bulk"]), x_min=case["x_min"], x_max=case["x_max"],
-        approximation=case["approximation"], model=case["model"], boundary=case["boundary"],
-        statistics=case["statistics"], site_charges=case["site_charges"], axis=case["axis"],
-        boundaries=case["boundaries"], mode=case["mode"], plane_tol=case["plane_tol"], missing=case["missing"],
-        pad_to=tuple(pad) if isinstance(pad, list) else pad, carriers=case["carriers"],
-        materials=case["materials"] or None, material_of=case["material_of"],
-        average_energies=case["average_energies"], equilibration_temperature=case["equilibration_temperature"])
+    problem, proj = structure_problem(atoms, case["defects"], temperature=case["temperatures"][0],
+                                      **structure_options(case))
     return atoms, problem, proj
+
+
+def structure_options(case):
+    """The keywords of :func:`~ase_spacecharge.structure.structure_problem` a structure case
+    gives: every keyword that is also a case key (``run`` and the screen both build their
+    problems from these).
+
+    Parameters
+    ----------
+    case : dict
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> opts = structure_options({"permittivity": 55.0, "bulk": [-20.0, -10.0], "pad_to": None, "materials": {},
+    ...                           "defects": [], "temperature": 773.0})
+    >>> opts
+    {'permittivity': 55.0, 'bulk': (-20.0, -10.0), 'pad_to': None, 'materials': None}
+    """
+    import inspect
+    from .structure import structure_problem
+    names = inspect.signature(structure_problem).parameters
+    opts = {k: case[k] for k in names if k in case and k not in ("structure", "defects", "temperature")}
+    for key in ("bulk", "pad_to"):
+        if isinstance(opts.get(key), list):
+            opts[key] = tuple(opts[key])
+    if "materials" in opts:
+        opts["materials"] = opts["materials"] or None
+    return opts
 
 
 def layered_problem_from_case(case):

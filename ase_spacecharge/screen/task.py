@@ -8,14 +8,14 @@ results database (the driver writes, as results arrive).
 from __future__ import annotations
 
 import contextlib
-import inspect
 import time
 import warnings
 
+from ..case import structure_options
 from ..errors import SpaceChargeWarning
 from .sources import load_structure
 
-__all__ = ["structure_options", "solve_group"]
+__all__ = ["solve_group"]
 
 #: Warnings each row states itself (see :func:`_row`), whether or not the task records warnings.
 _IN_ROWS = ("the bulk region", "Boltzmann statistics give")
@@ -24,36 +24,6 @@ _IN_ROWS = ("the bulk region", "Boltzmann statistics give")
 @contextlib.contextmanager
 def _nothing():
     yield None
-
-
-def structure_options(case):
-    """The keywords of :func:`~ase_spacecharge.structure.structure_problem` a structure case
-    gives (every keyword that is also a case key, as ``ase-spacecharge run`` passes them).
-
-    Parameters
-    ----------
-    case : dict
-
-    Returns
-    -------
-    dict
-
-    Examples
-    --------
-    >>> opts = structure_options({"permittivity": 55.0, "bulk": [-20.0, -10.0], "pad_to": None, "materials": {},
-    ...                           "defects": [], "temperature": 773.0})
-    >>> opts
-    {'permittivity': 55.0, 'bulk': (-20.0, -10.0), 'pad_to': None, 'materials': None}
-    """
-    from ..structure import structure_problem
-    names = inspect.signature(structure_problem).parameters
-    opts = {k: case[k] for k in names if k in case and k not in ("structure", "defects", "temperature")}
-    for key in ("bulk", "pad_to"):
-        if isinstance(opts.get(key), list):
-            opts[key] = tuple(opts[key])
-    if "materials" in opts:
-        opts["materials"] = opts["materials"] or None
-    return opts
 
 
 def _error(exc):
