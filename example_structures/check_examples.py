@@ -30,9 +30,9 @@ from ase.io import read
 from ase_spacecharge import solve
 from ase_spacecharge.case import run_case, structure_problem_from_case
 from ase_spacecharge.casefile import load_case
-from ase_spacecharge.constants import E_PER_A3_TO_C_PER_M3
+from ase_spacecharge.guards import bulk_charge_density
 from ase_spacecharge.structure import (boundary_axis, default_bulk, distance_to_boundaries, find_boundaries,
-                                       read_structure, structure_problem)
+                                       read_structure)
 
 HERE = Path(__file__).resolve().parent
 TOL_FRACTION, TOL_BACKGROUND, TOL_PHI0 = 1e-3, 1e-3, 1e-3
@@ -43,22 +43,9 @@ def bulk_fraction_error(sol, region):
     inside = (sol.x > region[0]) & (sol.x < region[1])
     out = {}
     for j, (label, frac) in enumerate(sol.mole_fractions.items()):
-        host = np.bincount(sol.site_plane, weights=np.isfinite(sol.site_energies[:, j]).astype(float),
-                           minlength=sol.x.size) > 0
-        planes = inside & host
+        planes = inside & sol.plane_hosts[:, j]
         out[label] = (float(np.max(np.abs(frac[planes] / sol.mole_fraction[j] - 1.0))), int(planes.sum()))
     return out
-
-
-def bulk_charge_density(atoms, defects):
-    """sum over mobile defects of |z| e x n_host (C/m³)."""
-    symbols = np.array(atoms.get_chemical_symbols())
-    volume = atoms.get_volume()
-    total = 0.0
-    for d in defects:
-        if d.get("mobility", 0.0) > 0:
-            total += abs(d["valence"]) * d["mole_fraction"] * (symbols == d["site"]).sum() / volume
-    return total * E_PER_A3_TO_C_PER_M3
 
 
 def padded_distance(proj):
@@ -100,12 +87,9 @@ def check(path):
     atoms, problem, proj = structure_problem_from_case(case)
     region = tuple(case["bulk"]) if case["bulk"] is not None else default_bulk(proj)
     fractions = bulk_fraction_error(sol, region)
-    rho_bulk = bulk_charge_density(atoms, case["defects"])
-    kw = dict(permittivity=case["permittivity"], temperature=case["temperatures"][0],
-              approximation=case["approximation"], model=case["model"], plane_tol=case["plane_tol"],
-              missing=case["missing"], axis=case["axis"], boundaries=case["boundaries"])
+    rho_bulk = bulk_charge_density(sol)
     pad = 1.5 * padded_distance(proj)  # bulk appended (unfolded) or inserted in every grain (cell)
-    grown = structure_problem(atoms, case["defects"], pad_to=pad, mode=proj.mode, **kw)[0]
+    grown = structure_problem_from_case({**case, "pad_to": pad, "mode": proj.mode})[1]
     how = f"pad_to {pad:.0f} Å (x1.5)"
     phi0_grown = solve(grown, case["temperatures"][0]).phi0
     return dict(name=path.parent.name, mode=proj.mode, phi0=summary["phi0"], r_perp=summary["r_perp"],
