@@ -174,9 +174,9 @@ def _check_options(args, case):
     if args.plot_structure:
         if case["kind"] != "structure":
             raise InputError("--plot-structure needs a structure case (structure = ...)")
-        allowed = ["sc_phi", "sc_x", "sc_plane"] + [f"sc_{q}_{d['label']}" for d in case["defects"]
-                                                     for q in ("occ", "dE")]
-        allowed += [f"sc_{q}_{c.label}" for c in case["carriers"] for q in ("n", "edge")]
+        from .structure.annotate import result_keys
+        allowed = result_keys([d["label"] for d in case["defects"]], [c.label for c in case["carriers"]],
+                              sensitivities=case.get("sensitivity") is not None)
         if args.color_by not in allowed:
             raise InputError(f"--color-by {args.color_by!r}: not a per-atom result of this case; choose one of "
                              f"{allowed}")

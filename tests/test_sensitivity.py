@@ -297,6 +297,9 @@ def test_write_back_round_trip(tmp_path):
     solution = solve(problem, T)
     sens = sensitivities(problem, solution)
     out = annotate(atoms, solution, proj, sensitivities=sens)
+    from ase_spacecharge.structure.annotate import result_keys  # what --color-by may name
+    assert {k for k in out.arrays if k.startswith("sc_")} == set(result_keys(solution.defect_labels,
+                                                                              sensitivities=True))
     write(tmp_path / "out.extxyz", out)
     back = read(tmp_path / "out.extxyz")
     atom = proj.atom_index[check_same_sites(solution, proj)]

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InputError
 from .data import read_structure
 
-__all__ = ["annotate", "db_data", "from_db_row"]
+__all__ = ["annotate", "db_data", "from_db_row", "result_keys"]
 
 
 def check_same_structure(data, projection):
@@ -132,6 +132,32 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False, se
     if data.kind == "ase":
         return _write_ase(structure, arrays, scalars, inplace)
     return _write_pymatgen(structure, arrays, scalars, inplace)
+
+
+def result_keys(defect_labels, carrier_labels=(), sensitivities=False):
+    """The per-atom arrays :func:`annotate` writes for these defects and band carriers (with
+    ``sensitivities``, also the dΦ0/dΔE arrays).
+
+    Parameters
+    ----------
+    defect_labels, carrier_labels : sequence of str
+    sensitivities : bool
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> result_keys(["Vo"], sensitivities=True)
+    ['sc_x', 'sc_plane', 'sc_phi', 'sc_occ_Vo', 'sc_dE_Vo', 'sc_dphi0_dE_Vo']
+    """
+    keys = ["sc_x", "sc_plane", "sc_phi"]
+    for lab in defect_labels:
+        keys += [f"sc_occ_{lab}", f"sc_dE_{lab}"] + ([f"sc_dphi0_dE_{lab}"] if sensitivities else [])
+    for lab in carrier_labels:
+        keys += [f"sc_n_{lab}", f"sc_edge_{lab}"]
+    return keys
 
 
 def _result_arrays(solution, projection, inside, n, sensitivities=None):
