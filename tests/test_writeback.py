@@ -77,6 +77,20 @@ def test_ase_db_round_trip_keeps_everything_and_can_be_solved_again(user_atoms, 
     assert sol2.phi0 == pytest.approx(sol.phi0, rel=1e-14)
 
 
+def test_ase_db_keeps_the_string_arrays_an_extxyz_file_gives(tmp_path):
+    """ASE's extxyz reader gives string columns as object arrays, which ase.db cannot encode;
+    db_data stores them as lists of strings and from_db_row gives the same labels back."""
+    import pathlib
+    from ase.db import connect
+    atoms = read(pathlib.Path(__file__).parents[1] / "example_structures" / "ceria_sigma5_310" / "gb.extxyz")
+    assert atoms.arrays["grain_label"].dtype == object
+    kv, data = db_data(atoms)
+    db = connect(tmp_path / "gb.db")
+    back = from_db_row(db.get(id=db.write(atoms, key_value_pairs=kv, data=data)))
+    assert back.arrays["grain_label"].tolist() == atoms.arrays["grain_label"].tolist()
+    np.testing.assert_array_equal(back.arrays["dE_Vo"], atoms.arrays["dE_Vo"])
+
+
 def test_pymatgen_input_is_not_modified_and_keeps_its_properties():
     from pymatgen.io.ase import AseAtomsAdaptor
     structure = AseAtomsAdaptor.get_structure(ceria_like_atoms())

@@ -49,22 +49,13 @@ def _solutions(problem, temperatures, rtol):
 
 
 def _storable(atoms):
-    """The ase.db ``data`` of ``atoms`` (:func:`~ase_spacecharge.structure.db_data`) in a form
-    ase.db stores and reads back: string arrays (object arrays, as ASE's extxyz reader gives
-    them, or fixed-width ones, which ase.db writes but cannot read) as lists of strings,
-    NumPy scalars as Python numbers; an entry that still does not round-trip is left out and
-    named."""
-    import numpy as np
+    """The ase.db ``data`` of ``atoms`` (:func:`~ase_spacecharge.structure.db_data`); an entry
+    that still does not round-trip through ase.db is left out and named."""
     from ase.db.core import bytes_to_object, object_to_bytes
     from ..structure import db_data
     data, dropped = db_data(atoms)[1], []
     for part in ("arrays", "info"):
         for name, value in list(data[part].items()):
-            if isinstance(value, np.ndarray) and (value.dtype.kind in "US" or value.dtype == object and
-                                                  all(isinstance(v, str) for v in value.ravel())):
-                value = data[part][name] = value.tolist()
-            elif isinstance(value, np.generic):
-                value = data[part][name] = value.item()
             try:
                 bytes_to_object(object_to_bytes(value))
             except Exception:  # noqa: BLE001 - ase.db raises several kinds

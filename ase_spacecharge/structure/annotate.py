@@ -227,7 +227,8 @@ def db_data(atoms):
 
     ase.db stores the standard per-atom arrays, the constraints and the calculator's
     results itself, but neither other per-atom arrays nor ``info``: they go into ``data``
-    (``data["arrays"]``, ``data["info"]``), all of them, the user's own included.  The
+    (``data["arrays"]``, ``data["info"]``), all of them, the user's own included; string
+    arrays as lists of strings and NumPy scalars as Python numbers, which ase.db can encode.  The
     ``sc_*`` scalars also become key-value pairs, so rows can be queried by them.
 
     Parameters
@@ -250,10 +251,20 @@ def db_data(atoms):
     >>> sorted(kv), sorted(data["arrays"])[:3]
     (['sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature'], ['dE_Gd', 'dE_Vo', 'sc_dE_Gd'])
     """
-    arrays = {k: np.array(v) for k, v in atoms.arrays.items() if k not in _DB_ARRAYS}
+    arrays = {k: _encodable(np.array(v)) for k, v in atoms.arrays.items() if k not in _DB_ARRAYS}
     kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"
           and isinstance(v, (int, float, str, bool, np.number))}
-    return kv, {"arrays": arrays, "info": dict(atoms.info)}
+    return kv, {"arrays": arrays, "info": {k: _encodable(v) for k, v in atoms.info.items()}}
+
+
+def _encodable(value):
+    """``value`` in a form ase.db encodes and reads back: string arrays (object arrays, as
+    ASE's extxyz reader gives them, or fixed-width ones, which ase.db writes but cannot read)
+    as lists of strings, NumPy scalars as Python numbers."""
+    if isinstance(value, np.ndarray) and (value.dtype.kind in "US" or value.dtype == object and
+                                          all(isinstance(v, str) for v in value.ravel())):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def from_db_row(row):
