@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import InputError
+from .errors import InputError, check_writable
 from .schema import (Field, boolean, check_table, choice, integer, named_tables, number, numbers, one_of, table,
                      tables, text)
 
@@ -223,10 +223,7 @@ def _input_file(folder, name, path, key):
 
 def _output_file(folder, name, path, key):
     full = os.path.join(folder, name)
-    parent = os.path.dirname(full) or "."
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise InputError(f"{path}: {key}: cannot write {full!r}: the folder {parent!r} does not exist or is not "
-                         "writable")
+    check_writable(os.path.dirname(full) or ".", f"{path}: {key}: cannot write {full!r}")
     return full
 
 

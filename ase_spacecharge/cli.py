@@ -155,14 +155,11 @@ def _check_options(args, case):
     and are writable, plots have matplotlib, the cell picture has a structure case and a
     per-atom array to colour by."""
     import os
-    from .errors import InputError
+    from .errors import InputError, check_writable
     for option in ("json", "csv", "plot", "plot_structure", "spectrum"):
         path = getattr(args, option)
         if path:
-            folder = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-                raise InputError(f"--{option.replace('_', '-')} {path}: the folder {folder!r} does not exist or is "
-                                 "not writable")
+            check_writable(os.path.dirname(os.path.abspath(path)), f"--{option.replace('_', '-')} {path}")
     if args.spectrum and not case.get("impedance"):
         raise InputError("--spectrum needs an [impedance] table in the case file")
     if args.plot or args.plot_structure:

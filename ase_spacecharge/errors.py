@@ -122,3 +122,19 @@ def did_you_mean(key, allowed):
     import difflib
     close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_writable(folder, prefix):
+    """Raise :class:`InputError` (``"<prefix>: the folder '<folder>' does not exist or is not
+    writable"``) unless ``folder`` is a writable directory: checked before any work starts.
+
+    Examples
+    --------
+    >>> check_writable("/no/such/folder", "--json out.json")
+    Traceback (most recent call last):
+    ...
+    ase_spacecharge.errors.InputError: --json out.json: the folder '/no/such/folder' does not exist or is not writable
+    """
+    import os
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise InputError(f"{prefix}: the folder {folder!r} does not exist or is not writable")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..errors import InputError
+from ..errors import InputError, check_writable
 
 __all__ = ["RESULT_COLUMNS", "check_results_path", "open_results", "stored_rows", "write_rows", "read_results"]
 
@@ -52,8 +52,7 @@ def check_results_path(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not path.endswith(".db"):
         raise InputError(f"--out {path}: expected an ase.db SQLite file ending in .db")
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise InputError(f"--out {path}: the folder {folder!r} does not exist or is not writable")
+    check_writable(folder, f"--out {path}")
     return path
 
 
