@@ -245,3 +245,17 @@ def test_equivalent_circuit_fit_through_impedance_py_recovers_the_arcs():
     assert theirs["R1"][0] == pytest.approx(ours.bulk_resistance, rel=1e-3)
     with pytest.raises(InputError, match="give an initial_guess"):
         fit_circuit(spectrum, circuit="R0-p(R1,C1)")
+
+
+def test_two_dielectrics_in_series_give_the_geometric_capacitance():
+    """Above every relaxation rate a slab of two materials (ε 10 | 40) is two capacitors in
+    series: C = ε0 / (L1/ε1 + L2/ε2), whatever the permittivity of the first face."""
+    from ase_spacecharge.constants import EPSILON_0_SI
+    a = Material("A", 10.0, background=-2 * C0)
+    b = Material("B", 40.0, background=-2 * C0)
+    problem = layered_problem([(a, L / 2), (b, L / 2)], [Carrier("Vo", 2, C0)], temperature=T, spacing=0.5)
+    system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, electrodes="reversible",
+                       equilibrium=solve(problem, T, rtol=1e-14))
+    f = np.array([1e14, 1e16])
+    capacitance = -1.0 / (2 * np.pi * f * impedance(system, f).z.imag)
+    np.testing.assert_allclose(capacitance, EPSILON_0_SI / (L / 2 * 1e-10 / 10.0 + L / 2 * 1e-10 / 40.0), rtol=1e-6)

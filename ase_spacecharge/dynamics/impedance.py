@@ -113,7 +113,8 @@ class _CurrentProbe:
             dJ_dV = (up[k] - down[k]) / (2 * h)  # through the electrode reservoirs
             weight = -system.valence[k] * span / g.area * E_PER_S_A2_TO_A_PER_M2 / self.length
             self.parts.append((weight, dJ_dV, ev.flux_jacobian[k], span))
-        self.eps_faces = EPSILON_0 * g.eps_lower[0]
+        self.eps_faces = EPSILON_0 * np.concatenate((g.eps_lower, g.eps_upper[-1:]))  # walls included
+        self.stride = 1 + system.K
         self.wall_capacitance = EPSILON_0 * g.eps_lower[0] / g.h_lower[0] * E_PER_S_A2_TO_A_PER_M2
 
     def wall(self, dy, w, dV=1.0):
@@ -137,11 +138,13 @@ class _CurrentProbe:
             for cols, jac, inside in sides:
                 dJ = dJ + np.where(inside, np.einsum("fq,fq->f", jac, dy[cols]), 0.0)
             total = total + np.sum(weight * dJ)
-        # displacement: Σ_faces ε Δφ_f = ε (φ_upper wall - φ_lower wall) for one permittivity
         return total + 1j * w * self._displacement(dy, dV)
 
     def _displacement(self, dy, dV):
-        return self.eps_faces * dV / (self.length) * E_PER_S_A2_TO_A_PER_M2
+        """The displacement charge averaged over the length: ``Σ_faces ε0 ε_f Δδφ_f / L``
+        (``δφ`` 0 at the lower wall, ``dV`` at the upper; ``ε dV / L`` for one permittivity)."""
+        dphi = np.concatenate(([0.0], dy[::self.stride], [dV]))
+        return np.dot(self.eps_faces, np.diff(dphi)) / self.length * E_PER_S_A2_TO_A_PER_M2
 
 
 def _conserved_rows(system, y0):
