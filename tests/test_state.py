@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from ase_spacecharge import ConvergenceError, SpaceChargeSolution, build_problem, solve
+from ase_spacecharge import ConvergenceError, InputError, SpaceChargeSolution, build_problem, solve
 from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_atoms, ceria_like_problem
 from ase_spacecharge.layered import layered_problem
 from ase_spacecharge.materials import Carrier, Material
@@ -43,7 +43,7 @@ def test_layered_solution_round_trips():
 def test_warm_start_from_another_problem_is_a_named_error():
     sol = solve(ceria_like_problem(), T)
     other = ceria_like_problem(approximation="gouy-chapman")
-    with pytest.raises(Exception, match="initial: expected a solution of the same problem"):
+    with pytest.raises(InputError, match="initial: expected a solution of the same problem"):
         solve(other, T, initial=sol)
 
 
