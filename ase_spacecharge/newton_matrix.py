@@ -88,8 +88,6 @@ class Linearisation:
     gauge_row : ndarray or None
         The gauge's row of the matrix on the planes ``problem.border_support`` (1/V; None
         without a gauge).
-    response_row : ndarray (n,) or None
-        :attr:`~.site_terms.ThermalTerms.response_row` (a single mobile species).
 
     Examples
     --------
@@ -102,7 +100,6 @@ class Linearisation:
     kT: float
     dq_carriers: object
     gauge_row: np.ndarray | None = None
-    response_row: np.ndarray | None = None
 
 
 def newton_matrix(problem, point, *, work=None):
@@ -130,16 +127,6 @@ def newton_matrix(problem, point, *, work=None):
     ((90,), (90, 1), (1, 90), (1, 1))
     """
     op, a = problem.operator, problem.active
-    if point.response_row is not None and not (a.activities or len(problem.fitted)):
-        response = occupancy_response(point.p, problem.site_capacity, None, problem.statistics,
-                                      out=take(work, "response", point.p.shape))  # p (1 - p/c): one species
-        sums = problem.plane_sum(response[:, 0], out=take(work, "response sums", op.diag.size, initial=0.0),
-                                 zeroed=True)
-        diag = np.multiply(sums, point.response_row, out=take(work, "diag", op.diag.size))
-        if isinstance(point.dq_carriers, np.ndarray):
-            diag += op.c * point.dq_carriers
-        diag += op.diag
-        return NewtonMatrix(op.lower, diag, op.upper, *_border(problem, point, None), problem.border_support)
     dp_dphi = occupancy_response(point.p, problem.site_capacity, -a.valence[None, :] / point.kT, problem.statistics,
                                  out=take(work, "response", point.p.shape))
     if a.activities:

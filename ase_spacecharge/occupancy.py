@@ -79,9 +79,8 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
     p : ndarray (n, m)
         Occupancies from :func:`occupancy`.
     capacity : ndarray (n,) or float
-    v : ndarray, broadcastable to (n, m), or None
-        Direction: ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``; None
-        stands for all ones.
+    v : ndarray, broadcastable to (n, m)
+        Direction: ``v = -z/kT`` gives ``dp/dphi``; ``v = e_k`` gives ``dp/deta_k``.
     statistics : {"fermi-dirac", "boltzmann"}
     out : ndarray (n, m), optional
         Work space for the result (used when one species sits on the sites).
@@ -96,8 +95,8 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
     >>> occupancy_response(p, np.ones(1), np.ones((1, 1))).tolist()  # p (1 - p) at p = 1/2
     [[0.25]]
     """
-    v = np.ones((1, 1)) if v is None else np.asarray(v, float)
-    in_place = np.shape(v) in ((1, 1), p.shape)  # the result has p's shape: out can hold it
+    v = np.asarray(v, float)
+    in_place = v.shape in ((1, 1), p.shape)  # the result has p's shape: out can hold it
     if statistics == "boltzmann":
         return np.multiply(p, v, out=out if in_place else None)
     if p.shape[1] == 1 and np.min(capacity, initial=1.0) > 0:  # one species: (p - p²/c) v
@@ -105,8 +104,6 @@ def occupancy_response(p, capacity, v, statistics="fermi-dirac", *, out=None):
         if isinstance(capacity, np.ndarray) or capacity != 1.0:
             out /= _per_site(capacity)
         np.subtract(p, out, out=out)
-        if v.shape == (1, 1) and v[0, 0] == 1.0:
-            return out
         return np.multiply(out, v, out=out) if in_place else out * v
     cap = np.broadcast_to(_per_site(capacity), p.shape)
     s = np.divide(p, cap, out=np.zeros_like(p), where=cap > 0)

@@ -246,7 +246,7 @@ class Problem(CarrierTerms, SiteTerms):
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
         if self.charge_row_factor is not None:  # one mobile species
-            sums = self.plane_sum(p[:, 0], out=take(work, "site sums", phi.size, initial=0.0), zeroed=True)
+            sums = self.plane_sum(p[:, 0], out=take(work, "site sums", phi.size))
             charges = np.multiply(sums, self.charge_row_factor, out=F[:phi.size])
             planes = np.abs(charges, out=take(work, "planes", phi.size))
             planes += self.fixed_row_sizes
@@ -274,7 +274,7 @@ class Problem(CarrierTerms, SiteTerms):
         if len(self.fitted):
             avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
             F[row:] = avg / self.target - 1.0
-        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row, terms.response_row)
+        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row)
 
     def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``

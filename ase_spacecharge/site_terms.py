@@ -34,9 +34,6 @@ class ThermalTerms(NamedTuple):
     gauge_row : ndarray or None
         The gauge weights over kT (1/V) on the planes ``border_support``: the gauge's row of
         the Newton matrix (None without a gauge, or for a temperature profile).
-    response_row : ndarray (n,) or None
-        ``c z (-z/kT)`` per plane (e/(V Å²)) for a single mobile species: the Poisson row's
-        charge response per unit ``p (1 - p/capacity)`` summed on the plane (else None).
 
     Examples
     --------
@@ -50,7 +47,6 @@ class ThermalTerms(NamedTuple):
     phi_factor: np.ndarray
     u0: np.ndarray
     gauge_row: np.ndarray | None
-    response_row: np.ndarray | None = None
 
 
 class SiteTerms:
@@ -162,12 +158,10 @@ class SiteTerms:
         u0 = a.energies * (-energy_scale / kT)
         u0 += a.log_x
         gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and one_temperature else None
-        factor = getattr(self, "charge_row_factor", None)
-        response_row = factor * (-a.valence[0] / kT) if factor is not None and one_temperature else None
-        for kept in (u0, gauge_row, response_row):  # handed out (the gauge row as the matrix's C): read-only
+        for kept in (u0, gauge_row):  # handed out (the gauge row as the matrix's C): read-only
             if kept is not None:
                 kept.setflags(write=False)
-        terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row, response_row)
+        terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
         if one_temperature:
             self._thermal_memo = (key, terms)
         return terms
@@ -182,7 +176,7 @@ class SiteTerms:
         phi = np.asarray(phi, float)
         if phi.shape != (self.grid.n,):
             raise InputError(f"phi: expected {self.grid.n} plane potentials (V), got shape {phi.shape}")
-        kT, phi_factor, u0 = self.thermal_terms(temperature, energy_scale)[:3]
+        kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
         shift = np.asarray(shift, float)
         u = np.take(phi, a.plane, out=take(work, "site phi", a.plane.size), mode="clip")[:, None]
         u = np.multiply(u, phi_factor, out=u if u.shape == u0.shape else None)
@@ -210,11 +204,8 @@ class SiteTerms:
         p = np.full(self.energies.shape, unhosted)
         if mobile is None:
             mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
-        if self.active.columns.size == 1:  # every active site hosts the one mobile species
-            p[self.active.sites, self.active.columns[0]] = mobile[:, 0]
-        else:
-            block = np.ix_(self.active.sites, self.active.columns)
-            p[block] = np.where(np.isfinite(self.energies[block]), mobile, unhosted)
+        block = np.ix_(self.active.sites, self.active.columns)
+        p[block] = np.where(np.isfinite(self.energies[block]), mobile, unhosted)
         frozen = ~self.mobile
         if frozen.any():
             hosted = np.isfinite(self.energies[:, frozen])
@@ -223,17 +214,15 @@ class SiteTerms:
             p[:, frozen] = np.where(hosted, values, unhosted)
         return p
 
-    def plane_sum(self, values, *, out=None, zeroed=False):
+    def plane_sum(self, values, *, out=None):
         """Sum over each plane of a per-active-site quantity times the site weight (into
-        ``out``, (n,), if given; ``zeroed``: ``out`` is already zero on every plane without an
-        active site, as after an earlier plane sum into it, so only the active planes are
-        written when each plane has at most one active site)."""
+        ``out``, (n,), if given)."""
         a = self.active
         weighted = values if self.unit_weights else a.weight * values
         if self.one_site_per_plane:  # a scatter instead of a reduction
             if out is None:
                 out = np.zeros(self.grid.n)
-            elif not zeroed:
+            else:
                 out.fill(0.0)
             out[a.plane] = weighted
             return out

@@ -31,9 +31,8 @@ class Workspace:
     def __init__(self):
         self._arrays = {}
 
-    def get(self, name, shape, order="C", initial=None):
-        """The array ``name`` of ``shape`` (its contents are whatever was left in it, or
-        ``initial`` when it is new).
+    def get(self, name, shape, order="C"):
+        """The array ``name`` of ``shape`` (its contents are whatever was left in it).
 
         Parameters
         ----------
@@ -41,8 +40,6 @@ class Workspace:
             What the array is for; two uses alive at once need two names.
         shape : int or tuple of int
         order : {"C", "F"}
-        initial : float, optional
-            Fill value of a new array.
 
         Returns
         -------
@@ -58,19 +55,17 @@ class Workspace:
         if kept is not None and kept[0].shape == shape and kept[1] == order:
             return kept[0]
         array = np.empty(shape, order=order)
-        if initial is not None:
-            array.fill(initial)
         self._arrays[name] = (array, order)
         return array
 
 
-def take(work, name, shape, order="C", initial=None):
-    """``work.get(name, shape, order, initial)``, or a fresh array when ``work`` is None.
+def take(work, name, shape, order="C"):
+    """``work.get(name, shape, order)``, or a fresh array when ``work`` is None.
 
     Parameters
     ----------
     work : Workspace or None
-    name, shape, order, initial
+    name, shape, order
         As in :meth:`Workspace.get`.
 
     Returns
@@ -82,6 +77,4 @@ def take(work, name, shape, order="C", initial=None):
     >>> take(None, "F", 2).shape
     (2,)
     """
-    if work is not None:
-        return work.get(name, shape, order, initial)
-    return np.empty(shape, order=order) if initial is None else np.full(shape, initial, order=order)
+    return np.empty(shape, order=order) if work is None else work.get(name, shape, order)
