@@ -19,7 +19,7 @@ from .constants import thermal_voltage
 from .linalg import solve_bordered_tridiagonal_batch
 from .occupancy import occupancy, occupancy_response
 from .poisson import poisson_rows
-from .solver import relative_norms, residual_sizes
+from .solver import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
 
 __all__ = ["Stack", "stack_problems", "batch_newton"]
 
@@ -160,17 +160,6 @@ def _plane_sum(st, values):
     return np.bincount(st.flat_plane, weights=weighted.ravel(), minlength=B * n).reshape(B, n)
 
 
-def _unpack(st, Y):
-    p0, n = st.first, st.first.grid.n
-    col = n
-    rho_b = phi_d = np.zeros(Y.shape[0])
-    if p0.grid.boundary == "periodic":
-        rho_b, col = Y[:, col], col + 1
-    if p0.dirichlet == "floating":
-        phi_d, col = Y[:, col], col + 1
-    return Y[:, :n], rho_b, phi_d, Y[:, col:]
-
-
 def _occupancies(st, phi, eta):
     """Site fractions (B, s, k) of the mobile species at plane potentials ``phi`` (B, n)."""
     p0 = st.first
@@ -185,7 +174,7 @@ def _occupancies(st, phi, eta):
 def _residual(st, Y):
     """Residuals (B, N), their scales (B,) and the site fractions (B, s, k)."""
     p0 = st.first
-    phi, rho_b, phi_d, eta = _unpack(st, Y)
+    phi, rho_b, phi_d, eta = p0.unpack(Y)
     p = _occupancies(st, phi, eta)
     z = p0.active.valence
     if z.size == 1:
@@ -219,13 +208,7 @@ def _matrix(st, p):
     v = -(a.valence[None, None, :] / st.kT[:, None, None]) * np.ones((B, s, 1))
     dp_dphi = occupancy_response(flat_p, cap, v.reshape(B * s, k), p0.statistics).reshape(B, s, k)
     diag = op.diag + op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp_dphi, a.valence))
-    cols, dp_deta = [], []
-    if p0.grid.boundary == "periodic":
-        cols.append(np.broadcast_to(-op.w, (B, n)))
-    if p0.dirichlet == "floating":
-        col = np.zeros(n)
-        col[0], col[-1] = op.lower[0], op.upper[-1]
-        cols.append(np.broadcast_to(col, (B, n)))
+    cols, dp_deta = [np.broadcast_to(col, (B, n)) for col in p0.border_columns.T], []
     for col_k in p0.fit_columns:
         e = np.zeros(k)
         e[col_k] = 1.0
@@ -294,7 +277,7 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
                                                         -F[:, :n], -F[:, n:], periodic=p0.grid.boundary == "periodic",
                                                         symmetric=p0.operator.symmetric)
             dY = np.concatenate((dphi, dz), axis=1)
-            cap = 10.0 * st.kT / np.maximum(np.max(np.abs(dphi), axis=1), 1e-300)
+            cap = STEP_CAP_KT * st.kT / np.maximum(np.max(np.abs(dphi), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]
             dY[~todo] = 0.0
             Y, F, scale, p, res = _line_search(st, Y, dY, F, scale, p, todo, rtol)
@@ -309,12 +292,12 @@ def _line_search(st, Y, dY, F, scale, p, todo, rtol):
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
-    for _ in range(40):
+    for _ in range(MAX_HALVINGS):
         trial = Y + t[:, None] * dY
         F_t, scale_t, p_t = _residual(st, trial)
         sizes = residual_sizes(F_t, n)
         norm = relative_norms(sizes, scale)[0]
-        accept = pending & np.isfinite(norm) & ((norm <= (1.0 - 1e-4 * t) * norm0)
+        accept = pending & np.isfinite(norm) & ((norm <= (1.0 - ARMIJO * t) * norm0)
                                                 | (relative_norms(sizes, scale_t)[1] <= rtol))
         if np.array_equal(accept, pending):  # every open problem took its step (converged ones stand still)
             Y, F, scale, p = trial, F_t, scale_t, p_t

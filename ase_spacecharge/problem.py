@@ -196,14 +196,14 @@ class Problem(CarrierTerms, SiteTerms):
         return np.zeros(self.grid.n + self.n_extra)
 
     def unpack(self, y):
-        """Split a state vector into ``(phi, rho_b, phi_D, eta)``."""
+        """Split a state vector (or a stack of them, (..., N)) into ``(phi, rho_b, phi_D, eta)``."""
         n = self.grid.n
-        phi, rest = y[:n], y[n:]
+        phi, rest = y[..., :n], y[..., n:]
         rho_b = phi_d = 0.0
         if self.grid.boundary == "periodic":
-            rho_b, rest = rest[0], rest[1:]
+            rho_b, rest = rest[..., 0], rest[..., 1:]
         if self.dirichlet == "floating":
-            phi_d, rest = rest[0], rest[1:]
+            phi_d, rest = rest[..., 0], rest[..., 1:]
         return phi, rho_b, phi_d, rest
 
     # ------------------------------------------------------------------ charges

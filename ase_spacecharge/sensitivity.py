@@ -31,6 +31,7 @@ from .errors import InputError, SpaceChargeWarning
 from .grid import control_volume_widths, region_weights
 from .linalg import solve_bordered_tridiagonal
 from .occupancy import occupancy_response
+from .solver import relative_norms, residual_sizes
 from . import transport
 
 __all__ = ["Sensitivities", "sensitivities"]
@@ -132,7 +133,7 @@ def _checked(problem, solution):
     from .newton_matrix import newton_matrix
     F, scale, linearisation = problem.residual(y, solution.temperature)
     n = problem.grid.n
-    residual = max(np.max(np.abs(F[:n])) / scale if scale > 0 else 0.0, np.max(np.abs(F[n:]), initial=0.0))
+    residual = relative_norms(residual_sizes(F, n), scale)[1]
     if not residual <= 1e-6:
         raise InputError(f"solution: relative residual {residual:.3g} in this problem: it is not a converged "
                          "solution of this problem (solve it with rtol <= 1e-10)")

@@ -19,6 +19,10 @@ from .workspace import Workspace
 
 __all__ = ["NewtonResult", "newton", "solve_problem", "residual_sizes", "relative_norms", "STATUS"]
 
+#: The globalisation both Newton loops (this one and :mod:`.batch_newton`) use: steps capped
+#: at this many kT/e in φ, Armijo's sufficient decrease, and the most step halvings.
+STEP_CAP_KT, ARMIJO, MAX_HALVINGS = 10.0, 1e-4, 40
+
 #: Meaning of :attr:`NewtonResult.status`.
 STATUS = {0: "converged", 1: "iteration limit reached", 2: "line search failed", 3: "singular Newton matrix",
           4: "non-finite residual", 5: "continuation stalled"}
@@ -135,7 +139,7 @@ def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol, 
     from .newton_matrix import newton_matrix
     n = problem.grid.n
     t = 1.0
-    for _ in range(40):
+    for _ in range(MAX_HALVINGS):
         y_try = np.multiply(dy, t, out=spare[0]) if t != 1.0 else dy
         y_try = np.add(y, y_try, out=spare[0])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -144,7 +148,7 @@ def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol, 
         sizes = residual_sizes(F_try, n)
         norm = relative_norms(sizes, scale)[0]
         converged = relative_norms(sizes, scale_try)[1] <= rtol
-        if np.isfinite(norm) and (norm <= (1.0 - 1e-4 * t) * norm0 or converged):
+        if np.isfinite(norm) and (norm <= (1.0 - ARMIJO * t) * norm0 or converged):
             return y_try, F_try, scale_try, sizes, None if converged else newton_matrix(problem, point, work=work)
         t *= 0.5
     return None
@@ -183,7 +187,7 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     (False, 'iteration limit reached')
     """
     n = problem.grid.n
-    cap = 10.0 * thermal_voltage(temperature) if step_cap is None else step_cap
+    cap = STEP_CAP_KT * thermal_voltage(temperature) if step_cap is None else step_cap
     y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)
     work = Workspace()  # the iterations reuse its arrays, and states and residuals alternate
     spare = (work.get("state b", y.size), work.get("residual b", y.size))  # between two arrays each
