@@ -73,3 +73,27 @@ def test_bad_batch_input_is_named():
     E[np.isnan(E)] = 0.0
     with pytest.raises(InputError, match="the hosts must not change"):
         with_energies(p, E)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(approximation="gouy-chapman"), dict(statistics="boltzmann"),
+                                dict(boundary="dirichlet"), dict(boundary="dirichlet", dirichlet=(0.05, -0.02)),
+                                dict(model="continuum")],
+                         ids=["periodic", "gouy-chapman", "boltzmann", "floating", "fixed-ends", "continuum"])
+def test_batched_newton_takes_each_problems_own_newton_steps(kw):
+    """The batched loop is a second copy of the equations: its residual and matrix must be each
+    problem's own, so every iterate equals the serial Newton's to round-off and the stack
+    converges by itself (solve_batch would hide a wrong batched matrix by solving alone)."""
+    from ase_spacecharge.batch_newton import batch_newton
+    from ase_spacecharge.solver import newton
+    p = ceria_like_problem(**kw)
+    rng = np.random.default_rng(3)
+    problems = [with_energies(p, p.energies + rng.normal(0, 0.05, p.energies.shape)) for _ in range(3)]
+    temperatures = np.array([700.0, 800.0, 950.0])
+    stack = stack_problems(problems, temperatures)
+    for steps in (1, 2, 100):
+        states, its, _, ok = batch_newton(stack, max_iter=steps)
+        for q, t, y, n in zip(problems, temperatures, states, its):
+            serial = newton(q, t, max_iter=steps)
+            np.testing.assert_allclose(y, serial.state, rtol=1e-9, atol=1e-12)
+            assert n == serial.iterations
+    assert ok.all()
