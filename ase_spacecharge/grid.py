@@ -65,7 +65,7 @@ def group_planes(x, tol=0.2):
     return plane_x, plane_of
 
 
-def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None):
+def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None, walls=None):
     """Control-volume widths ``(x[i+1] - x[i-1]) / 2`` of sorted positions (Å).
 
     Parameters
@@ -76,6 +76,9 @@ def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None):
         The positions wrap around with this period (Å).
     lower_end, upper_end : float, optional
         End widths without a period (default: the neighbouring spacing).
+    walls : (float, float), optional
+        The domain's ends (Å): each end width runs from its wall to half the next spacing
+        (a sublattice's planes in a bounded domain).
 
     Returns
     -------
@@ -91,6 +94,8 @@ def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None):
     if x.size == 1:
         return np.array([period if period is not None else (lower_end or 0.0)])
     h = np.diff(x)
+    if walls is not None:
+        lower_end, upper_end = x[0] - walls[0] + 0.5 * h[0], walls[1] - x[-1] + 0.5 * h[-1]
     if period is not None:
         wrap = period - (x[-1] - x[0])
         h_lower = np.concatenate(([wrap], h))

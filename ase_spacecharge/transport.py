@@ -67,8 +67,7 @@ def species_density(solution, d):
     if solution.boundary == "periodic":
         dx = control_volume_widths(x, period=solution.x_max - solution.x_min)
     else:
-        dx = control_volume_widths(x, lower_end=x[0] - solution.x_min + 0.5 * (x[1] - x[0]),
-                                   upper_end=solution.x_max - x[-1] + 0.5 * (x[-1] - x[-2]))
+        dx = control_volume_widths(x, walls=(solution.x_min, solution.x_max))
     return planes, x, dx, occupied[planes] / (dx * solution.area)
 
 

@@ -57,8 +57,7 @@ def _sublattice_faces(x, hosts, x_min, x_max, D, skip):
     if H.size < 2:
         return Faces([], [], []), np.zeros(0)
     xs = x[H]
-    w = control_volume_widths(xs, lower_end=xs[0] - x_min + 0.5 * (xs[1] - xs[0]),
-                              upper_end=x_max - xs[-1] + 0.5 * (xs[-1] - xs[-2]))
+    w = control_volume_widths(xs, walls=(x_min, x_max))
     lo, hi = H[:-1], H[1:]
     keep = np.ones(lo.size, bool) if skip else (hi - lo == 1)
     n = x.size
