@@ -138,3 +138,16 @@ def check_writable(folder, prefix):
     import os
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise InputError(f"{prefix}: the folder {folder!r} does not exist or is not writable")
+
+
+def is_number(value):
+    """Whether ``value`` is one real number, a Python or NumPy one (a bool is not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_number(np.float32(1.5)), is_number(3), is_number(True), is_number("1")
+    (True, True, False, False)
+    """
+    import numbers
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .constants import thermal_voltage
-from .errors import InputError
+from .errors import InputError, is_number
 from .grid import harmonic_face_permittivity
 from .occupancy import BAND_STATISTICS, band_occupancy
 
 __all__ = ["Carrier", "Material", "bulk_charge", "galvani_offset", "neutral_potential"]
-
-
-def _number(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ class Carrier:
         if not isinstance(self.label, str) or not self.label:
             raise InputError(f"carrier label must be a non-empty string, got {self.label!r}")
         for name in ("valence", "density", "mobility"):
-            if not _number(getattr(self, name)) or not np.isfinite(getattr(self, name)):
+            if not is_number(getattr(self, name)) or not np.isfinite(getattr(self, name)):
                 raise InputError(f"carrier {self.label!r}: {name} must be a finite number, got {getattr(self, name)!r}")
         if self.valence == 0:
             raise InputError(f"carrier {self.label!r}: valence must be non-zero, got {self.valence!r}")
@@ -80,7 +76,7 @@ class Carrier:
         if self.statistics not in BAND_STATISTICS:
             raise InputError(f"carrier {self.label!r}: statistics must be one of {BAND_STATISTICS}, "
                              f"got {self.statistics!r}")
-        if self.dos is not None and (not _number(self.dos) or not np.isfinite(self.dos) or self.dos <= 0):
+        if self.dos is not None and (not is_number(self.dos) or not np.isfinite(self.dos) or self.dos <= 0):
             raise InputError(f"carrier {self.label!r}: density of states must be positive (Å⁻³), got {self.dos!r}")
         if self.statistics == "fermi-dirac" and self.dos is None:
             raise InputError(f"carrier {self.label!r}: Fermi–Dirac statistics need the density of states `dos`")
@@ -132,15 +128,15 @@ class Material:
     dos: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if not _number(self.permittivity) or not np.isfinite(self.permittivity) or self.permittivity <= 0:
+        if not is_number(self.permittivity) or not np.isfinite(self.permittivity) or self.permittivity <= 0:
             raise InputError(f"material {self.label!r}: permittivity must be positive, got {self.permittivity!r}")
-        if not _number(self.background) or not np.isfinite(self.background):
+        if not is_number(self.background) or not np.isfinite(self.background):
             raise InputError(f"material {self.label!r}: background must be finite, got {self.background!r}")
         for k, v in self.dos.items():
-            if not _number(v) or not np.isfinite(v) or v < 0:
+            if not is_number(v) or not np.isfinite(v) or v < 0:
                 raise InputError(f"material {self.label!r}: density of states of {k!r} must be >= 0, got {v!r}")
         for k, v in self.offsets.items():
-            if not _number(v) or not np.isfinite(v):
+            if not is_number(v) or not np.isfinite(v):
                 raise InputError(f"material {self.label!r}: offset of {k!r} must be finite, got {v!r}")
 
     def carrier_dos(self, carrier: Carrier):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import InputError, did_you_mean
+from .errors import InputError, did_you_mean, is_number
 
 __all__ = ["REQUIRED", "Field", "check_table"]
 
@@ -57,7 +57,7 @@ class Field:
 
 
 def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return is_number(value) and math.isfinite(value)
 
 
 def number(unit="", *, positive=False, nonnegative=False, minimum=None, maximum=None, default=REQUIRED):

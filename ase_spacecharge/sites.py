@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .constants import ANGSTROM
-from .errors import InputError, did_you_mean
+from .errors import InputError, did_you_mean, is_number
 from .occupancy import RegularSolution
 
 __all__ = ["DefectSpecies", "Sites", "ActiveSites", "read_pyscses_sites", "write_pyscses_sites"]
@@ -59,8 +59,7 @@ class DefectSpecies:
             raise InputError(f"defect label must be a non-empty string, got {self.label!r}")
         for name in ("valence", "mole_fraction", "mobility"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(value):
+            if not is_number(value) or not math.isfinite(value):
                 raise InputError(f"defect {self.label!r}: {name} must be a finite number, got {value!r}")
         if not 0.0 < self.mole_fraction < 1.0:
             raise InputError(

@@ -14,7 +14,7 @@ import numpy as np
 
 from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
 from .conventions import conventions
-from .errors import InputError
+from .errors import InputError, is_number
 from .problem import Problem
 from .solver import solve_problem
 from . import analytic, transport
@@ -40,8 +40,7 @@ def check_temperature(temperature, name="temperature"):
     >>> check_temperature(773)
     773.0
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(temperature) or temperature <= 0:
+    if not is_number(temperature) or not math.isfinite(temperature) or temperature <= 0:
         raise InputError(f"{name} must be a positive number of kelvin, got {temperature!r}")
     return float(temperature)
 

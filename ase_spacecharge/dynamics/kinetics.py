@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import thermal_voltage
-from ..errors import InputError
+from ..errors import InputError, is_number
 
 __all__ = ["Kinetics", "arrhenius", "Voltage", "ELECTRODES", "reversible_ends"]
 
@@ -84,8 +84,7 @@ class Kinetics:
     def __post_init__(self):
         for name, table in (("diffusivity", self.diffusivity), ("mobility", self.mobility)):
             for label, value in table.items():
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                        or value < 0:
+                if not is_number(value) or not math.isfinite(value) or value < 0:
                     raise InputError(f"{name} of {label!r} must be a non-negative number, got {value!r}")
         for label, value in self.heat_of_transport.items():
             if not math.isfinite(value):
@@ -176,7 +175,7 @@ class Voltage:
     """
 
     def __init__(self, value):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if is_number(value):
             if not math.isfinite(value):
                 raise InputError(f"voltage must be finite (V), got {value!r}")
             self.times, self.values = np.array([0.0]), np.array([float(value)])
