@@ -66,12 +66,9 @@ def _linear_parts(system, y0):
     equilibrated by ``size`` (as the Newton matrix is)."""
     from .newton import residual_and_matrix
     ev = evaluate(system, y0, 0.0)
-    K1 = 1 + system.K
     rows, cols, vals = ev.dN.arrays()
-    dummy = np.flatnonzero(~system.hosts.ravel())
-    dummy_rows = (dummy // system.K) * K1 + 1 + dummy % system.K
     _, K, size = residual_and_matrix(system, ev, y0, 0.0, 0.0)
-    keep = ~np.isin(rows, dummy_rows)
+    keep = ~np.isin(rows, system.absent_rows)
     M = band_matrix(system.n_unknowns, system.bandwidth, rows[keep], cols[keep], vals[keep] / size[rows[keep]])
     return ev, M, K, size
 
@@ -153,9 +150,8 @@ def _conserved_rows(system, y0):
     the system well conditioned as ω → 0."""
     from .newton import conservation_rows
     ev = evaluate(system, y0, 0.0)
-    K1 = 1 + system.K
-    blocked = [(k, 0.0) for k in np.flatnonzero(~system.reversible) if system.hosts[:, k].any()]
-    replaced = [int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k for k, _ in blocked]
+    blocked = [(k, 0.0) for k in system.blocked]
+    replaced = [system.conservation_row(k) for k, _ in blocked]
     dense = [row / (np.max(np.abs(row)) + 1e-300) for row, _ in conservation_rows(system, ev, blocked)]
     return np.array(replaced, int), np.array(dense).reshape(len(dense), system.n_unknowns)
 

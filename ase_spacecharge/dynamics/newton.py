@@ -64,7 +64,7 @@ def residual_and_matrix(system, ev, y, c0_dt, history):
     >>> R.shape == size.shape == (s.n_unknowns,), bool(np.abs(R).max() < 1e-12)
     (True, True)
     """
-    K1, n, K = 1 + system.K, system.n, system.K
+    K1, n = 1 + system.K, system.n
     R = np.zeros((n, K1))
     R[:, 0] = ev.poisson
     _, nu = system.unpack(y)
@@ -76,9 +76,8 @@ def residual_and_matrix(system, ev, y, c0_dt, history):
         parts.append(ev.dN.scaled(c0_dt).arrays())
     r2, c2, v2 = ev.drate.arrays()
     parts.append((r2, c2, -v2))
-    dummy = np.flatnonzero(~system.hosts.ravel())
-    dummy_rows = (dummy // K) * K1 + 1 + dummy % K
-    parts.append((dummy_rows, dummy_rows, np.ones(dummy.size)))
+    dummy_rows = system.absent_rows
+    parts.append((dummy_rows, dummy_rows, np.ones(dummy_rows.size)))
     rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
     keep = ~np.isin(rows, dummy_rows) | (rows == cols)  # dummy rows are the identity only
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
@@ -180,7 +179,7 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
         R, ab, row_size = residual_and_matrix(system, ev, y, c0_dt, history)
         replaced, dense = [], []
         for (k, _), (row, resid) in zip(conserved, conservation_rows(system, ev, conserved)):
-            r = int(np.flatnonzero(system.hosts[:, k])[0]) * K1 + 1 + k
+            r = system.conservation_row(k)
             replaced.append(r)
             norm = np.max(np.abs(row)) + 1e-300
             dense.append(row / norm)

@@ -52,7 +52,7 @@ def _conserved(system, y):
     """(species, total amount) of the species no electrode exchanges."""
     from .equations import evaluate
     N = evaluate(system, y, 0.0).N
-    return [(k, float(N[:, k].sum())) for k in np.flatnonzero(~system.reversible) if system.hosts[:, k].any()]
+    return [(k, float(N[:, k].sum())) for k in system.blocked]
 
 
 def steady_state(system, voltage, *, start=None, tol=1e-10):

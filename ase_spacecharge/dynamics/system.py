@@ -194,6 +194,23 @@ class PNPSystem:
         sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / self.kT
         return float(EPSILON_0 * np.mean(self.problem.grid.eps_lower) / sigma) if sigma > 0 else 1e-12
 
+    @property
+    def absent_rows(self):
+        """Rows of the unknowns ν of species on planes that do not host them (they read
+        ``ν = ν_eq``: the identity in the Newton matrix)."""
+        absent = np.flatnonzero(~self.hosts.ravel())
+        return (absent // self.K) * (1 + self.K) + 1 + absent % self.K
+
+    @property
+    def blocked(self):
+        """The hosted species no electrode exchanges: their amounts are conserved."""
+        return [int(k) for k in np.flatnonzero(~self.reversible) if self.hosts[:, k].any()]
+
+    def conservation_row(self, k):
+        """The row that species ``k``'s conservation constraint replaces: its first hosting
+        plane's."""
+        return int(np.flatnonzero(self.hosts[:, k])[0]) * (1 + self.K) + 1 + k
+
     def pack(self, phi, nu):
         """State vector from φ (n,) and ν (n, K)."""
         return np.column_stack((phi, nu)).ravel()
