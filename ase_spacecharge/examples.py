@@ -81,7 +81,7 @@ def ceria_like_problem(**kw):
     return build_problem(sites, [{k: v for k, v in d.items() if k != "site"} for d in CERIA_DEFECTS], **opts)
 
 
-def ceria_like_system(temperature=773.15, diffusivity=1e-11, **kw):
+def ceria_like_system(temperature=773.15, diffusivity=1e-11, *, rtol=1e-10, **kw):
     """:func:`ceria_like_problem` between electrodes held at 0 V (Dirichlet ends), as a
     :class:`~ase_spacecharge.dynamics.PNPSystem` about its equilibrium: V_O with
     ``diffusivity`` (m²/s) at ``temperature`` (K).
@@ -92,6 +92,8 @@ def ceria_like_system(temperature=773.15, diffusivity=1e-11, **kw):
         K.
     diffusivity : float
         m²/s.
+    rtol : float
+        Relative residual of the equilibrium solve.
     **kw
         :class:`~ase_spacecharge.dynamics.PNPSystem` keywords (``electrodes``, ``voltage``, ...).
 
@@ -107,8 +109,8 @@ def ceria_like_system(temperature=773.15, diffusivity=1e-11, **kw):
     from .dynamics import Kinetics, PNPSystem
     from .solution import solve
     p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    return PNPSystem(p, Kinetics({"Vo": diffusivity}), temperature=temperature, equilibrium=solve(p, temperature),
-                     **kw)
+    return PNPSystem(p, Kinetics({"Vo": diffusivity}), temperature=temperature,
+                     equilibrium=solve(p, temperature, rtol=rtol), **kw)
 
 
 def ceria_like_atoms(**kw):

@@ -9,7 +9,8 @@ import pytest
 from ase_spacecharge import (Carrier, DefectSpecies, InputError, Material, Sites, build_problem, layered_problem,
                              mott_schottky_potential, read_pyscses_sites, solve)
 from ase_spacecharge.cli import main
-from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_atoms, ceria_like_problem, write_ceria_like_case
+from ase_spacecharge.examples import (CERIA_DEFECTS, ceria_like_atoms, ceria_like_problem, defect_tables,
+                                     write_ceria_like_case)
 
 SITE_CASE = "site"
 STRUCTURE_CASE = "structure"
@@ -17,9 +18,8 @@ LAYERED_CASE = "layered"
 
 # (id, kind, edit, expected message): ``edit`` is (old, new) text replacements or extra lines
 def _reversible_system():
-    from ase_spacecharge.dynamics import Kinetics, PNPSystem
-    p = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    return PNPSystem(p, Kinetics({"Vo": 1e-11}), temperature=773.15, equilibrium=solve(p, 773.15))
+    from ase_spacecharge.examples import ceria_like_system
+    return ceria_like_system()
 
 
 CASES = [
@@ -147,8 +147,7 @@ def _structure_case(folder):
     from ase.io import write
     write(folder / "gb.extxyz", ceria_like_atoms())
     (folder / "empty.extxyz").write_text("")
-    defects = "".join(f"[[defects]]\nlabel = {d['label']!r}\nsite = {d['site']!r}\nvalence = {d['valence']}\n"
-                      f"mole_fraction = {d['mole_fraction']}\nmobility = {d['mobility']}\n" for d in CERIA_DEFECTS)
+    defects = defect_tables(CERIA_DEFECTS)
     path = folder / "case.toml"
     path.write_text(f'structure = "gb.extxyz"\ntemperature = 773.15\npermittivity = 55.0\n\n{defects}')
     return path

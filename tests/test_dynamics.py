@@ -13,15 +13,13 @@ from ase_spacecharge.dynamics import Kinetics, PNPSystem, Voltage
 from ase_spacecharge.dynamics.equations import entropy_production, evaluate
 from ase_spacecharge.dynamics.integrate import transient
 from ase_spacecharge.dynamics.steady import iv_curve, steady_state
-from ase_spacecharge.examples import ceria_like_problem
+from ase_spacecharge.examples import ceria_like_problem, ceria_like_system
 
 T_GB = 773.15
 
 
 def _gb_system(**kw):
-    problem = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    eq = solve(problem, T_GB, rtol=1e-14)
-    return PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=T_GB, equilibrium=eq, **kw)
+    return ceria_like_system(T_GB, 1e-11, rtol=1e-14, **kw)
 
 
 def test_equilibrium_stays_put_for_a_million_relaxation_times():

@@ -65,10 +65,8 @@ def test_blocking_slab_limits():
 
 
 def _gb_system():
-    from ase_spacecharge.examples import ceria_like_problem
-    problem = ceria_like_problem(boundary="dirichlet", dirichlet=(0.0, 0.0))
-    return PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=773.15,
-                     equilibrium=solve(problem, 773.15, rtol=1e-14))
+    from ase_spacecharge.examples import ceria_like_system
+    return ceria_like_system(773.15, 1e-11, rtol=1e-14)
 
 
 def test_grain_boundary_dc_limit_is_the_steady_state_resistance_and_high_frequency_is_geometric():
