@@ -13,7 +13,7 @@ The data flow, one module per step:
    species into a :class:`Problem` (Mott–Schottky, Gouy–Chapman or restricted equilibrium
    (:mod:`.restricted`), site-explicit or continuum; :mod:`.materials` for band carriers and
    heterointerfaces).
-5. **Solve** (:mod:`.solver`, :mod:`.solution`): :func:`solve` runs Newton (O(N) per step)
+5. **Solve** (:mod:`ase_spacecharge.equilibrium.newton`, :mod:`.solution`): :func:`solve` runs Newton (O(N) per step)
    and returns a :class:`SpaceChargeSolution`; failures raise :class:`ConvergenceError`.
 6. **Analysis** (:mod:`.transport`, :mod:`.report`): Φ0, resistivity ratios, Debye length,
    Mott–Schottky inversion, activation energies, summaries and plots.
@@ -22,7 +22,7 @@ The data flow, one module per step:
    the same planes — transients, steady states under bias, impedance spectra and their
    reading as an experimentalist would (SI: s, m²/s, A/m², Ω·m²).
 
-Case files and the ``ase-spacecharge`` command (:mod:`.case`, :mod:`.cli`) run the whole chain.
+Case files and the ``ase-spacecharge`` command (:mod:`ase_spacecharge.cases.run`, :mod:`.cli`) run the whole chain.
 
 Examples
 --------
@@ -47,7 +47,7 @@ _EXPORTS = {
     "InputError": "errors", "ConvergenceError": "errors", "SpaceChargeWarning": "errors",
     "restricted_problem": "restricted",
     "DefectSpecies": "sites", "Sites": "sites", "read_pyscses_sites": "sites", "write_pyscses_sites": "sites",
-    "build_problem": "model", "Problem": "problem", "layered_problem": "layered",
+    "build_problem": "model", "Problem": "equilibrium.problem", "layered_problem": "layered",
     "Carrier": "materials", "Material": "materials",
     "SpaceChargeSolution": "solution", "solve": "solution", "solve_temperatures": "solution",
     "fermi_dirac": "occupancy", "RegularSolution": "occupancy",
@@ -56,7 +56,7 @@ _EXPORTS = {
     "screening_length": "analytic", "space_charge_width": "analytic",
     "annotate": "structure", "image_energies": "structure", "match_image": "structure", "project": "structure",
     "segregation_energies": "structure", "solve_structure": "structure", "structure_problem": "structure",
-    "run_case": "case",
+    "run_case": "cases.run",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -284,8 +284,8 @@ def main(argv=None):
         return _screen(args)
     import warnings
     from .errors import ConvergenceError, InputError, SpaceChargeWarning
-    from .case import run_case
-    from .casefile import load_case
+    from .cases.run import run_case
+    from .cases.casefile import load_case
     from .report import format_summary
     try:
         case = load_case(args.case)

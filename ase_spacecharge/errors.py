@@ -3,7 +3,7 @@
 * :class:`InputError` -- bad input; the message names the culprit (key, file line, site,
   species or value).  A subclass of :class:`ValueError`.
 * :class:`ConvergenceError` -- a solve that did not converge; carries the solver's
-  :class:`~ase_spacecharge.solver.NewtonResult` (last iterate, residual history).
+  :class:`~ase_spacecharge.equilibrium.newton.NewtonResult` (last iterate, residual history).
 * :class:`SingularMatrixError` -- a singular Newton matrix (caught by the solver and turned
   into a :class:`ConvergenceError`).
 
@@ -100,7 +100,7 @@ class SingularMatrixError(ArithmeticError):
     Examples
     --------
     >>> import numpy as np
-    >>> from ase_spacecharge.linalg import solve_bordered_tridiagonal
+    >>> from ase_spacecharge.equilibrium.linalg import solve_bordered_tridiagonal
     >>> z = np.zeros(3)
     >>> try:
     ...     solve_bordered_tridiagonal(z, z, z, np.zeros((3, 0)), np.zeros((0, 3)), np.zeros((0, 0)),

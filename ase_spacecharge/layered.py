@@ -20,7 +20,7 @@ from .constants import EPSILON_0
 from .errors import InputError
 from .grid import Grid
 from .materials import check_carriers, galvani_offset, material_arrays
-from .problem import Problem
+from .equilibrium.problem import Problem
 
 __all__ = ["Stack", "layered_problem", "interface_potential", "layer_charges"]
 
@@ -96,7 +96,7 @@ def _sheet_charge(sheet_charges, layer, grid, eps_cell, n_layers):
 
 
 def layered_problem(layers, carriers, *, temperature, spacing=0.1, area=1.0, sheet_charges=None, ends=None):
-    """A 1D stack of materials with band carriers, as a :class:`~.problem.Problem`.
+    """A 1D stack of materials with band carriers, as a :class:`~ase_spacecharge.equilibrium.problem.Problem`.
 
     Parameters
     ----------

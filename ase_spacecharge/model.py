@@ -1,4 +1,4 @@
-"""Build a :class:`~.problem.Problem` from sites, defect species and modelling options.
+"""Build a :class:`~ase_spacecharge.equilibrium.problem.Problem` from sites, defect species and modelling options.
 
 Options (all lengths in Å):
 
@@ -38,7 +38,7 @@ from .conventions import conventions
 from .errors import InputError
 from .grid import BOUNDARIES
 from .occupancy import STATISTICS
-from .problem import Problem
+from .equilibrium.problem import Problem
 from .sites import DefectSpecies, Sites
 
 __all__ = ["APPROXIMATIONS", "MODELS", "build_problem"]
@@ -170,7 +170,7 @@ def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, pe
 
 @dataclass
 class SiteStatistics:
-    """Per-species and per-site inputs of the occupancy (see :class:`~.problem.Problem`)."""
+    """Per-species and per-site inputs of the occupancy (see :class:`~ase_spacecharge.equilibrium.problem.Problem`)."""
 
     valence: np.ndarray
     mole_fraction: np.ndarray
@@ -311,7 +311,7 @@ def _dirichlet_option(boundary, dirichlet):
 
 
 def _carrier_fields(carriers, dos, offset):
-    """The band-carrier fields of a :class:`~.problem.Problem`."""
+    """The band-carrier fields of a :class:`~ase_spacecharge.equilibrium.problem.Problem`."""
     return dict(carrier_labels=tuple(c.label for c in carriers),
                 carrier_valence=np.array([c.valence for c in carriers], float), carrier_dos=dos,
                 carrier_eta=np.array([c.eta() for c in carriers], float), carrier_offset=offset,

@@ -86,7 +86,7 @@ def frozen_in(sites, defects, equilibration_temperature, options):
 
 
 def restricted_problem(sites, defects, *, equilibration_temperature, **kw):
-    """The restricted-equilibrium :class:`~.problem.Problem`: frozen species at their site
+    """The restricted-equilibrium :class:`~ase_spacecharge.equilibrium.problem.Problem`: frozen species at their site
     fractions of a Gouy–Chapman equilibrium at ``equilibration_temperature`` (K), mobile
     species free (the same as ``build_problem(..., approximation="restricted",
     equilibration_temperature=...)``).

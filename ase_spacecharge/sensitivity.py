@@ -29,9 +29,9 @@ import numpy as np
 from .conventions import conventions
 from .errors import InputError, SpaceChargeWarning
 from .grid import control_volume_widths, region_weights
-from .linalg import solve_bordered_tridiagonal
+from .equilibrium.linalg import solve_bordered_tridiagonal
 from .occupancy import occupancy_response
-from .solver import relative_norms, residual_sizes
+from .equilibrium.newton import relative_norms, residual_sizes
 from . import transport
 
 __all__ = ["Sensitivities", "sensitivities"]
@@ -108,7 +108,7 @@ class _Point:
 def _checked(problem, solution):
     """The converged state, the Newton matrix and the point (:class:`_Point`) of ``solution``;
     raise unless it solves ``problem``."""
-    from .problem import Problem
+    from .equilibrium.problem import Problem
     from .solution import SpaceChargeSolution
     if not isinstance(problem, Problem) or not isinstance(solution, SpaceChargeSolution):
         raise InputError(f"expected a Problem and a SpaceChargeSolution, got {type(problem).__name__} and "
@@ -130,7 +130,7 @@ def _checked(problem, solution):
     if solution.site_energies.shape != problem.energies.shape or not np.array_equal(
             solution.site_energies, problem.energies, equal_nan=True):
         raise InputError("solution: its site energies (eV) are not the problem's: it is not a solution of this problem")
-    from .newton_matrix import newton_matrix
+    from .equilibrium.newton_matrix import newton_matrix
     F, scale, linearisation = problem.residual(y, solution.temperature)
     n = problem.grid.n
     residual = relative_norms(residual_sizes(F, n), scale)[1]

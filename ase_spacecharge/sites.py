@@ -197,7 +197,7 @@ class Sites:
 
 @dataclass
 class ActiveSites:
-    """The mobile part of a :class:`~.problem.Problem` (its ``active`` attribute), as plain
+    """The mobile part of a :class:`~ase_spacecharge.equilibrium.problem.Problem` (its ``active`` attribute), as plain
     arrays: the sites that host at least one mobile species and the mobile species' columns.
     Frozen defects and host charges enter through ``Problem.fixed_plane_charge``.
 

@@ -15,8 +15,8 @@ import numpy as np
 from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
 from .conventions import conventions
 from .errors import InputError, is_number
-from .problem import Problem
-from .solver import solve_problem
+from .equilibrium.problem import Problem
+from .equilibrium.newton import solve_problem
 from . import analytic, transport
 
 __all__ = ["SpaceChargeSolution", "solve", "solve_temperatures", "check_temperature"]
@@ -79,7 +79,7 @@ class SpaceChargeSolution:
     iterations, residual
         Newton iterations and the relative residual reached.
     state : ndarray
-        The solver's unknown vector (see :mod:`.problem`): pass the solution as ``initial``
+        The solver's unknown vector (see :mod:`ase_spacecharge.equilibrium.problem`): pass the solution as ``initial``
         to :func:`solve` to warm-start a solve of the same problem.
     carrier_labels, carrier_valence, carrier_density, carrier_edge
         Band carriers: densities (Å⁻³) and band edges relative to the Fermi level (eV) per plane.
@@ -301,7 +301,7 @@ def solve(problem: Problem, temperature, *, initial=None, rtol=1e-10, max_iter=1
     initial : SpaceChargeSolution or ndarray, optional
         A solution of the same problem (any temperature), or its ``state``, for a warm start.
     rtol : float
-        Relative residual to reach (see :func:`~.solver.newton`).
+        Relative residual to reach (see :func:`~ase_spacecharge.equilibrium.newton.newton`).
     max_iter : int
         Newton iterations per attempt.
 
@@ -352,10 +352,10 @@ def solve_temperatures(problem: Problem, temperatures, *, rtol=1e-10, max_iter=1
     >>> [round(s.phi0, 3) for s in solve_temperatures(ceria_like_problem(), [673.15, 873.15])]
     [0.111, 0.105]
     """
-    from .batch_newton import stack_problems
+    from .equilibrium.batch_newton import stack_problems
     temperatures = [check_temperature(T) for T in temperatures]
     if len(temperatures) > 2 and stack_problems([problem] * 2, np.array(temperatures[:2])) is not None:
-        from .batch import solve_batch  # the first alone, the rest in one vectorised Newton from it
+        from .equilibrium.batch import solve_batch  # the first alone, the rest in one vectorised Newton from it
         first = solve(problem, temperatures[0], rtol=rtol, max_iter=max_iter)
         rest = temperatures[1:]
         r = solve_batch([problem] * len(rest), np.array(rest), rtol=rtol, max_iter=max_iter, initial=first.state)

@@ -1,6 +1,6 @@
 """Propagation of per-site segregation-energy uncertainties to Φ0 and r_perp: linear, from
 the adjoint sensitivities (:mod:`.sensitivity`), and Monte-Carlo, through the batched solver
-(:mod:`.batch`).
+(:mod:`ase_spacecharge.equilibrium.batch`).
 
 Errors are independent and Gaussian, one standard deviation ``σ_E`` (eV) per site and
 defect.  At small ``σ_E`` the Monte-Carlo spread tends to the linear estimate, including at a
@@ -122,7 +122,7 @@ class MonteCarlo:
 def monte_carlo(problem, temperature, sigma_E, samples, seed=None, *, scr_limit=0.02, species=None, rtol=1e-10,
                 chunk=256):
     """Solve ``samples`` copies of ``problem`` with ΔE + N(0, σ_E²) on every hosted site,
-    independently, through :func:`~.batch.solve_batch`.
+    independently, through :func:`~ase_spacecharge.equilibrium.batch.solve_batch`.
 
     Parameters
     ----------
@@ -156,7 +156,7 @@ def monte_carlo(problem, temperature, sigma_E, samples, seed=None, *, scr_limit=
     >>> mc.phi0.shape, bool(0.0005 < mc.phi0.std() < 0.003)
     ((20,), True)
     """
-    from .batch import solve_batch, with_energies
+    from .equilibrium.batch import solve_batch, with_energies
     from .solution import solution_from_state
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError(f"samples must be a positive integer, got {samples!r}")

@@ -117,7 +117,7 @@ def floor_time(problem, iterations, repeat=5):
 def batch_rows(problem, count=1000, sigma=0.02):
     """1,000 perturbed copies of ``problem``: serial solves against one batched solve, timed
     alternately."""
-    from ase_spacecharge.batch import solve_batch, with_energies
+    from ase_spacecharge.equilibrium.batch import solve_batch, with_energies
     rng = np.random.default_rng(0)
     problems = [with_energies(problem, problem.energies + rng.normal(0, sigma, problem.energies.shape))
                 for _ in range(count)]

@@ -28,8 +28,8 @@ import numpy as np
 from ase.io import read
 
 from ase_spacecharge import solve
-from ase_spacecharge.case import run_case, structure_problem_from_case
-from ase_spacecharge.casefile import load_case
+from ase_spacecharge.cases.run import run_case, structure_problem_from_case
+from ase_spacecharge.cases.casefile import load_case
 from ase_spacecharge.guards import bulk_charge_density
 from ase_spacecharge.structure import (boundary_axis, default_bulk, distance_to_boundaries, find_boundaries,
                                        read_structure)

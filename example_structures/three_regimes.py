@@ -19,8 +19,8 @@ grain-boundary resistivity ratio ``r_gb = R_gb C_gb / (R_b C_b)`` and its Mott�
 import argparse
 from pathlib import Path
 
-from ase_spacecharge.case import run_case
-from ase_spacecharge.casefile import load_case
+from ase_spacecharge.cases.run import run_case
+from ase_spacecharge.cases.casefile import load_case
 
 CASE = Path(__file__).resolve().parent / "ceria_sigma3_111" / "impedance.toml"
 REGIMES = (("Mott–Schottky", "mott-schottky", None), ("Gouy–Chapman", "gouy-chapman", None),

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ase_spacecharge import InputError, solve, solve_temperatures
-from ase_spacecharge.batch import solve_batch, with_energies
-from ase_spacecharge.batch_newton import stack_problems
+from ase_spacecharge.equilibrium.batch import solve_batch, with_energies
+from ase_spacecharge.equilibrium.batch_newton import stack_problems
 from ase_spacecharge.examples import ceria_like_problem
 
 T = 773.15
@@ -83,8 +83,8 @@ def test_batched_newton_takes_each_problems_own_newton_steps(kw):
     """The batched loop is a second copy of the equations: its residual and matrix must be each
     problem's own, so every iterate equals the serial Newton's to round-off and the stack
     converges by itself (solve_batch would hide a wrong batched matrix by solving alone)."""
-    from ase_spacecharge.batch_newton import batch_newton
-    from ase_spacecharge.solver import newton
+    from ase_spacecharge.equilibrium.batch_newton import batch_newton
+    from ase_spacecharge.equilibrium.newton import newton
     p = ceria_like_problem(**kw)
     rng = np.random.default_rng(3)
     problems = [with_energies(p, p.energies + rng.normal(0, 0.05, p.energies.shape)) for _ in range(3)]

@@ -99,7 +99,7 @@ def test_fractions_filling_a_site():
 
 def test_non_convergence_raises_with_residual_and_iterations():
     problem = _build()
-    from ase_spacecharge.solver import newton
+    from ase_spacecharge.equilibrium.newton import newton
     result = newton(problem, 773.15, max_iter=1)
     assert not result.success and result.status == 1 and result.iterations == 1 and result.residual > 1e-10
     with pytest.raises(ConvergenceError, match=r"relative residual .* after \d+ iterations") as info:

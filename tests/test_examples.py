@@ -8,8 +8,8 @@ import pytest
 from ase.io import read
 
 from ase_spacecharge import solve
-from ase_spacecharge.case import run_case, structure_problem_from_case
-from ase_spacecharge.casefile import load_case
+from ase_spacecharge.cases.run import run_case, structure_problem_from_case
+from ase_spacecharge.cases.casefile import load_case
 from ase_spacecharge.guards import bulk_charge_density
 from ase_spacecharge.structure import default_bulk
 

@@ -53,7 +53,7 @@ def test_doped_layers_and_sheets_sum_to_zero():
 
 
 def test_case_file_sets_the_newton_tolerance(tmp_path):
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     from ase_spacecharge.examples import write_ceria_like_case
     loose = run_case(write_ceria_like_case(tmp_path, temperature=773.15, extra="tolerance = 1e-4"))
     tight = run_case(write_ceria_like_case(tmp_path, temperature=773.15, extra="tolerance = 1e-13"))

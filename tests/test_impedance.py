@@ -137,7 +137,7 @@ def test_case_file_impedance_reads_the_arcs_and_their_activation_energies(tmp_pa
     migration energy; the CLI writes the spectra as three-column CSV and the Nyquist and
     Bode plots."""
     from pathlib import Path
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     from ase_spacecharge.cli import main
     from ase_spacecharge.constants import EPSILON_0_SI as EPSILON_0
     case = str(Path(__file__).resolve().parents[1] / "example_structures" / "ceria_sigma3_111" / "impedance.toml")
@@ -172,8 +172,8 @@ def test_gouy_chapman_impedance_freezes_the_dopants_at_their_equilibrium(tmp_pat
     """Under Gouy–Chapman the dopants without transport data keep their equilibrium profile
     during the measurement: the spectrum is linearised about the Gouy–Chapman equilibrium
     itself (restricted equilibrium at the measurement temperature, the same to 1e-12 V)."""
-    from ase_spacecharge.case import _measurement_problem, problem_from_case
-    from ase_spacecharge.casefile import load_case
+    from ase_spacecharge.cases.run import _measurement_problem, problem_from_case
+    from ase_spacecharge.cases.casefile import load_case
     case = load_case(_impedance_case(tmp_path, 'approximation = "gouy-chapman"\n'))
     problem = problem_from_case(case)
     sol = solve(problem, 773.15)
@@ -186,7 +186,7 @@ def test_gouy_chapman_impedance_freezes_the_dopants_at_their_equilibrium(tmp_pat
 def test_restricted_case_files_match_the_python_api(tmp_path):
     """``approximation = "restricted"`` with ``equilibration_temperature`` in a case file is
     the problem of :func:`restricted_problem`, for every temperature of a list."""
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_column
     from ase_spacecharge.restricted import restricted_problem
     from ase_spacecharge.examples import write_ceria_like_case
@@ -229,7 +229,7 @@ def test_equivalent_circuit_fit_through_impedance_py_recovers_the_arcs():
     its elements, and agrees with our own arc fit on the shipped Σ3 spectrum."""
     pytest.importorskip("impedance")
     from pathlib import Path
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     from ase_spacecharge.dynamics.impedance import Spectrum
     from ase_spacecharge.dynamics.spectra import arcs, fit_circuit
     f = np.logspace(-2, 10, 121)

@@ -351,7 +351,7 @@ def test_site_case_with_carriers_and_interaction(tmp_path):
     """A site-file case gains [[carriers]] and a defect `interaction`: the summary reports the
     thermodynamic factors, the screening length and the band bending."""
     from pathlib import Path
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     example = Path(__file__).resolve().parents[1] / "example_structures" / "ceria_111_column"
     text = (example / "case.toml").read_text()
     text = text.replace('sites = "sites.txt"', f'sites = "{example / "sites.txt"}"')

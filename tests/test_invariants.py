@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from ase_spacecharge import ConvergenceError, DefectSpecies, Sites, build_problem, solve
-from ase_spacecharge.linalg import solve_bordered_tridiagonal
+from ase_spacecharge.equilibrium.linalg import solve_bordered_tridiagonal
 
 from conftest import GD, VO, ceria_like_column
 
@@ -78,7 +78,7 @@ def test_dirichlet_floating_matches_bulk_gauge():
 def test_bordered_solver_matches_dense(n, n_cols, periodic, symmetric, definite, seed):
     """Single and batched solves against a dense solve; a symmetric block that is not
     negative definite (LAPACK ptsv fails) falls back to gtsv with the same answer."""
-    from ase_spacecharge.linalg import solve_bordered_tridiagonal_batch
+    from ase_spacecharge.equilibrium.linalg import solve_bordered_tridiagonal_batch
     rng = np.random.default_rng(seed)
     lower, upper = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, n)
     if symmetric:
@@ -208,7 +208,7 @@ def test_workspace_gives_the_same_residual_matrix_and_step(kw):
     """A Workspace only changes where arrays live: residual, matrix and Newton step equal
     fresh ones, also on the second use of the same workspace at another state."""
     from ase_spacecharge.examples import ceria_like_problem
-    from ase_spacecharge.workspace import Workspace
+    from ase_spacecharge.equilibrium.workspace import Workspace
     problem, work = ceria_like_problem(**kw), Workspace()
     rng = np.random.default_rng(2)
     for _ in range(2):

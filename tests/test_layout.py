@@ -68,14 +68,14 @@ def test_import_and_help_load_nothing_heavy():
     assert not solver & {"scipy.optimize", "mpmath", "pymatgen", "matplotlib", "ase"}
 
 
-PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventions", "materials", "problem",
-                  "model", "layered", "linalg", "solver", "solution", "transport", "analytic", "report", "plots", "case",
-                  "casefile", "schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
+PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventions", "materials", "equilibrium.problem",
+                  "model", "layered", "equilibrium.linalg", "equilibrium.newton", "solution", "transport", "analytic", "report", "plots", "cases.run",
+                  "cases.casefile", "cases.schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
                   "structure.projection", "structure.padding", "structure.images", "structure.annotate",
                   "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
                   "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
-                  "dynamics.impedance", "dynamics.spectra", "dynamics.run", "restricted", "batch", "poisson",
-                  "newton_matrix", "carriers", "site_terms", "workspace", "sensitivity", "uncertainty", "screen", "screen.sweep",
+                  "dynamics.impedance", "dynamics.spectra", "cases.dynamics", "restricted", "equilibrium.batch", "equilibrium.poisson",
+                  "equilibrium.newton_matrix", "equilibrium.carrier_terms", "equilibrium.site_terms", "equilibrium.workspace", "sensitivity", "uncertainty", "screen", "screen.sweep",
                   "screen.sources", "screen.task", "screen.store", "screen.executors", "screen.run", "screen.example"]
 
 

@@ -8,8 +8,8 @@ import pytest
 from ase_spacecharge.cli import main
 from ase_spacecharge import transport
 from ase_spacecharge.analytic import mott_schottky_potential
-from ase_spacecharge.case import problem_from_case
-from ase_spacecharge.casefile import load_case
+from ase_spacecharge.cases.run import problem_from_case
+from ase_spacecharge.cases.casefile import load_case
 from ase_spacecharge.solution import solve_temperatures
 
 CONVERGED = {  # phi0, r_perp, r_par (shared/reference/pyscses/README.md)

@@ -18,7 +18,7 @@ from ase.db import connect
 from ase.io import write
 
 from ase_spacecharge import InputError, SpaceChargeWarning
-from ase_spacecharge.case import run_case
+from ase_spacecharge.cases.run import run_case
 from ase_spacecharge.cli import main
 from ase_spacecharge.examples import ceria_like_atoms
 from ase_spacecharge.screen import plan_screen, read_results, run_plan, screen

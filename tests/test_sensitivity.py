@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ase_spacecharge import InputError
-from ase_spacecharge.batch import solve_batch, with_energies
-from ase_spacecharge.case import structure_problem_from_case
-from ase_spacecharge.casefile import load_case
+from ase_spacecharge.equilibrium.batch import solve_batch, with_energies
+from ase_spacecharge.cases.run import structure_problem_from_case
+from ase_spacecharge.cases.casefile import load_case
 from ase_spacecharge.examples import CERIA_AREA, CERIA_DEFECTS, ceria_like_atoms, ceria_like_column, ceria_like_problem
 from ase_spacecharge.model import build_problem
 from ase_spacecharge.sensitivity import sensitivities
@@ -351,7 +351,7 @@ def test_bad_input_is_named():
 # ---------------------------------------------------------------------------- case files
 
 def test_case_file_sensitivity_table(tmp_path):
-    from ase_spacecharge.case import run_case
+    from ase_spacecharge.cases.run import run_case
     from ase_spacecharge.examples import write_ceria_like_case
     path = write_ceria_like_case(tmp_path, temperature=T, extra="[sensitivity]\nenergy_uncertainty = 0.01  # eV\n")
     summary = run_case(path).summary

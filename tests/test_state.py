@@ -10,7 +10,7 @@ from ase_spacecharge import ConvergenceError, InputError, SpaceChargeSolution, b
 from ase_spacecharge.examples import CERIA_DEFECTS, ceria_like_atoms, ceria_like_problem
 from ase_spacecharge.layered import layered_problem
 from ase_spacecharge.materials import Carrier, Material
-from ase_spacecharge.solver import newton
+from ase_spacecharge.equilibrium.newton import newton
 from ase_spacecharge.structure import solve_structure
 
 T = 773.15

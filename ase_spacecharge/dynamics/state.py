@@ -7,7 +7,7 @@ log-weight ``u`` raised by the plane's ``ν``.  Within a plane the species are e
 (fast in-plane exchange); at equilibrium ``ν`` is uniform.  This module gives, per plane and
 species, the amount ``N`` (number of particles in the column), the susceptibility
 ``χ = ∂N/∂ν`` that sets the hopping conductance, and their derivatives with respect to φ and
-ν: the same statistics as :mod:`ase_spacecharge.problem`, differentiated once more.
+ν: the same statistics as :mod:`ase_spacecharge.equilibrium.problem`, differentiated once more.
 """
 
 from __future__ import annotations

@@ -141,5 +141,5 @@ def iv_curve(system, voltages, *, tol=1e-10):
 
 
 def _fail(y, iterations):
-    from ..solver import NewtonResult
+    from ..equilibrium.newton import NewtonResult
     return NewtonResult(y, False, 5, "continuation in the voltage stalled", iterations, float("nan"), np.zeros(0))

@@ -185,7 +185,7 @@ def load_structure(ref, expected=None):
     >>> len(load_structure(ceria_like_atoms()))
     90
     """
-    from ..case import read_structure_file
+    from ..cases.run import read_structure_file
     if hasattr(ref, "get_scaled_positions"):
         atoms, now, name = ref, (structure_hash(ref) if expected else None), "the structure"
     elif isinstance(ref, tuple):

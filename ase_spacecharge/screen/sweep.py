@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import json
 
-from ..casefile import DEFECT, SCREEN, load_case
+from ..cases.casefile import DEFECT, SCREEN, load_case
 from ..errors import InputError, did_you_mean
-from ..schema import number
+from ..cases.schema import number
 
 __all__ = ["sweep_keys", "check_sweep", "expand_sweep", "apply_params", "load_study"]
 
@@ -36,7 +36,7 @@ def sweep_keys(case):
     Parameters
     ----------
     case : dict
-        A screening case (:func:`~ase_spacecharge.casefile.load_case` with ``screen=True``).
+        A screening case (:func:`~ase_spacecharge.cases.casefile.load_case` with ``screen=True``).
 
     Returns
     -------

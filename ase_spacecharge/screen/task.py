@@ -1,6 +1,6 @@
 """One task of a screen, run wherever Dask puts it: load one structure, build its problem for
 one parameter set, solve the pending temperatures (together, by
-:func:`~ase_spacecharge.batch.solve_batch`), and return the rows as plain data.  A task never
+:func:`~ase_spacecharge.equilibrium.batch.solve_batch`), and return the rows as plain data.  A task never
 raises for a bad structure or a failed solve: its rows say why.  It never touches the
 results database (the driver writes, as results arrive).
 """
@@ -11,7 +11,7 @@ import contextlib
 import time
 import warnings
 
-from ..case import structure_options
+from ..cases.run import structure_options
 from ..errors import SpaceChargeWarning
 from .sources import load_structure
 

@@ -88,7 +88,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                       boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
                       carriers=None, materials=None, material_of="material", average_energies=False,
                       equilibration_temperature=None):
-    """Project a structure and build its :class:`~ase_spacecharge.problem.Problem`.
+    """Project a structure and build its :class:`~ase_spacecharge.equilibrium.problem.Problem`.
 
     The structure is read once and projected once; ``"auto"`` padding re-pads that
     projection.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import InputError, did_you_mean, is_number
+from ..errors import InputError, did_you_mean, is_number
 
 __all__ = ["REQUIRED", "Field", "check_table"]
 

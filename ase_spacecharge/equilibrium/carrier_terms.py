@@ -1,4 +1,4 @@
-"""Band carriers of a :class:`~.problem.Problem`: electrons, holes or any continuum species
+"""Band carriers of a :class:`~ase_spacecharge.equilibrium.problem.Problem`: electrons, holes or any continuum species
 with a density of states per plane (Å⁻³), an energy offset per plane (eV) and Boltzmann or
 Fermi–Dirac (parabolic band) statistics.  A carrier's density on plane ``i`` is
 ``N_i F(η - (z φ_i + ΔE_i)/kT)``; its charge there is that times ``z dx area``.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import thermal_voltage
-from .occupancy import band_occupancy
+from ..constants import thermal_voltage
+from ..occupancy import band_occupancy
 
 __all__ = ["CarrierTerms"]
 
 
 class CarrierTerms:
-    """The band-carrier part of :class:`~.problem.Problem` (a mix-in: it reads the problem's
+    """The band-carrier part of :class:`~ase_spacecharge.equilibrium.problem.Problem` (a mix-in: it reads the problem's
     ``carrier_*`` fields and ``grid``).
 
     Examples

@@ -3,7 +3,7 @@
 Above 32 MB every fresh NumPy array is a new memory mapping that the kernel zero-fills on
 first touch, and glibc unmaps it again when it is freed: at 1e7 planes that costs a solve a
 third of its time.  A :class:`Workspace` hands out the same memory on every iteration
-instead.  :func:`~.solver.newton` makes one per solve; the residual, the Newton matrix and
+instead.  :func:`~ase_spacecharge.equilibrium.newton.newton` makes one per solve; the residual, the Newton matrix and
 the linear solve take it as ``work=`` (``None``: fresh arrays, as for any one-off call).
 An array handed out stays valid until the next request of the same name (the residual's
 site fractions, for instance, until the next residual); a workspace belongs to one solve:

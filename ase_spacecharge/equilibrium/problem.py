@@ -6,7 +6,7 @@ potential ``phi_D`` (V, Dirichlet grids whose ends float with the bulk gauge) an
 chemical-potential shift ``eta`` per fitted species (Gouy–Chapman bulk fractions).
 Equations: Poisson per plane (charge per area, e/Å²), the gauge (weighted mean of ``phi``
 over the bulk region is zero) and the fitted bulk fractions.  Every Newton step costs O(N)
-(see :mod:`.linalg`).  :mod:`.model` and :mod:`.layered` build problems; :mod:`.solver`
+(see :mod:`ase_spacecharge.equilibrium.linalg`).  :mod:`.model` and :mod:`.layered` build problems; :mod:`ase_spacecharge.equilibrium.newton`
 solves them.
 """
 
@@ -17,11 +17,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .grid import Grid
+from ..grid import Grid
 from .linalg import solve_bordered_tridiagonal
 from .poisson import PoissonOperator, add_flux_rows
-from .carriers import CarrierTerms
-from .errors import InputError
+from .carrier_terms import CarrierTerms
+from ..errors import InputError
 from .site_terms import SiteTerms
 from .workspace import take
 
@@ -86,8 +86,8 @@ class Problem(CarrierTerms, SiteTerms):
     equilibration_temperature : float or None, K, where the frozen species were equilibrated
         (restricted equilibrium)
 
-    Derived on construction: ``operator`` (:class:`~.poisson.PoissonOperator`), the site part
-    of :class:`~.site_terms.SiteTerms` (``active`` ...), ``fixed_rows`` and
+    Derived on construction: ``operator`` (:class:`~ase_spacecharge.equilibrium.poisson.PoissonOperator`), the site part
+    of :class:`~ase_spacecharge.equilibrium.site_terms.SiteTerms` (``active`` ...), ``fixed_rows`` and
     ``fixed_row_sizes`` (the fixed charges' terms of the Poisson rows and their gross sizes,
     e/Å²) and ``charge_row_factor`` (``c z`` per plane for a single mobile species, else None).
 
@@ -232,9 +232,9 @@ class Problem(CarrierTerms, SiteTerms):
     def residual(self, y, temperature, *, energy_scale=1.0, work=None, out=None):
         """Residual ``F`` at state ``y``, its scale (the largest charge, background or flux term
         of any Poisson row, for the relative residual) and the
-        :class:`~.newton_matrix.Linearisation` point from which
-        :func:`~.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
-        the occupancies (``work``: a :class:`~.workspace.Workspace`; ``out``: where to write
+        :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` point from which
+        :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
+        the occupancies (``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`; ``out``: where to write
         ``F``)."""
         from .newton_matrix import Linearisation
         phi, rho_b, phi_d, eta = self.unpack(y)
@@ -278,15 +278,15 @@ class Problem(CarrierTerms, SiteTerms):
 
     def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
-        (:meth:`residual` and :func:`~.newton_matrix.newton_matrix`)."""
+        (:meth:`residual` and :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`)."""
         from .newton_matrix import newton_matrix
         F, scale, point = self.residual(y, temperature, energy_scale=energy_scale, work=work, out=out)
         return F, scale, newton_matrix(self, point, work=work) if jacobian else None
 
     def newton_step(self, F, matrix, *, work=None):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and the
-        :class:`~.newton_matrix.NewtonMatrix` from :meth:`evaluate` (``work``: a
-        :class:`~.workspace.Workspace`)."""
+        :class:`~ase_spacecharge.equilibrium.newton_matrix.NewtonMatrix` from :meth:`evaluate` (``work``: a
+        :class:`~ase_spacecharge.equilibrium.workspace.Workspace`)."""
         n = self.grid.n
         dy = take(work, "step", F.size)
         solve_bordered_tridiagonal(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C, matrix.D, F[:n], F[n:],

@@ -1,4 +1,4 @@
-"""The lattice-gas sites of a :class:`~.problem.Problem`: the active sites (those hosting a
+"""The lattice-gas sites of a :class:`~ase_spacecharge.equilibrium.problem.Problem`: the active sites (those hosting a
 mobile defect), their log-weights at a temperature, their occupancies (Fermi–Dirac or
 Boltzmann, with optional activity models) and the charge they put on each plane.  Units:
 ``phi`` in V, energies in eV, temperatures in K, charges in e.
@@ -10,10 +10,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .constants import thermal_voltage
-from .errors import InputError
-from .occupancy import activity_occupancy, occupancy
-from .sites import ActiveSites
+from ..constants import thermal_voltage
+from ..errors import InputError
+from ..occupancy import activity_occupancy, occupancy
+from ..sites import ActiveSites
 from .workspace import take
 
 __all__ = ["SiteTerms", "ThermalTerms"]
@@ -50,7 +50,7 @@ class ThermalTerms(NamedTuple):
 
 
 class SiteTerms:
-    """The site part of :class:`~.problem.Problem` (a mix-in: it reads the problem's site
+    """The site part of :class:`~ase_spacecharge.equilibrium.problem.Problem` (a mix-in: it reads the problem's site
     fields, ``grid`` and ``defect_labels``).
 
     It sets ``active`` (:class:`~.sites.ActiveSites`), ``site_capacity`` (the active sites'
@@ -171,7 +171,7 @@ class SiteTerms:
         potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
         value per species, or one per plane and species, (n, k)), and the inverse
         non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
-        value per plane (a temperature profile); ``work``: a :class:`~.workspace.Workspace`."""
+        value per plane (a temperature profile); ``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`."""
         a = self.active
         phi = np.asarray(phi, float)
         if phi.shape != (self.grid.n,):

@@ -1,4 +1,4 @@
-"""Globalised Newton for the discrete system of :mod:`.problem`, with a SciPy-like result.
+"""Globalised Newton for the discrete system of :mod:`ase_spacecharge.equilibrium.problem`, with a SciPy-like result.
 
 :func:`newton` returns a :class:`NewtonResult` (``success``, ``status``, ``message``,
 ``iterations``, ``residual``, ``residual_history`` and the last ``state``) and never raises
@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import thermal_voltage
-from .errors import ConvergenceError, SingularMatrixError
+from ..constants import thermal_voltage
+from ..errors import ConvergenceError, SingularMatrixError
 from .workspace import Workspace
 
 __all__ = ["NewtonResult", "newton", "solve_problem", "residual_sizes", "relative_norms", "STATUS"]
 
-#: The globalisation both Newton loops (this one and :mod:`.batch_newton`) use: steps capped
+#: The globalisation both Newton loops (this one and :mod:`ase_spacecharge.equilibrium.batch_newton`) use: steps capped
 #: at this many kT/e in φ, Armijo's sufficient decrease, and the most step halvings.
 STEP_CAP_KT, ARMIJO, MAX_HALVINGS = 10.0, 1e-4, 40
 
@@ -36,7 +36,7 @@ class NewtonResult:
     ----------
     state : ndarray
         The last iterate (the problem's state vector: plane potentials in V, then the
-        bordered unknowns, see :mod:`.problem`).
+        bordered unknowns, see :mod:`ase_spacecharge.equilibrium.problem`).
     success : bool
         Whether the relative residual reached the tolerance.
     status : int
@@ -97,7 +97,7 @@ def residual_sizes(F, n):
 
 def relative_norms(sizes, scale):
     """2-norm and max-norm of the relative residual: the Poisson rows divided by the charge or
-    flux ``scale`` (e/Å², from :meth:`~.problem.Problem.residual`; 1 where not positive), the
+    flux ``scale`` (e/Å², from :meth:`~ase_spacecharge.equilibrium.problem.Problem.residual`; 1 where not positive), the
     other rows as they are (gauge in kT/e, fitted fractions relative to their targets).
 
     Parameters
@@ -163,7 +163,7 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     temperature : float
         K.
     y0 : ndarray, optional
-        Starting state (default: :meth:`~.problem.Problem.initial_guess`).
+        Starting state (default: :meth:`~ase_spacecharge.equilibrium.problem.Problem.initial_guess`).
     rtol : float
         Stop when the relative residual (max-norm: Poisson rows over the largest charge or
         flux term, gauge in kT/e, fitted fractions relative to their targets) is at most this.

@@ -1,11 +1,11 @@
-"""The vectorised Newton loop of :func:`~.batch.solve_batch`: the equilibrium equations of
-:mod:`.problem` for a stack of problems on one grid, with arrays of shape (B, ...).
+"""The vectorised Newton loop of :func:`~ase_spacecharge.equilibrium.batch.solve_batch`: the equilibrium equations of
+:mod:`ase_spacecharge.equilibrium.problem` for a stack of problems on one grid, with arrays of shape (B, ...).
 
 The per-problem arrays (log-fractions, energies, capacities, fixed charges, gauges, fitted
 targets, temperatures) are stacked; the grid, the active sites and the Poisson operator are
 shared.  Each iteration evaluates every problem's residual and matrix at once, solves the
 bordered tridiagonal systems by one LAPACK call for the whole batch
-(:func:`~.linalg.solve_bordered_tridiagonal_batch`) and backtracks each problem's step on its
+(:func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal_batch`) and backtracks each problem's step on its
 own; converged problems keep their state.
 """
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import thermal_voltage
+from ..constants import thermal_voltage
 from .linalg import solve_bordered_tridiagonal_batch
-from .occupancy import occupancy, occupancy_response
+from ..occupancy import occupancy, occupancy_response
 from .poisson import poisson_rows
-from .solver import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
+from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
 
 __all__ = ["Stack", "stack_problems", "batch_newton"]
 
@@ -233,7 +233,7 @@ def _matrix(st, p):
 
 
 def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
-    """Globalised Newton on the whole stack (the loop of :func:`~.solver.newton`, per problem:
+    """Globalised Newton on the whole stack (the loop of :func:`~ase_spacecharge.equilibrium.newton.newton`, per problem:
     steps capped at 10 kT/e in φ, Armijo backtracking, convergence at ``rtol``).
 
     Parameters

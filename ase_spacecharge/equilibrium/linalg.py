@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import SingularMatrixError
+from ..errors import SingularMatrixError
 from .workspace import take
 
 __all__ = ["solve_bordered_tridiagonal", "solve_bordered_tridiagonal_batch"]
@@ -46,7 +46,7 @@ def solve_bordered_tridiagonal(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, per
     alpha : float
         Scales the right-hand sides (e.g. -1 for a Newton step from a residual) at no cost.
     work : Workspace, optional
-        Where LAPACK's arrays live (:mod:`.workspace`).
+        Where LAPACK's arrays live (:mod:`ase_spacecharge.equilibrium.workspace`).
 
     Returns
     -------

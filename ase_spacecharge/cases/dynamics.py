@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import EPSILON_0_SI
-from .integrate import transient
-from .kinetics import Kinetics, arrhenius
-from .steady import iv_curve
-from .system import PNPSystem
+from ..dynamics.integrate import transient
+from ..dynamics.kinetics import Kinetics, arrhenius
+from ..dynamics.steady import iv_curve
+from ..dynamics.system import PNPSystem
 
 __all__ = ["kinetics_from_case", "run_dynamics", "run_impedance"]
 
@@ -21,7 +21,7 @@ def kinetics_from_case(case, temperature):
     Parameters
     ----------
     case : dict
-        From :func:`~ase_spacecharge.casefile.load_case`.
+        From :func:`~ase_spacecharge.cases.casefile.load_case`.
     temperature : float
 
     Returns
@@ -57,7 +57,7 @@ def kinetics_from_case(case, temperature):
 def _profiles(system, states):
     """φ (V) and, per species, its site fraction per plane (site species; NaN off its planes) or
     its density (Å⁻³, carriers) at each state; and the entropy production (W/(K m²))."""
-    from .equations import entropy_production, evaluate
+    from ..dynamics.equations import entropy_production, evaluate
     p = system.problem
     hosted = np.zeros((system.n, system.n_sites))
     np.add.at(hosted, p.active.plane, p.active.weight[:, None] * np.isfinite(p.active.log_x))
@@ -181,8 +181,8 @@ def run_impedance(case, problem, solution, carriers_tables=()):
     (3, 773.15)
     """
     from ..errors import InputError
-    from .impedance import impedance
-    from .spectra import arcs, brick_layer
+    from ..dynamics.impedance import impedance
+    from ..dynamics.spectra import arcs, brick_layer
     imp = case["impedance"]
     T = solution.temperature
     kinetics = kinetics_from_case(dict(case, carriers=list(carriers_tables)), T)

@@ -1,9 +1,9 @@
 """The Newton matrix of the equilibrium problem at a linearisation point.
 
 ``[[T, B], [C, D]]``: ``T`` is the Poisson operator plus the charge response ``c ∂q/∂φ`` on its
-diagonal; the border holds the bordered unknowns of :mod:`.problem` (background, floating
+diagonal; the border holds the bordered unknowns of :mod:`ase_spacecharge.equilibrium.problem` (background, floating
 boundary potential, fitted chemical-potential shifts) and their rows (gauge, fitted bulk
-fractions).  :meth:`.problem.Problem.residual` returns the point; the matrix is built only
+fractions).  :meth:`ase_spacecharge.equilibrium.problem.Problem.residual` returns the point; the matrix is built only
 when a Newton step needs it.
 """
 
@@ -14,14 +14,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .occupancy import occupancy_response
+from ..occupancy import occupancy_response
 from .workspace import take
 
 __all__ = ["Linearisation", "NewtonMatrix", "newton_matrix"]
 
 
 class NewtonMatrix(NamedTuple):
-    """The Newton matrix ``[[T, B], [C, D]]`` as :func:`~.linalg.solve_bordered_tridiagonal`
+    """The Newton matrix ``[[T, B], [C, D]]`` as :func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal`
     takes it.
 
     Attributes
@@ -109,9 +109,9 @@ def newton_matrix(problem, point, *, work=None):
     ----------
     problem : Problem
     point : Linearisation
-        From :meth:`~.problem.Problem.residual`.
+        From :meth:`~ase_spacecharge.equilibrium.problem.Problem.residual`.
     work : Workspace, optional
-        Where the diagonal and the charge response live (:mod:`.workspace`).
+        Where the diagonal and the charge response live (:mod:`ase_spacecharge.equilibrium.workspace`).
 
     Returns
     -------

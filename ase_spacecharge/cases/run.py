@@ -1,4 +1,4 @@
-"""Running case files: build the problem a validated case describes (:mod:`.casefile`),
+"""Running case files: build the problem a validated case describes (:mod:`ase_spacecharge.cases.casefile`),
 solve every temperature, summarise, write back onto the structure."""
 
 from __future__ import annotations
@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .casefile import load_case
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["run_case", "CaseResult", "structure_options"]
 
 
 def problem_from_case(case):
-    """Build the :class:`~.problem.Problem` of a site-file case."""
-    from .model import build_problem
-    from .sites import DefectSpecies, read_pyscses_sites
+    """Build the :class:`~ase_spacecharge.equilibrium.problem.Problem` of a site-file case."""
+    from ..model import build_problem
+    from ..sites import DefectSpecies, read_pyscses_sites
     sites = read_pyscses_sites(case["sites"])
     defects = [DefectSpecies.from_dict(d) for d in case["defects"]]
     return build_problem(sites, defects, x_min=case["x_min"], x_max=case["x_max"], area=case["area"],
@@ -41,7 +41,7 @@ def read_structure_file(path):
 
 def structure_problem_from_case(case):
     """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
-    from .structure import structure_problem
+    from ..structure import structure_problem
     atoms = read_structure_file(case["structure"])
     problem, proj = structure_problem(atoms, case["defects"], temperature=case["temperatures"][0],
                                       **structure_options(case))
@@ -69,7 +69,7 @@ def structure_options(case):
     {'permittivity': 55.0, 'bulk': (-20.0, -10.0), 'pad_to': None, 'materials': None}
     """
     import inspect
-    from .structure import structure_problem
+    from ..structure import structure_problem
     names = inspect.signature(structure_problem).parameters
     opts = {k: case[k] for k in names if k in case and k not in ("structure", "defects", "temperature")}
     for key in ("bulk", "pad_to"):
@@ -82,7 +82,7 @@ def structure_options(case):
 
 def layered_problem_from_case(case):
     """The :func:`~.layered.layered_problem` of a layered case (at its first temperature)."""
-    from .layered import layered_problem
+    from ..layered import layered_problem
     sheets = {i: float(s) for i, s in enumerate(case["sheet_charges"]) if s}
     ends = case["ends"]
     return layered_problem(case["layers"], case["carriers"], temperature=case["temperatures"][0],
@@ -138,7 +138,7 @@ def run_case(path, progress=None):
     Parameters
     ----------
     path : str, path-like or dict
-        A case file, or a case already loaded by :func:`~.casefile.load_case`.
+        A case file, or a case already loaded by :func:`~ase_spacecharge.cases.casefile.load_case`.
     progress : callable, optional
         ``progress(t, t_end)`` during transients.
 
@@ -163,7 +163,7 @@ def _dynamics(case, problem, solutions, results, progress):
     """Run the case's transient / steady state about each equilibrium; adds them to ``results``."""
     if not (case.get("transient") or case.get("steady_state")):
         return []
-    from .dynamics.run import run_dynamics
+    from .dynamics import run_dynamics
     runs = []
     for solution, result in zip(solutions, results):
         summary, run = run_dynamics(case, problem, solution, case.get("carrier_tables", ()), progress)
@@ -177,7 +177,7 @@ def _measurement_problem(case, problem, solution):
     species without transport data are equilibrated at the measurement temperature but do
     not move on the measurement's time scale: restricted equilibrium at that temperature
     (the same equilibrium, to round-off)."""
-    from .solution import solve
+    from ..solution import solve
     still = [d for d in case.get("defects", []) if d["mobility"] == 0 and d["diffusivity"] is None
              and d["diffusivity_prefactor"] is None]
     if case.get("approximation") != "gouy-chapman" or not still:
@@ -191,7 +191,7 @@ def _impedance(case, problem, solutions, results, runs):
     """The case's impedance spectrum at every temperature; adds them to ``results`` and ``runs``."""
     if not case.get("impedance"):
         return runs
-    from .dynamics.run import run_impedance
+    from .dynamics import run_impedance
     runs = runs or [{} for _ in solutions]
     for solution, result, run in zip(solutions, results, runs):
         measured, equilibrium = _measurement_problem(case, problem, solution)
@@ -203,7 +203,7 @@ def _impedance(case, problem, solutions, results, runs):
 def _impedance_arrhenius(results):
     """Activation energies (eV) of the bulk and grain-boundary conductivities, from the slopes
     of ln(σT) against 1/kT (σ ∝ 1/R for the one geometry), where every spectrum has its arcs."""
-    from . import transport
+    from .. import transport
     rows = [r.get("impedance") or {} for r in results]
     T = [r["temperature"] for r in results]
     if len(set(T)) < 2 or any(row.get("gb_resistance") is None for row in rows):
@@ -214,8 +214,8 @@ def _impedance_arrhenius(results):
 
 
 def _run_layered(case, progress=None):
-    from .report import layered_summary
-    from .solution import solve_temperatures
+    from ..report import layered_summary
+    from ..solution import solve_temperatures
     problem = layered_problem_from_case(case)
     solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
     results = [layered_summary(problem, s) for s in solutions]
@@ -227,7 +227,7 @@ def _run_layered(case, progress=None):
 
 def _arrhenius(results):
     """Activation energies (eV) of the ratios over the temperatures, where they are defined."""
-    from . import transport
+    from .. import transport
     T = [r["temperature"] for r in results]
     if len(set(T)) < 2 or any(r["r_perp"] is None for r in results):
         return {}
@@ -240,8 +240,8 @@ def _sensitivities(case, problem, solutions, results):
     r_perp from the per-site energy uncertainty (eV) and dΦ0/dT added to its summary."""
     if case.get("sensitivity") is None:
         return [None] * len(solutions)
-    from .sensitivity import sensitivities
-    from .uncertainty import uncertainty
+    from ..sensitivity import sensitivities
+    from ..uncertainty import uncertainty
     out = [sensitivities(problem, s, **case["resistivity"]) for s in solutions]
     for sens, result in zip(out, results):
         result.update(uncertainty(sens, case["sensitivity"]["energy_uncertainty"]), dphi0_dT=sens.dphi0_dT)
@@ -249,13 +249,13 @@ def _sensitivities(case, problem, solutions, results):
 
 
 def _run(case, progress=None):
-    from .solution import solve_temperatures
+    from ..solution import solve_temperatures
     atoms = proj = None
     if case["kind"] == "structure":
         atoms, problem, proj = structure_problem_from_case(case)
     else:
         problem = problem_from_case(case)
-    from .guards import check_bulk
+    from ..guards import check_bulk
     solutions = solve_temperatures(problem, case["temperatures"], rtol=case["tolerance"])
     for s in solutions:
         check_bulk(s)
@@ -265,7 +265,7 @@ def _run(case, progress=None):
     frames = []
     if proj is not None:
         from ase.io import write
-        from .structure import annotate
+        from ..structure import annotate
         frames = [annotate(atoms, s, proj, summary=r, sensitivities=x) for s, r, x in zip(solutions, results, sens)]
         if case["write_structure"]:
             write(case["write_structure"], frames)

@@ -3,7 +3,7 @@ perturbed segregation energies.
 
 :func:`solve_batch` takes problems that share one grid and one set of sites (built with
 :func:`with_energies` or :func:`dataclasses.replace` from one problem) and returns plain
-arrays, one row per problem; :mod:`.batch_newton` is its vectorised Newton loop.
+arrays, one row per problem; :mod:`ase_spacecharge.equilibrium.batch_newton` is its vectorised Newton loop.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["BatchResult", "solve_batch", "with_energies"]
 
@@ -146,8 +146,8 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=Non
 
 
 def _solve_one(problem, temperature, index, rtol, max_iter):
-    from .errors import ConvergenceError
-    from .solver import solve_problem
+    from ..errors import ConvergenceError
+    from .newton import solve_problem
     try:
         r = solve_problem(problem, float(temperature), rtol=rtol, max_iter=max_iter)
     except ConvergenceError as exc:
@@ -158,6 +158,6 @@ def _solve_one(problem, temperature, index, rtol, max_iter):
 def _phi0(problems, phi):
     """Φ0 of each row, by the convention of its problem (:mod:`.conventions`)."""
     from types import SimpleNamespace
-    from .conventions import conventions
+    from ..conventions import conventions
     return np.array([conventions(p.compat).phi0(SimpleNamespace(phi=row, site_charges=p.site_charges))
                      for p, row in zip(problems, phi)])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import InputError, check_writable
+from ..errors import InputError, check_writable
 from .schema import (Field, boolean, check_table, choice, integer, named_tables, number, numbers, one_of, table,
                      tables, text)
 
@@ -52,7 +52,7 @@ def _forbidden(message):
 def _voltage():
     """A voltage (V) or a table [[t (s), V], ...] with increasing times."""
     def check(value, where):
-        from .dynamics.kinetics import Voltage
+        from ..dynamics.kinetics import Voltage
         try:
             Voltage(value)
         except InputError as exc:
@@ -329,7 +329,7 @@ def load_case(path, screen=False):
     >>> c["kind"], c["temperatures"], c["approximation"]
     ('sites', [773.15, 873.15], 'mott-schottky')
     """
-    from .materials import Carrier, Material
+    from ..materials import Carrier, Material
     path = os.fspath(path)
     raw = _read_toml(path)
     kind, schema = _screen_kind(raw, path, screen)
