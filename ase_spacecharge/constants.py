@@ -9,7 +9,7 @@ the validation data were computed with, rather than taken from :mod:`scipy.const
 whose ε0 changes with the SciPy release (CODATA 2022 differs by 7e-10 relative).
 """
 
-__all__ = ["ELEMENTARY_CHARGE", "BOLTZMANN_SI", "BOLTZMANN_EV", "EPSILON_0_SI", "EPSILON_0", "ANGSTROM",
+__all__ = ["E_PER_S_A2_TO_A_PER_M2", "ELEMENTARY_CHARGE", "BOLTZMANN_SI", "BOLTZMANN_EV", "EPSILON_0_SI", "EPSILON_0", "ANGSTROM",
            "E_PER_A3_TO_C_PER_M3", "thermal_voltage"]
 
 #: Elementary charge (C), exact.
@@ -47,3 +47,7 @@ def thermal_voltage(temperature):
     0.0666249121162754
     """
     return BOLTZMANN_EV * temperature
+
+
+#: Current density of one elementary charge per second through 1 Å², in A/m².
+E_PER_S_A2_TO_A_PER_M2 = ELEMENTARY_CHARGE * 1e20

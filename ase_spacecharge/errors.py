@@ -13,7 +13,9 @@ NumPy.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning"]
+import math
+
+__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning", "check_temperature"]
 
 
 class InputError(ValueError):
@@ -151,3 +153,26 @@ def is_number(value):
     """
     import numbers
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_temperature(temperature, name="temperature"):
+    """``temperature`` as a float (K), or an :class:`InputError` naming ``name``.
+
+    Parameters
+    ----------
+    temperature : float
+    name : str
+        The key or argument, for the message.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_temperature(773)
+    773.0
+    """
+    if not is_number(temperature) or not math.isfinite(temperature) or temperature <= 0:
+        raise InputError(f"{name} must be a positive number of kelvin, got {temperature!r}")
+    return float(temperature)

@@ -330,3 +330,34 @@ def periodic_face_permittivity(eps):
     faces[1:-1] = harmonic_face_permittivity(eps[:-1], eps[1:])
     faces[0] = faces[-1] = harmonic_face_permittivity(eps[-1], eps[0])
     return faces
+
+
+def check_bulk_neutral(disc, stats, defects, bulk, extra=0.0):
+    """Raise if the bulk composition is not charge neutral in the bulk region.
+
+    The bulk region may cut a repeat unit, so a net charge up to that of one plane is
+    tolerated; a non-neutral composition grows with the number of planes in the region.
+    ``extra`` is further charge in the region (e): band carriers, background.
+    """
+    valence = np.array([d.valence for d in defects], float)
+    x_bulk = np.array([d.mole_fraction for d in defects], float)
+    hosted, mobile = np.isfinite(disc.energies), stats.mobile
+    in_bulk = (disc.grid.x[disc.plane] > bulk[0]) & (disc.grid.x[disc.plane] < bulk[1])
+    q = disc.weight * (stats.fixed_charge + (hosted[:, mobile] * x_bulk[mobile]) @ valence[mobile])
+    gross = disc.weight * (np.abs(stats.fixed_charge) + (hosted[:, mobile] * x_bulk[mobile]) @ np.abs(valence[mobile]))
+    plane_gross = np.bincount(disc.plane[in_bulk], weights=gross[in_bulk], minlength=disc.grid.n)
+    net = q[in_bulk].sum() + extra
+    if abs(net) > plane_gross.max() * (1 + 1e-9) + 1e-12:
+        raise InputError(
+            f"the bulk is not charge neutral under the given mole fractions: the bulk region "
+            f"{bulk[0]}..{bulk[1]} Å holds a net charge of {net:+.6g} e "
+            f"({', '.join(f'{d.label}: z={d.valence:+g}, x={d.mole_fraction:g}' for d in defects)})")
+
+
+def bulk_region_charge(grid, carriers, background, bulk):
+    """Charge (e) of the band carriers and the background in the bulk region."""
+    in_bulk = (grid.x > bulk[0]) & (grid.x < bulk[1])
+    extra = sum(c.valence * c.density for c in carriers) * float(np.sum(grid.dx[in_bulk]) * grid.area)
+    if background is not None:
+        extra += float(background[in_bulk].sum())
+    return extra

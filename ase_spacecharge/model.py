@@ -25,7 +25,9 @@ there); under Gouy–Chapman on all planes.
 
 :func:`build_problem` runs named steps: :func:`check_options`, :func:`ordered_energies`,
 :func:`discretise` (planes and grid), :func:`site_statistics`, :func:`gauge_weights`,
-:func:`fitted_targets`, :func:`carrier_arrays` and :func:`check_bulk_neutral`.
+:func:`fitted_targets`, :func:`carrier_arrays` and :func:`~.materials.check_bulk_neutral`; under
+restricted equilibrium :func:`frozen_in` first solves the Gouy–Chapman problem at the
+equilibration temperature.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conventions import conventions
-from .errors import InputError
+from .errors import InputError, check_temperature
 from .grid import BOUNDARIES
+from .materials import bulk_region_charge, check_bulk_neutral
 from .occupancy import STATISTICS
+from .equilibrium.newton import solve_problem
 from .equilibrium.problem import Problem
 from .sites import DefectSpecies, Sites
 
@@ -254,37 +258,6 @@ def carrier_arrays(grid, carriers, carrier_dos=None, carrier_offset=None):
     return dos, offset
 
 
-def check_bulk_neutral(disc, stats, defects, bulk, extra=0.0):
-    """Raise if the bulk composition is not charge neutral in the bulk region.
-
-    The bulk region may cut a repeat unit, so a net charge up to that of one plane is
-    tolerated; a non-neutral composition grows with the number of planes in the region.
-    ``extra`` is further charge in the region (e): band carriers, background.
-    """
-    valence = np.array([d.valence for d in defects], float)
-    x_bulk = np.array([d.mole_fraction for d in defects], float)
-    hosted, mobile = np.isfinite(disc.energies), stats.mobile
-    in_bulk = (disc.grid.x[disc.plane] > bulk[0]) & (disc.grid.x[disc.plane] < bulk[1])
-    q = disc.weight * (stats.fixed_charge + (hosted[:, mobile] * x_bulk[mobile]) @ valence[mobile])
-    gross = disc.weight * (np.abs(stats.fixed_charge) + (hosted[:, mobile] * x_bulk[mobile]) @ np.abs(valence[mobile]))
-    plane_gross = np.bincount(disc.plane[in_bulk], weights=gross[in_bulk], minlength=disc.grid.n)
-    net = q[in_bulk].sum() + extra
-    if abs(net) > plane_gross.max() * (1 + 1e-9) + 1e-12:
-        raise InputError(
-            f"the bulk is not charge neutral under the given mole fractions: the bulk region "
-            f"{bulk[0]}..{bulk[1]} Å holds a net charge of {net:+.6g} e "
-            f"({', '.join(f'{d.label}: z={d.valence:+g}, x={d.mole_fraction:g}' for d in defects)})")
-
-
-def _bulk_extra(grid, carriers, background, bulk):
-    """Charge (e) of the band carriers and the background in the bulk region."""
-    in_bulk = (grid.x > bulk[0]) & (grid.x < bulk[1])
-    extra = sum(c.valence * c.density for c in carriers) * float(np.sum(grid.dx[in_bulk]) * grid.area)
-    if background is not None:
-        extra += float(background[in_bulk].sum())
-    return extra
-
-
 def _species(defects):
     defects = [DefectSpecies.from_dict(d) for d in defects]
     if not defects:
@@ -369,7 +342,6 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     """
     if approximation == "restricted" and frozen_occupancy is None and equilibration_temperature is not None:
         options = dict(locals())  # the keywords given, for the equilibration solve
-        from .restricted import frozen_in
         frozen_occupancy, equilibration_temperature = frozen_in(sites, defects, equilibration_temperature, options)
     lo, hi = check_options(approximation=approximation, model=model, statistics=statistics, boundary=boundary,
                            bulk=bulk, x_min=x_min, x_max=x_max, dirichlet=dirichlet, frozen=frozen_occupancy)
@@ -386,7 +358,7 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
     fitted, target, target_weight = fitted_targets(disc, hosts, stats.mobile, defects, conv,
                                                    approximation=approximation, bulk=(lo, hi))
     background = _background(grid, background_density)
-    check_bulk_neutral(disc, stats, defects, (lo, hi), extra=_bulk_extra(grid, carriers, background, (lo, hi)))
+    check_bulk_neutral(disc, stats, defects, (lo, hi), extra=bulk_region_charge(grid, carriers, background, (lo, hi)))
     dos, offset = carrier_arrays(grid, carriers, carrier_dos, carrier_offset)
     return Problem(
         grid=grid, site_plane=disc.plane, site_weight=disc.weight, energies=disc.energies, valence=stats.valence,
@@ -398,3 +370,14 @@ def build_problem(sites: Sites, defects, *, x_min, x_max, area, permittivity, bu
         plane_hosts=hosts, mobility=[d.mobility for d in defects], permittivity=permittivity,
         approximation=approximation, model=model, compat=compat, bulk=(lo, hi), site_charges=bool(site_charges),
         frozen_occupancy=frozen_occupancy, equilibration_temperature=equilibration_temperature)
+
+
+def frozen_in(sites, defects, equilibration_temperature, options):
+    """For :func:`~.model.build_problem`: the frozen site fractions at
+    ``equilibration_temperature`` (K, checked) under the other build ``options`` (a dict of
+    its keywords), and that temperature as a float."""
+    T_eq = check_temperature(equilibration_temperature, "equilibration_temperature")
+    skip = ("sites", "defects", "approximation", "frozen_occupancy", "equilibration_temperature")
+    hot = build_problem(sites, defects, approximation="gouy-chapman", **{k: v for k, v in options.items() if k not in skip})
+    phi, _, _, eta = hot.unpack(solve_problem(hot, T_eq).state)
+    return hot.occupancies(phi, eta, T_eq, unhosted=np.nan), T_eq

@@ -10,7 +10,8 @@ uniform frozen profile it is Mott–Schottky.
 
 from __future__ import annotations
 
-from .model import build_problem
+from .errors import check_temperature
+from .model import build_problem, frozen_in
 
 __all__ = ["frozen_profile", "restricted_problem", "check_equilibration_temperature"]
 
@@ -36,7 +37,6 @@ def check_equilibration_temperature(value):
     >>> check_equilibration_temperature(1673)
     1673.0
     """
-    from .solution import check_temperature
     return check_temperature(value, "equilibration_temperature")
 
 
@@ -69,20 +69,7 @@ def frozen_profile(sites, defects, *, equilibration_temperature, **kw):
     >>> p.shape, bool(np.nanmax(p[:, 1]) > 0.2)  # Gd gathered at the boundary while mobile
     ((90, 2), True)
     """
-    from .solution import solve
-    kw = {k: v for k, v in kw.items() if k not in ("approximation", "frozen_occupancy", "equilibration_temperature")}
-    hot = build_problem(sites, defects, approximation="gouy-chapman", **kw)
-    return solve(hot, check_equilibration_temperature(equilibration_temperature)).site_occupancy
-
-
-def frozen_in(sites, defects, equilibration_temperature, options):
-    """For :func:`~.model.build_problem`: the frozen site fractions at
-    ``equilibration_temperature`` (K, checked) under the other build ``options`` (a dict of
-    its keywords), and that temperature as a float."""
-    T_eq = check_equilibration_temperature(equilibration_temperature)
-    skip = ("sites", "defects", "approximation", "frozen_occupancy", "equilibration_temperature")
-    kw = {k: v for k, v in options.items() if k not in skip}
-    return frozen_profile(sites, defects, equilibration_temperature=T_eq, **kw), T_eq
+    return frozen_in(sites, defects, equilibration_temperature, kw)[0]
 
 
 def restricted_problem(sites, defects, *, equilibration_temperature, **kw):

@@ -20,7 +20,7 @@ from .constants import ANGSTROM
 from .errors import InputError, did_you_mean, is_number
 from .occupancy import RegularSolution
 
-__all__ = ["DefectSpecies", "Sites", "ActiveSites", "read_pyscses_sites", "write_pyscses_sites"]
+__all__ = ["DefectSpecies", "Sites", "read_pyscses_sites", "write_pyscses_sites"]
 
 
 @dataclass(frozen=True)
@@ -193,45 +193,6 @@ class Sites:
     def in_region(self, x_min, x_max):
         """Sites strictly inside ``x_min < x < x_max`` (Å)."""
         return self.select((self.x > x_min) & (self.x < x_max))
-
-
-@dataclass
-class ActiveSites:
-    """The mobile part of a :class:`~ase_spacecharge.equilibrium.problem.Problem` (its ``active`` attribute), as plain
-    arrays: the sites that host at least one mobile species and the mobile species' columns.
-    Frozen defects and host charges enter through ``Problem.fixed_plane_charge``.
-
-    Attributes
-    ----------
-    columns : int array (k,)
-        The mobile species (indices into the problem's species).
-    sites : int array (n_active,)
-        The active sites (indices into the problem's sites).
-    plane, weight, capacity : arrays (n_active,)
-    log_x : array (n_active, k)
-        ``ln(x/A)`` (or ``ln x``), ``-inf`` where a species cannot sit.
-    energies : array (n_active, k)
-        ΔE (eV), 0 where not hosted.
-    valence : array (k,)
-    activities : list of (column, model, bulk excess chemical potential, label)
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> a = ceria_like_problem().active
-    >>> a.columns.tolist(), a.sites.size, a.valence.tolist()
-    ([0], 60, [2.0])
-    """
-
-    columns: np.ndarray
-    sites: np.ndarray
-    plane: np.ndarray
-    weight: np.ndarray
-    capacity: np.ndarray
-    log_x: np.ndarray
-    energies: np.ndarray
-    valence: np.ndarray
-    activities: list
 
 
 def _parse_float(token, path, lineno, what):

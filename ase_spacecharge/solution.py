@@ -7,42 +7,18 @@ warm-starts :func:`solve` and feeds the analysis.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
 from .conventions import conventions
-from .errors import InputError, is_number
+from .errors import InputError, check_temperature, is_number
 from .equilibrium.problem import Problem
 from .equilibrium.newton import solve_problem
 from . import analytic, transport
 
-__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures", "check_temperature"]
-
-
-def check_temperature(temperature, name="temperature"):
-    """``temperature`` as a float (K), or an :class:`InputError` naming ``name``.
-
-    Parameters
-    ----------
-    temperature : float
-    name : str
-        The key or argument, for the message.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> check_temperature(773)
-    773.0
-    """
-    if not is_number(temperature) or not math.isfinite(temperature) or temperature <= 0:
-        raise InputError(f"{name} must be a positive number of kelvin, got {temperature!r}")
-    return float(temperature)
+__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures"]
 
 
 # dtypes of the non-float arrays of SpaceChargeSolution, to restore them from JSON lists

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EPSILON_0
+from ..constants import E_PER_S_A2_TO_A_PER_M2, EPSILON_0
 from .banded import band_matrix, solve_band_with_rows
-from .equations import evaluate
-from .integrate import E_PER_S_A2_TO_A_PER_M2
+from .equations import conservation_rows, evaluate, residual_and_matrix
 
 __all__ = ["Spectrum", "impedance"]
 
@@ -64,7 +63,6 @@ class Spectrum:
 def _linear_parts(system, y0):
     """Band storage of ``M`` (the amounts' rows) and ``K`` at ``y0``, both with the rows
     equilibrated by ``size`` (as the Newton matrix is)."""
-    from .newton import residual_and_matrix
     ev = evaluate(system, y0, 0.0)
     rows, cols, vals = ev.dN.arrays()
     _, K, size = residual_and_matrix(system, ev, y0, 0.0, 0.0)
@@ -148,7 +146,6 @@ def _conserved_rows(system, y0):
     """For each species no electrode exchanges, its total amount does not change: one of its
     conservation rows becomes ``Σ_i δN_i = 0`` (the sum of its rows divided by iω), which keeps
     the system well conditioned as ω → 0."""
-    from .newton import conservation_rows
     ev = evaluate(system, y0, 0.0)
     blocked = [(k, 0.0) for k in system.blocked]
     replaced = [system.conservation_row(k) for k, _ in blocked]

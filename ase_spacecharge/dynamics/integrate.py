@@ -15,14 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import ELEMENTARY_CHARGE, EPSILON_0
+from ..constants import E_PER_S_A2_TO_A_PER_M2, EPSILON_0
 from ..errors import ConvergenceError, InputError
 from .newton import solve_implicit
 
 __all__ = ["Transient", "transient"]
-
-#: Current density of one elementary charge per second through 1 Å², in A/m².
-E_PER_S_A2_TO_A_PER_M2 = ELEMENTARY_CHARGE * 1e20
 
 
 @dataclass

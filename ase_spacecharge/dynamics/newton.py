@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SingularMatrixError
-from .banded import band_matrix, solve_band_with_rows
-from .equations import evaluate
+from .banded import solve_band_with_rows
+from .equations import conservation_rows, evaluate, residual_and_matrix
 
-__all__ = ["solve_implicit", "residual_and_matrix", "conservation_rows"]
+__all__ = ["solve_implicit"]
 
 
 @dataclass
@@ -29,100 +29,6 @@ class NewtonStep:
     iterations: int
     success: bool
     change: float
-
-
-def residual_and_matrix(system, ev, y, c0_dt, history):
-    """The implicit system's residual and Newton matrix at ``y``, rows equilibrated.
-
-    Parameters
-    ----------
-    system : PNPSystem
-    ev : Evaluation
-        :func:`~.equations.evaluate` at ``y``.
-    y : ndarray (n_unknowns,)
-    c0_dt : float
-        BDF coefficient over the time step (1/s); 0 for the steady state.
-    history : float or ndarray (n, K)
-        The BDF history term of the amounts (0 for the steady state).
-
-    Returns
-    -------
-    R : ndarray (n_unknowns,)
-        Residual rows divided by ``size``.
-    band : ndarray
-        Band storage (LAPACK ``gbsv`` layout) of the Newton matrix, rows divided by ``size``.
-    size : ndarray (n_unknowns,)
-        Each row's largest Jacobian entry (Poisson rows in e/Å², conservation rows in
-        particles/s): the equilibration.
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_system
-    >>> from ase_spacecharge.dynamics.equations import evaluate
-    >>> s = ceria_like_system()
-    >>> R, band, size = residual_and_matrix(s, evaluate(s, s.y_eq, 0.0), s.y_eq, 0.0, 0.0)
-    >>> R.shape == size.shape == (s.n_unknowns,), bool(np.abs(R).max() < 1e-12)
-    (True, True)
-    """
-    K1, n = 1 + system.K, system.n
-    R = np.zeros((n, K1))
-    R[:, 0] = ev.poisson
-    _, nu = system.unpack(y)
-    cons = c0_dt * ev.N + history - ev.rate if c0_dt else -ev.rate
-    R[:, 1:] = np.where(system.hosts, cons, nu - system.nu_eq[None, :])
-    rows, cols, vals = ev.dpoisson.arrays()
-    parts = [(rows, cols, vals)]
-    if c0_dt:
-        parts.append(ev.dN.scaled(c0_dt).arrays())
-    r2, c2, v2 = ev.drate.arrays()
-    parts.append((r2, c2, -v2))
-    dummy_rows = system.absent_rows
-    parts.append((dummy_rows, dummy_rows, np.ones(dummy_rows.size)))
-    rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
-    keep = ~np.isin(rows, dummy_rows) | (rows == cols)  # dummy rows are the identity only
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    # equilibrate the rows (Poisson in e/Å², conservation in particles/s): LU keeps its digits
-    size = np.full(system.n_unknowns, 1e-300)
-    np.maximum.at(size, rows, np.abs(vals))
-    ab = band_matrix(system.n_unknowns, system.bandwidth, rows, cols, vals / size[rows])
-    return R.ravel() / size, ab, size
-
-
-def conservation_rows(system, ev, conserved):
-    """Dense rows ``∂(Σ_i N_ik)/∂y`` and residuals ``Σ_i N_ik - N_total`` of the constraints
-    that species keep their amounts.
-
-    Parameters
-    ----------
-    system : PNPSystem
-    ev : Evaluation
-        :func:`~.equations.evaluate` at the state.
-    conserved : sequence of (int, float)
-        Species index ``k`` and its total amount ``N_total`` (particles).
-
-    Returns
-    -------
-    list of (ndarray (n_unknowns,), float)
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_system
-    >>> from ase_spacecharge.dynamics.equations import evaluate
-    >>> s = ceria_like_system()
-    >>> ev = evaluate(s, s.y_eq, 0.0)
-    >>> [(row.shape, residual) for row, residual in conservation_rows(s, ev, [(0, ev.N[:, 0].sum())])]
-    [((180,), 0.0)]
-    """
-    K1 = 1 + system.K
-    out = []
-    i = np.arange(system.n)
-    for k, total in conserved:
-        row = np.zeros(system.n_unknowns)
-        row[i * K1] = ev.state.dN_dphi[:, k]
-        for m in range(system.K):
-            row[i * K1 + 1 + m] = ev.state.dN_dnu[:, k, m]
-        out.append((row, float(ev.N[:, k].sum() - total)))
-    return out
 
 
 def _change(system, ev, dy):

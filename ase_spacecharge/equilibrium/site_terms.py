@@ -6,6 +6,7 @@ Boltzmann, with optional activity models) and the charge they put on each plane.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -13,10 +14,48 @@ import numpy as np
 from ..constants import thermal_voltage
 from ..errors import InputError
 from ..occupancy import activity_occupancy, occupancy
-from ..sites import ActiveSites
 from .workspace import take
 
-__all__ = ["SiteTerms", "ThermalTerms"]
+__all__ = ["ActiveSites", "SiteTerms", "ThermalTerms"]
+
+
+@dataclass
+class ActiveSites:
+    """The mobile part of a :class:`~ase_spacecharge.equilibrium.problem.Problem` (its ``active`` attribute), as plain
+    arrays: the sites that host at least one mobile species and the mobile species' columns.
+    Frozen defects and host charges enter through ``Problem.fixed_plane_charge``.
+
+    Attributes
+    ----------
+    columns : int array (k,)
+        The mobile species (indices into the problem's species).
+    sites : int array (n_active,)
+        The active sites (indices into the problem's sites).
+    plane, weight, capacity : arrays (n_active,)
+    log_x : array (n_active, k)
+        ``ln(x/A)`` (or ``ln x``), ``-inf`` where a species cannot sit.
+    energies : array (n_active, k)
+        ΔE (eV), 0 where not hosted.
+    valence : array (k,)
+    activities : list of (column, model, bulk excess chemical potential, label)
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> a = ceria_like_problem().active
+    >>> a.columns.tolist(), a.sites.size, a.valence.tolist()
+    ([0], 60, [2.0])
+    """
+
+    columns: np.ndarray
+    sites: np.ndarray
+    plane: np.ndarray
+    weight: np.ndarray
+    capacity: np.ndarray
+    log_x: np.ndarray
+    energies: np.ndarray
+    valence: np.ndarray
+    activities: list
 
 
 class ThermalTerms(NamedTuple):
@@ -53,7 +92,7 @@ class SiteTerms:
     """The site part of :class:`~ase_spacecharge.equilibrium.problem.Problem` (a mix-in: it reads the problem's site
     fields, ``grid`` and ``defect_labels``).
 
-    It sets ``active`` (:class:`~.sites.ActiveSites`), ``site_capacity`` (the active sites'
+    It sets ``active`` (:class:`ActiveSites`), ``site_capacity`` (the active sites'
     capacities, or the float 1.0 when every one is 1, the common case, which saves reading
     them), ``fit_columns``, ``fit_weights``, ``unit_weights``, ``one_site_per_plane``,
     ``fixed_plane_charge`` and ``gross_fixed_charge`` (e per plane).
@@ -245,4 +284,3 @@ class SiteTerms:
             return np.multiply(s, z[0], out=s), size
         return (self.plane_sum(np.einsum("sk,k->s", p, z), out=out),
                 self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))) if gross else None)
-

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..grid import group_planes
 from .data import StructureData
 
-__all__ = ["normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
+__all__ = ["edges_between_planes", "normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
            "periodic_planes", "distance_to_boundaries"]
 
 
@@ -288,3 +288,33 @@ def distance_to_boundaries(data: StructureData, axis, boundaries):
     delta = np.mod(f[:, None] - np.asarray(boundaries)[None, :] + 0.5, 1.0) - 0.5
     nearest = np.argmin(np.round(np.abs(delta) * d, 9), axis=1)  # argmin takes the first of ties
     return delta[np.arange(f.size), nearest] * d, nearest
+
+
+def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
+    """Domain edges (Å) that no plane lies on: unchanged unless a plane is within ``tol`` of
+    an edge; then both edges move, the period kept, to the middle of the gap that wraps
+    around (a plane on the edge of a periodic cell is an ordinary plane).
+
+    Parameters
+    ----------
+    x_plane : ndarray
+        Plane positions (Å).
+    lo_edge, hi_edge : float
+        The periodic domain (Å).
+    tol : float
+        Å.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> edges_between_planes(np.array([0.0, 1.0, 2.0]), 0.0, 3.0)
+    (-0.5, 2.5)
+    """
+    if x_plane.size == 0 or (x_plane.min() > lo_edge + tol and x_plane.max() < hi_edge - tol):
+        return lo_edge, hi_edge
+    period = hi_edge - lo_edge
+    upper = 0.5 * (x_plane.max() + x_plane.min() + period)
+    return float(upper - period), float(upper)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..grid import group_planes
 from ..sites import Sites
-from .projection import edges_between_planes
+from .geometry import edges_between_planes
 
 __all__ = ["pad_with_bulk", "MAX_PADDING_PLANES"]
 

@@ -21,10 +21,10 @@ from ..grid import group_planes
 from ..sites import Sites
 from .data import read_structure
 from .energies import defect_hosts, site_energy_matrix
-from .geometry import (boundary_axis, boundary_gaps, cross_section, distance_to_boundaries, find_boundaries,
+from .geometry import (boundary_axis, edges_between_planes, boundary_gaps, cross_section, distance_to_boundaries, find_boundaries,
                        normal_spacing, periodic_planes)
 
-__all__ = ["Projection", "project", "edges_between_planes"]
+__all__ = ["Projection", "project"]
 
 
 @dataclass
@@ -156,36 +156,6 @@ def _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_boundar
             pos, energy = _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries)
             spread_pos, spread_E = max(spread_pos, pos), max(spread_E, energy)
     return x_plane, spread_pos, spread_E
-
-
-def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
-    """Domain edges (Å) that no plane lies on: unchanged unless a plane is within ``tol`` of
-    an edge; then both edges move, the period kept, to the middle of the gap that wraps
-    around (a plane on the edge of a periodic cell is an ordinary plane).
-
-    Parameters
-    ----------
-    x_plane : ndarray
-        Plane positions (Å).
-    lo_edge, hi_edge : float
-        The periodic domain (Å).
-    tol : float
-        Å.
-
-    Returns
-    -------
-    (float, float)
-
-    Examples
-    --------
-    >>> edges_between_planes(np.array([0.0, 1.0, 2.0]), 0.0, 3.0)
-    (-0.5, 2.5)
-    """
-    if x_plane.size == 0 or (x_plane.min() > lo_edge + tol and x_plane.max() < hi_edge - tol):
-        return lo_edge, hi_edge
-    period = hi_edge - lo_edge
-    upper = 0.5 * (x_plane.max() + x_plane.min() + period)
-    return float(upper - period), float(upper)
 
 
 def _boundary_positions(b, d, mode, lo_edge, hi_edge):
