@@ -3,7 +3,8 @@
 * :class:`InputError` -- bad input; the message names the culprit (key, file line, site,
   species or value).  A subclass of :class:`ValueError`.
 * :class:`ConvergenceError` -- a solve that did not converge; carries the solver's
-  :class:`~ase_spacecharge.equilibrium.newton.NewtonResult` (last iterate, residual history).
+  :class:`NewtonResult` (last iterate, residual history), the one result record of every
+  Newton in the package (the contract: :mod:`ase_spacecharge.equilibrium.newton`).
 * :class:`SingularMatrixError` -- a singular Newton matrix (caught by the solver and turned
   into a :class:`ConvergenceError`).
 
@@ -14,8 +15,55 @@ NumPy.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-__all__ = ["InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning", "check_temperature"]
+__all__ = ["NewtonResult", "STATUS", "InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning", "check_temperature"]
+
+
+#: Meaning of :attr:`NewtonResult.status`, for every Newton of the package.
+STATUS = {0: "converged", 1: "iteration limit reached", 2: "line search failed", 3: "singular Newton matrix",
+          4: "non-finite residual", 5: "continuation stalled"}
+
+
+@dataclass
+class NewtonResult:
+    """Outcome of a Newton solve, in the manner of :class:`scipy.optimize.OptimizeResult`.
+
+    Attributes
+    ----------
+    state : ndarray
+        The last iterate (the problem's state vector: plane potentials in V, then the
+        bordered unknowns, see :mod:`ase_spacecharge.equilibrium.problem`).
+    success : bool
+        Whether the relative residual reached the tolerance.
+    status : int
+        0 converged, 1 iteration limit, 2 line search failed, 3 singular matrix,
+        4 non-finite residual, 5 continuation stalled (see :data:`STATUS`).
+    message : str
+        Description of the outcome.
+    iterations : int
+        Newton iterations spent (all continuation steps included).
+    residual : float
+        Relative residual (max-norm) of ``state``.
+    residual_history : ndarray
+        Relative residual at the start and after every accepted iteration.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.equilibrium.newton import newton
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = newton(ceria_like_problem(), 773.15)
+    >>> r.success, r.status, r.residual <= 1e-10, r.residual_history.size == r.iterations + 1
+    (True, 0, True, True)
+    """
+
+    state: np.ndarray
+    success: bool
+    status: int
+    message: str
+    iterations: int
+    residual: float
+    residual_history: np.ndarray
 
 
 class InputError(ValueError):

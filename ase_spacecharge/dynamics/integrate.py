@@ -218,5 +218,5 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
 
 
 def _fail(y, t, steps):
-    from ..equilibrium.newton import NewtonResult
+    from ..errors import NewtonResult
     return NewtonResult(y, False, 2, f"transient stopped at t = {t:g} s", steps, float("nan"), np.zeros(0))

@@ -141,5 +141,5 @@ def iv_curve(system, voltages, *, tol=1e-10):
 
 
 def _fail(y, iterations):
-    from ..equilibrium.newton import NewtonResult
+    from ..errors import NewtonResult
     return NewtonResult(y, False, 5, "continuation in the voltage stalled", iterations, float("nan"), np.zeros(0))

@@ -33,7 +33,8 @@ True
 """
 
 from .batch import BatchResult, solve_batch
-from .newton import STATUS, NewtonResult, newton, solve_problem
+from ..errors import STATUS, NewtonResult
+from .newton import newton, solve_problem
 from .problem import Problem
 
 __all__ = ["Problem", "NewtonResult", "STATUS", "newton", "solve_problem", "BatchResult", "solve_batch"]

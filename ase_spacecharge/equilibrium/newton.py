@@ -9,63 +9,18 @@ and raises :class:`~.errors.ConvergenceError` (carrying the result) when nothing
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..constants import thermal_voltage
-from ..errors import ConvergenceError, SingularMatrixError
+from ..errors import STATUS, ConvergenceError, NewtonResult, SingularMatrixError
 from .workspace import Workspace
 
-__all__ = ["NewtonResult", "newton", "solve_problem", "residual_sizes", "relative_norms", "STATUS"]
+__all__ = ["newton", "solve_problem", "residual_sizes", "relative_norms"]
 
 #: The globalisation both Newton loops (this one and :mod:`ase_spacecharge.equilibrium.batch_newton`) use: steps capped
 #: at this many kT/e in φ, Armijo's sufficient decrease, and the most step halvings.
 STEP_CAP_KT, ARMIJO, MAX_HALVINGS = 10.0, 1e-4, 40
-
-#: Meaning of :attr:`NewtonResult.status`.
-STATUS = {0: "converged", 1: "iteration limit reached", 2: "line search failed", 3: "singular Newton matrix",
-          4: "non-finite residual", 5: "continuation stalled"}
-
-
-@dataclass
-class NewtonResult:
-    """Outcome of a Newton solve, in the manner of :class:`scipy.optimize.OptimizeResult`.
-
-    Attributes
-    ----------
-    state : ndarray
-        The last iterate (the problem's state vector: plane potentials in V, then the
-        bordered unknowns, see :mod:`ase_spacecharge.equilibrium.problem`).
-    success : bool
-        Whether the relative residual reached the tolerance.
-    status : int
-        0 converged, 1 iteration limit, 2 line search failed, 3 singular matrix,
-        4 non-finite residual, 5 continuation stalled (see :data:`STATUS`).
-    message : str
-        Description of the outcome.
-    iterations : int
-        Newton iterations spent (all continuation steps included).
-    residual : float
-        Relative residual (max-norm) of ``state``.
-    residual_history : ndarray
-        Relative residual at the start and after every accepted iteration.
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> r = newton(ceria_like_problem(), 773.15)
-    >>> r.success, r.status, r.residual <= 1e-10, r.residual_history.size == r.iterations + 1
-    (True, 0, True, True)
-    """
-
-    state: np.ndarray
-    success: bool
-    status: int
-    message: str
-    iterations: int
-    residual: float
-    residual_history: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def residual_sizes(F, n):
