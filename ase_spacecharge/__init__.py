@@ -61,6 +61,25 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
+#: The floor plan, bottom up: a module imports only modules on its own floor or below (on
+#: one floor, without a circle); tests/test_layout.py holds the tree to it.  Wings
+#: (``equilibrium``, ``dynamics``, ``structure``, ``cases``, ``screen``) are whole floors.
+FLOOR_PLAN = (
+    ("base", ("errors", "constants")),
+    ("physics", ("occupancy", "grid", "transport", "analytic")),
+    ("inputs", ("sites", "materials", "conventions")),
+    ("equilibrium", ("equilibrium",)),
+    ("problems", ("model", "layered", "restricted")),
+    ("solutions", ("guards", "report", "solution", "sensitivity", "uncertainty")),
+    ("dynamics", ("dynamics",)),
+    ("structures", ("structure",)),
+    ("pictures", ("plots",)),
+    ("examples", ("examples",)),
+    ("cases", ("cases",)),
+    ("screening", ("screen",)),
+    ("command line", ("cli", "__main__")),
+)
+
 
 def __getattr__(name):
     module = _EXPORTS.get(name)

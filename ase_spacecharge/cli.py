@@ -194,66 +194,10 @@ class _Progress:
                 print(file=sys.stderr)
 
 
-def _dynamics_plots(path, result):
-    """``<stem>_transient.png``, ``<stem>_iv.png``, ``<stem>_nyquist.png`` and
-    ``<stem>_bode.png`` beside the profile plot."""
-    import os
-    from .plots import plot_impedance, plot_iv, plot_transient
-    stem, ext = os.path.splitext(path)
-    rows = result.summary.get("results", [result.summary])
-    written = []
-    if "impedance" in rows[0]:
-        nyquist, bode = plot_impedance(stem, rows)
-        written += [("Nyquist plot", nyquist), ("Bode plot", bode)]
-    for r in rows[:1]:  # the first temperature
-        if "transient" in r:
-            plot_transient(f"{stem}_transient{ext or '.png'}", r["transient"])
-            written.append(("transient plot", f"{stem}_transient{ext or '.png'}"))
-        if "steady_state" in r:
-            plot_iv(f"{stem}_iv{ext or '.png'}", r["steady_state"])
-            written.append(("I–V plot", f"{stem}_iv{ext or '.png'}"))
-    return written
-
-
-def _write_spectra(path, result):
-    """The impedance spectra as CSV (one file, or one per temperature)."""
-    import os
-    from .dynamics.spectra import write_spectrum_csv
-    spectra = [run["impedance"] for run in result.dynamics]
-    if len(spectra) == 1:
-        write_spectrum_csv(path, spectra[0])
-        return [("impedance spectrum", path)]
-    stem, ext = os.path.splitext(path)
-    paths = [f"{stem}_{s.temperature:g}K{ext or '.csv'}" for s in spectra]
-    for p, s in zip(paths, spectra):
-        write_spectrum_csv(p, s)
-    return [("impedance spectrum", p) for p in paths]
-
-
 def _write_outputs(args, result):
-    """Write what the options ask for; returns the paths written."""
-    import json
-    from .plots import boundary_positions, plot_profiles, plot_structure
-    from .report import json_safe, write_profile_csv
-    written = []
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(json_safe(result.summary), handle, indent=1)
-        written.append(("summary", args.json))
-    if args.csv:
-        write_profile_csv(args.csv, result.solutions)
-        written.append(("profiles", args.csv))
-    if args.plot:
-        marks = None if result.projection is None else boundary_positions(result.projection)
-        plot_profiles(args.plot, result.solutions, boundaries=marks)
-        written.append(("profile plot", args.plot))
-        written += _dynamics_plots(args.plot, result)
-    if args.spectrum:
-        written += _write_spectra(args.spectrum, result)
-    if args.plot_structure:
-        plot_structure(args.plot_structure, result.frames[0], result.projection, color_by=args.color_by)
-        written.append(("cell picture", args.plot_structure))
-    return written
+    """Write what the options ask for (one writer per format: :mod:`.cases.output`)."""
+    from .cases.output import FORMATS, write_outputs
+    return write_outputs(result, {option: getattr(args, option) for option in FORMATS}, color_by=args.color_by)
 
 
 def main(argv=None):

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: this module imports nothing heavy
+    import numpy as np
 
 __all__ = ["NewtonResult", "STATUS", "InputError", "ConvergenceError", "SingularMatrixError", "SpaceChargeWarning", "check_temperature"]
 

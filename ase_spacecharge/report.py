@@ -1,4 +1,4 @@
-"""What a solve reports: summaries (dicts, text) and the profile CSV (pictures: :mod:`.plots`).
+"""What a solve reports: summaries (dicts, text); files are written by :mod:`.cases.output`.
 
 Summaries are plain dicts with numbers in the package's units (Å, V, K, eV; ``rho`` in
 C/m³); the CLI writes them as JSON.
@@ -6,15 +6,13 @@ C/m³); the CLI writes them as JSON.
 
 from __future__ import annotations
 
-import csv
-import math
 
 import numpy as np
 
 from .errors import InputError
 from . import analytic, transport
 
-__all__ = ["summarise", "layered_summary", "format_summary", "write_profile_csv", "json_safe"]
+__all__ = ["summarise", "layered_summary", "format_summary"]
 
 
 def _has_conductor(solution, species):
@@ -124,31 +122,6 @@ def layered_summary(problem, solution):
                      band_edge={lab: solution.carrier_edge[k].tolist() for k, lab in enumerate(labels)}))
 
 
-def json_safe(obj):
-    """NaN and inf become None (JSON has no such numbers), recursively.
-
-    Parameters
-    ----------
-    obj : dict, list, tuple or scalar
-
-    Returns
-    -------
-    The same structure with lists for tuples.
-
-    Examples
-    --------
-    >>> json_safe({"a": [1.0, float("nan")]})
-    {'a': [1.0, None]}
-    """
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    return obj
-
-
 def _num(value, fmt):
     return format(float("nan") if value is None or (isinstance(value, float) and value != value) else value, fmt)
 
@@ -241,38 +214,3 @@ def format_summary(summary):
                     f"{summary['activation_energy_bulk']:.4f} eV, grain boundary {summary['activation_energy_gb']:.4f} eV")
     return "\n".join(lines + _format_dynamics(rows) + tail)
 
-
-def write_profile_csv(path, solutions):
-    """Write the plane profiles as CSV.
-
-    Columns: temperature (K), x (Å), phi (V), rho (C/m³), one mole-fraction column per
-    defect (``nan`` on planes that cannot host it); one block of rows per solution.
-
-    Parameters
-    ----------
-    path : str or path-like
-    solutions : sequence of SpaceChargeSolution
-
-    Returns
-    -------
-    None
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from ase_spacecharge import solve
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> path = os.path.join(tempfile.mkdtemp(), "profile.csv")
-    >>> write_profile_csv(path, [solve(ceria_like_problem(), 773.15)])
-    >>> open(path).readline().strip()
-    'temperature,x,phi,rho,Vo_mole_fraction,Gd_mole_fraction'
-    """
-    labels = solutions[0].defect_labels
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["temperature", "x", "phi", "rho"] + [f"{lab}_mole_fraction" for lab in labels])
-        for sol in solutions:
-            mf = sol.mole_fractions
-            for i in range(sol.x.size):
-                writer.writerow([sol.temperature, repr(float(sol.x[i])), repr(float(sol.phi[i])),
-                                 repr(float(sol.rho[i]))] + [repr(float(mf[lab][i])) for lab in labels])

@@ -13,7 +13,7 @@ import numpy as np
 
 from .constants import E_PER_A3_TO_C_PER_M3, thermal_voltage
 from .conventions import conventions
-from .errors import InputError, check_temperature, is_number
+from .errors import InputError, check_temperature
 from .equilibrium.problem import Problem
 from .equilibrium.newton import solve_problem
 from . import analytic, transport

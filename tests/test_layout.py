@@ -68,15 +68,109 @@ def test_import_and_help_load_nothing_heavy():
     assert not solver & {"scipy.optimize", "mpmath", "pymatgen", "matplotlib", "ase"}
 
 
-PUBLIC_MODULES = ["errors", "constants", "sites", "occupancy", "grid", "conventions", "materials", "equilibrium.problem",
-                  "model", "layered", "equilibrium.linalg", "equilibrium.newton", "solution", "transport", "analytic", "report", "plots", "cases.run",
-                  "cases.casefile", "cases.schema", "guards", "cli", "examples", "structure", "structure.data", "structure.geometry", "structure.energies",
-                  "structure.projection", "structure.padding", "structure.images", "structure.annotate",
-                  "structure.pipeline", "dynamics", "dynamics.kinetics", "dynamics.state", "dynamics.system",
-                  "dynamics.equations", "dynamics.banded", "dynamics.newton", "dynamics.integrate", "dynamics.steady",
-                  "dynamics.impedance", "dynamics.spectra", "cases.dynamics", "restricted", "equilibrium.batch", "equilibrium.poisson",
-                  "equilibrium.newton_matrix", "equilibrium.carrier_terms", "equilibrium.site_terms", "equilibrium.workspace", "sensitivity", "uncertainty", "screen", "screen.sweep",
-                  "screen.sources", "screen.task", "screen.store", "screen.executors", "screen.run", "screen.example"]
+def _module_name(path):
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    return ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+
+
+PUBLIC_MODULES = [_module_name(p) for p in MODULES if p.name != "__main__.py" and _module_name(p)]
+
+
+def _imports(path):
+    """Package modules that ``path`` imports, at module level and inside functions alike
+    (``from . import x`` counts as importing the module ``x``)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    known = {_module_name(p) for p in MODULES}
+    out = set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".") if package else []
+                base = base[:len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").startswith("ase_spacecharge"):
+                target = node.module.removeprefix("ase_spacecharge").lstrip(".")
+            else:
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}".lstrip(".")
+                out.add(sub if sub in known else target)
+        elif isinstance(node, ast.Import):
+            out |= {a.name.removeprefix("ase_spacecharge").lstrip(".") for a in node.names
+                    if a.name.startswith("ase_spacecharge")}
+    return out - {name}
+
+
+def _floor_of():
+    import ase_spacecharge
+    floors = {}
+    for level, (_, modules) in enumerate(ase_spacecharge.FLOOR_PLAN):
+        for m in modules:
+            floors[m] = level
+    return lambda module: floors.get(module, floors.get(module.split(".")[0], -1))
+
+
+GRAPH = {_module_name(p): _imports(p) for p in MODULES}
+
+
+def test_no_import_circle():
+    """No circle of imports between package modules (function-level imports included)."""
+    index, low, stack, on, circles = {}, {}, [], set(), []
+
+    def visit(v):  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in GRAPH.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for v in GRAPH:
+        if v not in index:
+            visit(v)
+    assert circles == []
+
+
+def test_every_import_goes_down_the_floor_plan():
+    """Every module is on a floor of ``ase_spacecharge.FLOOR_PLAN`` and imports only from its
+    floor or below."""
+    floor = _floor_of()
+    unplaced = sorted(m for m in GRAPH if m and floor(m) < 0)
+    assert unplaced == [], f"modules on no floor: {unplaced}"
+    upward = sorted(f"{m} -> {d}" for m, deps in GRAPH.items() if m for d in deps if d and floor(d) > floor(m))
+    assert upward == []
+
+
+def test_top_level_is_small():
+    files = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(files) <= 22, files
+
+
+def test_readme_module_table_matches_the_tree():
+    """Every module file named in the README's module table exists, and every module of the
+    package is named there."""
+    import re
+    readme = (PACKAGE.parent / "README.md").read_text()
+    table = readme[readme.index("| floor |"):]
+    table = table[:table.index("\n\n")]
+    named = set(re.findall(r"`([\w/]+\.py)`", table))
+    tree = {str(p.relative_to(PACKAGE)) for p in MODULES if p.name not in ("__init__.py", "__main__.py")}
+    assert named - tree == set(), f"named in the README but absent: {sorted(named - tree)}"
+    assert tree - named == set(), f"in the tree but not in the README's table: {sorted(tree - named)}"
 
 
 def _public_callables():

@@ -1,6 +1,7 @@
 """What an impedance analyser's user does with a spectrum: the Kramers–Kronig check, the bulk
 and grain-boundary arcs (resistances, capacitances, apex frequencies), the grain-boundary
-resistivity ratio and its Mott–Schottky Φ0, the brick-layer polycrystal, CSV.
+resistivity ratio and its Mott–Schottky Φ0, the brick-layer polycrystal, an equivalent-circuit
+fit (the CSV writer: :mod:`ase_spacecharge.cases.output.spectrum_csv`).
 
 Units: Z in Ω·m² (area-specific), frequencies in Hz, capacitances in F/m², lengths in m
 where a name says so.
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["kramers_kronig_residuals", "Arcs", "arcs", "brick_layer", "write_spectrum_csv", "fit_circuit"]
+__all__ = ["kramers_kronig_residuals", "Arcs", "arcs", "brick_layer", "fit_circuit"]
 
 
 def kramers_kronig_residuals(spectrum, per_decade=6):
@@ -214,33 +215,6 @@ def brick_layer(spectrum, *, length, grain_size, bulk_conductivity, permittivity
     w = 2 * np.pi * np.asarray(spectrum.frequency, float)
     z_bulk = lambda ell: ell / (bulk_conductivity + 1j * w * permittivity)  # noqa: E731
     return (np.asarray(spectrum.z) - z_bulk(length) + z_bulk(grain_size)) / grain_size
-
-
-def write_spectrum_csv(path, spectrum):
-    """Write ``frequency, z_real, z_imag`` (Hz, Ω·m², Ω·m²; no header) — the three-column layout
-    impedance.py's ``preprocessing.readCSV`` and pyimpspec read.
-
-    Parameters
-    ----------
-    path : str or path-like
-    spectrum : Spectrum
-
-    Returns
-    -------
-    None
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from ase_spacecharge.dynamics.impedance import Spectrum
-    >>> path = os.path.join(tempfile.mkdtemp(), "z.csv")
-    >>> write_spectrum_csv(path, Spectrum(np.array([1.0]), np.array([2.0 - 3.0j]), 773.15))
-    >>> open(path).read()
-    '1.0,2.0,-3.0\\n'
-    """
-    with open(path, "w") as handle:
-        for fk, zk in zip(spectrum.frequency, spectrum.z):
-            handle.write(f"{float(fk)!r},{float(zk.real)!r},{float(zk.imag)!r}\n")
 
 
 def fit_circuit(spectrum, circuit="p(R1,C1)-p(R2,C2)", initial_guess=None):
