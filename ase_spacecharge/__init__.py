@@ -56,7 +56,7 @@ _EXPORTS = {
     "screening_length": "analytic", "space_charge_width": "analytic",
     "annotate": "structure", "image_energies": "structure", "match_image": "structure", "project": "structure",
     "segregation_energies": "structure", "solve_structure": "structure", "structure_problem": "structure",
-    "run_case": "cases.run",
+    "run_case": "cases.run", "solve_batch": "equilibrium.batch", "sensitivities": "sensitivity",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

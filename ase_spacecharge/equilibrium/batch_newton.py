@@ -21,11 +21,11 @@ from ..occupancy import occupancy, occupancy_response
 from .poisson import poisson_rows
 from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
 
-__all__ = ["Stack", "stack_problems", "batch_newton"]
+__all__ = ["ProblemStack", "stack_problems", "batch_newton"]
 
 
 @dataclass
-class Stack:
+class ProblemStack:
     """Problems on one grid, stacked (B problems; ``n`` planes, ``s`` active sites, ``k``
     mobile species, ``f`` fitted species).
 
@@ -115,7 +115,7 @@ def _stack(arrays):
 
 
 def stack_problems(problems, temperatures):
-    """Stack problems for :func:`batch_newton`, or None when they do not share a grid, active
+    """ProblemStack problems for :func:`batch_newton`, or None when they do not share a grid, active
     sites and options (or carry band carriers or activity models).
 
     Parameters
@@ -126,7 +126,7 @@ def stack_problems(problems, temperatures):
 
     Returns
     -------
-    Stack or None
+    ProblemStack or None
 
     Examples
     --------
@@ -141,7 +141,7 @@ def stack_problems(problems, temperatures):
     if problems[0].grid.boundary != "periodic" and problems[0].dirichlet != "floating":
         ends = np.array([p.dirichlet for p in problems], float)
     gauge = None if problems[0].gauge is None else _stack([p.gauge for p in problems])
-    return Stack(problems[0], thermal_voltage(np.asarray(temperatures, float)),
+    return ProblemStack(problems[0], thermal_voltage(np.asarray(temperatures, float)),
                  _stack([p.active.log_x for p in problems]), _stack([p.active.energies for p in problems]),
                  _stack([p.active.capacity for p in problems]), _stack([p.fixed_plane_charge for p in problems]),
                  _stack([p.gross_fixed_charge for p in problems]), gauge,
@@ -238,7 +238,7 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
 
     Parameters
     ----------
-    st : Stack
+    st : ProblemStack
     rtol : float
     max_iter : int
     initial : ndarray (N,) or (B, N), optional
