@@ -77,3 +77,31 @@ def test_monty_round_trips_a_case_result_with_dynamics(tmp_path):
     dumpfn(result, tmp_path / "r.json")
     back = loadfn(tmp_path / "r.json")
     _assert_same_arrays(result.dynamics[0]["transient"], back.dynamics[0]["transient"])
+
+
+def _fresh(code, cwd):
+    """Run ``code`` in a fresh interpreter outside the source tree (so only what is installed counts)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_ase_visualize_view_finds_the_spacecharge_viewer_through_its_entry_point(main_job, tmp_path):
+    """``ase.visualize.view(atoms, viewer="spacecharge")`` in a fresh process, on atoms read back
+    from the written structure: found through the installed ``ase.visualize`` entry point."""
+    from importlib.metadata import entry_points
+    names = {e.name: e.value for e in entry_points(group="ase.visualize")}
+    assert names.get("spacecharge") == "ase_spacecharge.visual.ase_viewer:VIEWER_ENTRYPOINT"
+    written = main_job.case["write_structure"]
+    html = tmp_path / "v.html"
+    out = _fresh(f"""
+from ase.io import read
+from ase.visualize import view
+from ase.visualize.viewers import VIEWERS
+atoms = read({str(written)!r})
+print(VIEWERS["spacecharge"].module_name)
+print(view(atoms, viewer="spacecharge", path={str(html)!r}, open_browser=False, color_by="sc_occ_Vo"))
+""", tmp_path)
+    assert out.split() == ["ase_spacecharge.visual.ase_viewer", str(html)]
+    text = html.read_text()
+    assert "sc_occ_Vo" in text and "boundary 1" in text  # both planes from the atoms' sc_axis / sc_boundaries
