@@ -105,3 +105,18 @@ print(view(atoms, viewer="spacecharge", path={str(html)!r}, open_browser=False, 
     assert out.split() == ["ase_spacecharge.visual.ase_viewer", str(html)]
     text = html.read_text()
     assert "sc_occ_Vo" in text and "boundary 1" in text  # both planes from the atoms' sc_axis / sc_boundaries
+
+
+def test_pymatgen_analysis_spacecharge_imports_from_the_installed_distribution(tmp_path):
+    """The add-on in the ``pymatgen.analysis`` namespace, imported in a fresh process away from
+    the source tree, beside pymatgen's own analysis modules; its docstring example runs."""
+    out = _fresh("""
+import doctest
+import pymatgen.analysis.structure_matcher  # pymatgen's own namespace portion still imports
+import pymatgen.analysis.spacecharge as sc
+from pymatgen.analysis.spacecharge import solve_structure, SpaceChargeSolution, annotate, view
+print(doctest.testmod(sc).failed, sorted(sc.__all__)[:3])
+""", tmp_path)
+    assert out.split("\n")[0] == "0 ['DefectSpecies', 'Projection', 'SpaceChargeSolution']"
+    import pymatgen
+    assert not any(Path(p, "__init__.py").exists() for p in pymatgen.__path__)  # still a namespace package

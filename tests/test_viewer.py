@@ -92,3 +92,55 @@ def test_chromium_opens_the_main_jobs_viewer_offline_and_shows_coloured_atoms(ma
     assert (coloured & red).sum() > 200  # the boundary core (φ ≈ 0.5 V) shows red
     whole = image.reshape(-1, 3)
     assert len({tuple(c) for c in (whole * 15).round().astype(int)}) > 30  # not a blank page
+
+
+def test_chemiscope_dataset_has_every_sc_property_with_units_nan_where_unhosted(tmp_path):
+    """``--chemiscope gb.json``: every per-atom sc_ array as an atom property with its unit and
+    description, NaN exactly on the atoms that cannot host the defect, coloured by log x(V_O)."""
+    pytest.importorskip("chemiscope")
+    from ase.io import read
+    from ase_spacecharge.cli import main
+    case = tmp_path / "case.toml"
+    case.write_text(MAIN_JOB.read_text().replace('structure = "gb.extxyz"', f'structure = "{MAIN_JOB.parent}/gb.extxyz"')
+                    .replace('write_structure = "out.extxyz"', f'write_structure = "{tmp_path}/out.extxyz"'))
+    assert main(["run", str(case), "--chemiscope", str(tmp_path / "gb.json")]) == 0
+    data = json.loads((tmp_path / "gb.json").read_text())  # chemiscope's JSON (NaN as chemiscope writes it)
+    atoms = read(tmp_path / "out.extxyz")
+    props = data["properties"]
+    arrays = sorted(k for k in atoms.arrays if k.startswith("sc_"))
+    assert sorted(k for k, p in props.items() if p["target"] == "atom") == arrays
+    assert props["sc_phi"]["units"] == "V" and props["sc_dE_Vo"]["units"] == "eV"
+    assert all(props[k]["description"] for k in arrays)
+    vo = np.array(props["sc_occ_Vo"]["values"], float)
+    np.testing.assert_array_equal(np.isnan(vo), atoms.symbols == "Ce")
+    np.testing.assert_allclose(vo[~np.isnan(vo)], atoms.arrays["sc_occ_Vo"][~np.isnan(vo)], rtol=0, atol=1e-8)  # extxyz: %16.8f
+    assert np.nanmin(vo) < 1e-12  # chemiscope gets the full precision
+    assert data["settings"]["structure"][0]["color"] == {"property": "sc_occ_Vo", "transform": "log",
+                                                         "palette": "viridis"}
+    assert props["sc_phi0"]["target"] == "structure" and props["sc_phi0"]["values"][0] == atoms.info["sc_phi0"]
+    assert len(data["environments"]) == len(atoms) and len(data["structures"][0]["x"]) == len(atoms)
+
+
+def test_ovito_reads_every_sc_array_as_a_particle_property(tmp_path):
+    """The README's OVITO recipe on the main job's written structure (skips without ovito)."""
+    pytest.importorskip("ovito")
+    from ase.io import read, write
+    from ovito.io import import_file
+    from ovito.modifiers import ColorCodingModifier, ComputePropertyModifier
+    from ase_spacecharge.cases.casefile import load_case
+    from ase_spacecharge.cases.run import run_case
+    case = load_case(MAIN_JOB)
+    case["write_structure"] = str(tmp_path / "out.extxyz")
+    run_case(case)
+    atoms = read(tmp_path / "out.extxyz")
+    pipeline = import_file(str(tmp_path / "out.extxyz"))
+    pipeline.modifiers.append(ComputePropertyModifier(output_property="log10_occ_Vo", expressions=["log10(sc_occ_Vo)"]))
+    pipeline.modifiers.append(ColorCodingModifier(property="log10_occ_Vo", gradient=ColorCodingModifier.Viridis()))
+    data = pipeline.compute()
+    for key in (k for k in atoms.arrays if k.startswith("sc_")):
+        np.testing.assert_allclose(np.asarray(data.particles[key]), atoms.arrays[key], rtol=0, atol=1e-12,
+                                   equal_nan=True)
+    o = atoms.symbols == "O"
+    np.testing.assert_allclose(np.asarray(data.particles["log10_occ_Vo"])[o], np.log10(atoms.arrays["sc_occ_Vo"][o]))
+    colours = np.asarray(data.particles["Color"])
+    assert len({tuple(c) for c in colours[o].round(3)}) > 10  # the log scale spreads the O atoms' colours

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["pyplot", "describe_array", "ColourScale", "colour_scale", "species_radii", "species_colours", "result_arrays",
+__all__ = ["pyplot", "as_atoms", "describe_array", "ColourScale", "colour_scale", "species_radii", "species_colours", "result_arrays",
            "unhosted_reason"]
 
 def pyplot():
@@ -42,6 +42,36 @@ def pyplot():
     except ImportError:
         raise InputError("plots need matplotlib: pip install 'ase_spacecharge[plot]'") from None
     return plt
+
+
+def as_atoms(structure):
+    """ASE Atoms of an ASE or pymatgen structure, the pymatgen site properties as arrays and its
+    ``properties`` as ``info`` (ASE Atoms are returned as they are).
+
+    Parameters
+    ----------
+    structure : ase.Atoms or pymatgen Structure
+
+    Returns
+    -------
+    ase.Atoms
+
+    Examples
+    --------
+    >>> from pymatgen.core import Lattice, Structure
+    >>> s = Structure(Lattice.cubic(3.0), ["O"], [[0, 0, 0]], site_properties={"sc_phi": [0.1]})
+    >>> as_atoms(s).arrays["sc_phi"].tolist()
+    [0.1]
+    """
+    from ase import Atoms
+    if isinstance(structure, Atoms):
+        return structure
+    atoms = Atoms([site.specie.symbol for site in structure], positions=structure.cart_coords,
+                  cell=structure.lattice.matrix, pbc=True)
+    for key, values in structure.site_properties.items():
+        atoms.set_array(key, np.asarray(values))
+    atoms.info.update(getattr(structure, "properties", None) or {})
+    return atoms
 
 
 # prefix -> (symbol, unit, description); the longest prefixes first

@@ -20,7 +20,7 @@ import json
 import numpy as np
 
 from ..errors import InputError
-from .style import colour_scale, describe_array, result_arrays, species_radii, unhosted_reason
+from .style import as_atoms, colour_scale, describe_array, result_arrays, species_radii, unhosted_reason
 
 __all__ = ["view", "boundary_planes"]
 
@@ -167,19 +167,6 @@ _LINK_JS = """(function () {
 })();"""
 
 
-def _as_atoms(structure):
-    """ASE Atoms of an ASE or pymatgen structure, with the pymatgen site properties as arrays."""
-    from ase import Atoms
-    if isinstance(structure, Atoms):
-        return structure
-    atoms = Atoms([site.specie.symbol for site in structure], positions=structure.cart_coords,
-                  cell=structure.lattice.matrix, pbc=True)
-    for key, values in structure.site_properties.items():
-        atoms.set_array(key, np.asarray(values))
-    atoms.info.update(getattr(structure, "properties", None) or {})
-    return atoms
-
-
 def _link_payload(atoms, arrays, first_highlight):
     """What the page's script needs to mark an atom on both sides."""
     n = len(atoms)
@@ -242,7 +229,7 @@ def view(atoms, path, *, projection=None, solution=None, color_by=None):
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
-    atoms = _as_atoms(atoms)
+    atoms = as_atoms(atoms)
     arrays = result_arrays(atoms)
     if not arrays:
         raise InputError("view: the atoms carry no sc_ array; annotate them first (ase_spacecharge.structure.annotate)")

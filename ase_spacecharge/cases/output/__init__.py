@@ -24,6 +24,7 @@ FORMATS = {
     "spectrum": ("spectrum_csv", "write", "the impedance spectra as CSV"),
     "plot_structure": ("pictures", "write_structure_picture", "a picture of the annotated cell"),
     "view": ("view_html", "write", "the interactive viewer of the annotated cell (HTML)"),
+    "chemiscope": ("chemiscope_json", "write", "the annotated cell as a chemiscope dataset"),
 }
 
 
