@@ -63,7 +63,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 #: The floor plan, bottom up: a module imports only modules on its own floor or below (on
 #: one floor, without a circle); tests/test_layout.py holds the tree to it.  Wings
-#: (``equilibrium``, ``dynamics``, ``structure``, ``cases``, ``screen``) are whole floors.
+#: (``equilibrium``, ``dynamics``, ``structure``, ``visual``, ``cases``, ``screen``) are whole floors.
 FLOOR_PLAN = (
     ("base", ("errors", "constants")),
     ("physics", ("occupancy", "grid", "transport", "analytic")),
@@ -73,7 +73,7 @@ FLOOR_PLAN = (
     ("solutions", ("guards", "report", "solution", "sensitivity", "uncertainty")),
     ("dynamics", ("dynamics",)),
     ("structures", ("structure",)),
-    ("pictures", ("plots",)),
+    ("pictures", ("visual",)),
     ("examples", ("examples",)),
     ("cases", ("cases",)),
     ("screening", ("screen",)),

@@ -1,5 +1,5 @@
 """Command line: ``ase-spacecharge run CASE.toml [--json OUT] [--csv PROFILE] [--plot PNG]
-[--plot-structure PNG] [--spectrum CSV]`` and ``ase-spacecharge screen CASE.toml
+[--plot-structure PNG] [--view HTML] [--spectrum CSV]`` and ``ase-spacecharge screen CASE.toml
 --structures SRC... --out results.db [--scheduler ADDRESS | --workers N | --serial]``.
 
 Also ``python -m ase_spacecharge``.  Nothing heavy is imported before the arguments are
@@ -41,6 +41,10 @@ def _parser():
                      "(<stem>_<T>K.csv) for a temperature list")
     run.add_argument("--plot-structure", metavar="PNG",
                      help="picture of the annotated cell (structure cases), coloured by --color-by")
+    run.add_argument("--view", metavar="HTML", help="interactive viewer of the annotated cell (structure cases): "
+                     "one self-contained HTML file, the atoms in 3D coloured by any sc_ array beside the profile")
+    run.add_argument("--chemiscope", metavar="JSON", help="the annotated cell as a chemiscope dataset (structure "
+                     "cases; pip install 'ase_spacecharge[chemiscope]'): every sc_ property with its unit")
     run.add_argument("--color-by", metavar="ARRAY", default="sc_phi",
                      help="per-atom array to colour by: sc_phi (default), sc_occ_<defect>, sc_dE_<defect>")
     _screen_parser(sub)
@@ -156,7 +160,7 @@ def _check_options(args, case):
     per-atom array to colour by."""
     import os
     from .errors import InputError, check_writable
-    for option in ("json", "csv", "plot", "plot_structure", "spectrum"):
+    for option in ("json", "csv", "plot", "plot_structure", "spectrum", "view", "chemiscope"):
         path = getattr(args, option)
         if path:
             check_writable(os.path.dirname(os.path.abspath(path)), f"--{option.replace('_', '-')} {path}")
@@ -168,7 +172,15 @@ def _check_options(args, case):
         except ImportError:
             raise InputError("--plot and --plot-structure need matplotlib: pip install 'ase_spacecharge[plot]'") \
                 from None
-    if args.plot_structure:
+    for option in ("view", "chemiscope"):
+        if getattr(args, option) and case["kind"] != "structure":
+            raise InputError(f"--{option} needs a structure case (structure = ...)")
+    if args.chemiscope:
+        try:
+            import chemiscope  # noqa: F401
+        except ImportError:
+            raise InputError("--chemiscope needs chemiscope: pip install 'ase_spacecharge[chemiscope]'") from None
+    if args.plot_structure or args.view:
         if case["kind"] != "structure":
             raise InputError("--plot-structure needs a structure case (structure = ...)")
         from .structure.annotate import result_keys

@@ -18,7 +18,35 @@ from .equilibrium.problem import Problem
 from .equilibrium.newton import solve_problem
 from . import analytic, transport
 
-__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures"]
+__all__ = ["SpaceChargeSolution", "solve", "solve_temperatures", "decoded"]
+
+
+def decoded(value):
+    """A value as monty's ``MontyEncoder`` may have written it (NumPy arrays as
+    ``{"@module": "numpy", ...}`` dicts, nested objects), back as Python/NumPy values; other
+    values unchanged.  ``from_dict`` methods take their fields through it, so that
+    ``monty.serialization.loadfn`` restores what ``dumpfn`` wrote (monty encodes dataclasses that
+    are not ``MSONable`` subclasses with ``dataclasses.asdict``, not with ``as_dict``).
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+
+    Examples
+    --------
+    >>> decoded({"@module": "numpy", "@class": "array", "dtype": "float64", "data": [1.0, 2.0]}).tolist()
+    [1.0, 2.0]
+    >>> decoded([1, 2])
+    [1, 2]
+    """
+    if isinstance(value, dict) or isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        from monty.json import MontyDecoder
+        return MontyDecoder().process_decoded(value)
+    return value
 
 
 # dtypes of the non-float arrays of SpaceChargeSolution, to restore them from JSON lists
@@ -127,12 +155,12 @@ class SpaceChargeSolution:
 
     @classmethod
     def from_dict(cls, d):
-        """The solution of :meth:`as_dict` (arrays with their dtypes restored)."""
+        """The solution of :meth:`as_dict`, or of monty's encoding (arrays with their dtypes restored)."""
         kwargs = {}
         for f in fields(cls):
             if f.name not in d:  # written before the field existed
                 continue
-            v = d[f.name]
+            v = decoded(d[f.name])
             if f.type == "np.ndarray":
                 v = np.asarray(v, dtype=_ARRAY_DTYPES.get(f.name, float))
             elif f.type == "tuple":

@@ -1,7 +1,7 @@
 """Φ0(T) of the shipped CeO2 Σ3(111) boundary in three regimes, and what a Mott–Schottky
 analysis of each regime's impedance spectrum would report.
 
-    python example_structures/three_regimes.py [--plot docs/three_regimes.png]
+    python example_structures/three_regimes.py [--plot docs/three_regimes.png] [--nyquist docs/nyquist]
 
 The case is ``ceria_sigma3_111/impedance.toml`` (V_O mobile, D = 1e-7 exp(-0.6 eV/kT) m²/s;
 Gd frozen on the time scale of the measurement), solved as
@@ -71,15 +71,32 @@ def plot(out, path):
     plt.close(fig)
 
 
+def nyquist(out, stem):
+    """One Nyquist figure per regime, ``<stem>_<regime>.png``: a column per temperature."""
+    from ase_spacecharge.visual.impedance import nyquist_figure
+    paths = []
+    for name, summary in out.items():
+        fig = nyquist_figure(summary["results"])
+        fig.suptitle(f"{name}: Nyquist plots, one column per temperature; open circles: whole decades (Hz)",
+                     fontsize="medium")
+        slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.split()[0].lower())
+        paths.append(f"{stem}_{slug}.png")
+        fig.savefig(paths[-1], dpi=150)
+    return paths
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", metavar="PNG", help="write the Φ0(T) plot")
+    parser.add_argument("--nyquist", metavar="STEM", help="write each regime's Nyquist plots, <STEM>_<regime>.png")
     args = parser.parse_args(argv)
     out = run()
     print(table(out))
     if args.plot:
         plot(out, args.plot)
         print(f"wrote plot: {args.plot}")
+    for path in nyquist(out, args.nyquist) if args.nyquist else []:
+        print(f"wrote Nyquist plot: {path}")
 
 
 if __name__ == "__main__":

@@ -96,7 +96,8 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
     summary : dict
         ``transient`` {``t`` (s), ``current``, ``ionic_current`` (A/m²), ``voltage`` (V), ``phi``
         (V, per output time and plane), ``mole_fractions`` {label: per time and plane},
-        ``steps``, ``rejected``, ``newton_iterations``} and ``steady_state`` {``voltage`` (V),
+        ``steps``, ``rejected``, ``newton_iterations``, ``step_t`` (s), ``step_current`` and
+        ``step_ionic_current`` (A/m², after every accepted step)} and ``steady_state`` {``voltage`` (V),
         ``current`` (A/m²), ``resistance`` (Ω·m²)}, as given; both with
         ``entropy_production`` (W/(K m²)).
     runs : dict
@@ -128,7 +129,9 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
                                     ionic_current=run.ionic_current.tolist(), voltage=run.voltage.tolist(), phi=phi,
                                     mole_fractions=fractions, x=problem.grid.x.tolist(), steps=run.steps,
                                     entropy_production=production,
-                                    rejected=run.rejected, newton_iterations=run.newton_iterations)
+                                    rejected=run.rejected, newton_iterations=run.newton_iterations,
+                                    step_t=run.step_t.tolist(), step_current=run.step_current.tolist(),
+                                    step_ionic_current=run.step_ionic_current.tolist())
         runs["transient"] = run
     if case.get("steady_state"):
         ss = case["steady_state"]

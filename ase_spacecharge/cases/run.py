@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monty.json import MSONable
+
 from .casefile import load_case
 from ..errors import InputError
 
@@ -91,8 +93,11 @@ def layered_problem_from_case(case):
 
 
 @dataclass
-class CaseResult:
+class CaseResult(MSONable):
     """What :func:`run_case` built and found.
+
+    MSONable: ``monty.serialization.dumpfn(result, "r.json")`` and ``loadfn`` round-trip
+    everything but the ``problem`` (rebuild it from the ``case``), which comes back None.
 
     Attributes
     ----------
@@ -115,6 +120,8 @@ class CaseResult:
     --------
     >>> CaseResult({"phi0": 0.3}, [], None).projection is None
     True
+    >>> CaseResult.from_dict(CaseResult({"phi0": 0.3}, [], None).as_dict()).summary
+    {'phi0': 0.3}
     """
 
     summary: dict
@@ -124,6 +131,31 @@ class CaseResult:
     frames: list = field(default_factory=list)
     case: dict = field(default_factory=dict)
     dynamics: list = field(default_factory=list)
+
+    def as_dict(self):
+        """A dict monty's encoder writes as JSON (the problem left out, the frames as
+        ``Atoms.todict()``)."""
+        return {"@module": type(self).__module__, "@class": type(self).__name__, "summary": self.summary,
+                "solutions": [s.as_dict() for s in self.solutions], "problem": None,
+                "projection": None if self.projection is None else self.projection.as_dict(),
+                "frames": [a.todict() for a in self.frames], "case": self.case, "dynamics": self.dynamics}
+
+    @classmethod
+    def from_dict(cls, d):
+        """The result of :meth:`as_dict` (``problem`` None)."""
+        from ..solution import SpaceChargeSolution, decoded
+        from ..structure.projection import Projection
+        solutions = [s if isinstance(s, SpaceChargeSolution) else SpaceChargeSolution.from_dict(s)
+                     for s in decoded(d["solutions"])]
+        projection = decoded(d.get("projection"))
+        if isinstance(projection, dict):
+            projection = Projection.from_dict(projection)
+        frames = []
+        if d.get("frames"):
+            from ase import Atoms
+            frames = [Atoms.fromdict(decoded(f)) for f in d["frames"]]
+        return cls(decoded(d["summary"]), solutions, None, projection, frames, decoded(d.get("case", {})),
+                   decoded(d.get("dynamics", [])))
 
 
 def run_case(path, progress=None):

@@ -38,6 +38,9 @@ class Transient:
     steps, rejected, newton_iterations : int
     voltage : ndarray (m,)
         The applied voltage at the output times (V).
+    step_t, step_current, step_ionic_current : ndarray (steps,)
+        The time (s) and the two currents (A/m²) after every accepted step, for plots of the
+        current between the output times.
 
     Examples
     --------
@@ -53,6 +56,9 @@ class Transient:
     rejected: int = 0
     newton_iterations: int = 0
     voltage: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    step_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    step_current: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    step_ionic_current: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def currents(system, ev, y, dphi_dt_wall):
@@ -166,7 +172,7 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
     t, order = 0.0, 1
     ev = evaluate(system, y, t)
     hist_t, hist_y, hist_N = [t], [y], [ev.N]
-    rec = dict(t=[], y=[], I=[], Iion=[], V=[])
+    rec = dict(t=[], y=[], I=[], Iion=[], V=[], steps=[])
     steps = rejected = newtons = 0
     wall = lambda yy: system.unpack(yy)[0][0] - system.ends_eq[0]  # noqa: E731 - the lower electrode is at rest
     k_stop = 0
@@ -197,6 +203,7 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
         steps += 1
         dphi_dt = (c0 * wall(step.y) + c1 * wall(hist_y[-1]) + (c2 * wall(hist_y[-2]) if order == 2 else 0.0)) / dt
         t, y = t_new, step.y
+        rec["steps"].append((t, *currents(system, step.evaluation, y, dphi_dt)))
         hist_t, hist_y, hist_N = (hist_t + [t])[-3:], (hist_y + [y])[-3:], (hist_N + [step.evaluation.N])[-3:]
         dt *= min(5.0, max(0.2, 0.9 * err ** (-1.0 / 3.0))) if err > 0 else 2.0
         order = 2
@@ -213,8 +220,9 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
                 for key, v in (("t", t), ("y", y), ("I", I), ("Iion", I_ion), ("V", system.voltage(t))):
                     rec[key].append(v)
             k_stop += 1
+    step_t, step_I, step_Iion = np.array(rec["steps"]).reshape(-1, 3).T
     return Transient(np.array(rec["t"]), np.array(rec["y"]), np.array(rec["I"]), np.array(rec["Iion"]), steps,
-                     rejected, newtons, np.array(rec["V"]))
+                     rejected, newtons, np.array(rec["V"]), step_t, step_I, step_Iion)
 
 
 def _fail(y, t, steps):

@@ -78,7 +78,9 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False, se
     sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction), ``sc_dE_<defect>``
     (eV); NaN where an atom is not on a solved sublattice (or cannot host that defect).
     Scalars ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``, ``sc_temperature`` (K) go in
-    ``info`` / ``properties`` (the ratios only when a species conducts, or from ``summary``).
+    ``info`` / ``properties`` (the ratios only when a species conducts, or from ``summary``),
+    with ``sc_axis`` (the lattice vector normal to the boundaries, 0..2) and ``sc_boundaries``
+    (their fractional positions along it), so that viewers can draw the boundary planes.
 
     Parameters
     ----------
@@ -124,6 +126,8 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False, se
         check_sensitivities(sensitivities, solution)
     arrays = _result_arrays(solution, projection, inside, len(data.symbols), sensitivities)
     scalars = _scalars(solution, summary, sensitivities)
+    # where the boundaries are in the cell, so viewers can draw them from the atoms alone
+    scalars.update(sc_axis=int(projection.axis), sc_boundaries=np.asarray(projection.boundaries, float).copy())
     ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
     clash = [k for k in list(arrays) + list(scalars) if (k in data.arrays or k in data.info) and k not in ours]
     if clash:
@@ -249,7 +253,7 @@ def db_data(atoms):
     ...                                  boundaries=[0.5])
     >>> kv, data = db_data(out)
     >>> sorted(kv), sorted(data["arrays"])[:3]
-    (['sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature'], ['dE_Gd', 'dE_Vo', 'sc_dE_Gd'])
+    (['sc_axis', 'sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature'], ['dE_Gd', 'dE_Vo', 'sc_dE_Gd'])
     """
     arrays = {k: _encodable(np.array(v)) for k, v in atoms.arrays.items() if k not in _DB_ARRAYS}
     kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"
@@ -290,8 +294,10 @@ def from_db_row(row):
     >>> db = connect(os.path.join(tempfile.mkdtemp(), "gb.db"))
     >>> kv, data = db_data(out)
     >>> back = from_db_row(db.get(id=db.write(out, key_value_pairs=kv, data=data)))
-    >>> bool(np.array_equal(back.arrays["sc_phi"], out.arrays["sc_phi"], equal_nan=True)), back.info["sc_keys"][:4]
-    (True, 'sc_d')
+    >>> bool(np.array_equal(back.arrays["sc_phi"], out.arrays["sc_phi"], equal_nan=True)), back.info["sc_axis"]
+    (True, 2)
+    >>> back.info["sc_boundaries"].tolist()
+    [0.5]
     """
     atoms = row.toatoms()
     data = row.get("data", {}) or {}

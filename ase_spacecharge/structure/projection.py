@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -70,6 +70,8 @@ class Projection:
     >>> proj = project(ceria_like_atoms(), [dict(label="Vo", site="O")], boundaries=[0.0, 0.5], mode="unfold")
     >>> proj.mode, round(proj.area, 2), proj.mirror_spread["position"] < 1e-9
     ('unfold', 117.15, True)
+    >>> Projection.from_dict(proj.as_dict()).sites.x.tolist() == proj.sites.x.tolist()
+    True
     """
 
     sites: Sites
@@ -89,6 +91,34 @@ class Projection:
     padding: dict = field(default_factory=dict)
     boundary_x: np.ndarray = field(default_factory=lambda: np.zeros(1))
 
+    def as_dict(self):
+        """JSON-ready dict (lists for arrays) with ``@module``/``@class``, as pymatgen's MSONable
+        objects have; :meth:`from_dict` restores it (also from what monty's ``dumpfn`` writes)."""
+        out = {"@module": type(self).__module__, "@class": type(self).__name__}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "sites":
+                v = {g.name: getattr(v, g.name) for g in fields(v)}
+                v = {k: x.tolist() if isinstance(x, np.ndarray) else list(x) if isinstance(x, tuple) else x
+                     for k, x in v.items()}
+            out[f.name] = v.tolist() if isinstance(v, np.ndarray) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d):
+        """The projection of :meth:`as_dict` (arrays with their dtypes restored)."""
+        from ..solution import decoded
+        kwargs = {f.name: decoded(d[f.name]) for f in fields(cls) if f.name in d}
+        sites = kwargs["sites"]
+        if not isinstance(sites, Sites):
+            sites = Sites(**{k: decoded(v) for k, v in sites.items() if not k.startswith("@")})
+        kwargs["sites"] = sites
+        for name, dtype in _PROJECTION_DTYPES.items():
+            if name in kwargs:
+                kwargs[name] = np.asarray(kwargs[name], dtype=dtype)
+        kwargs["frac"] = kwargs["frac"].reshape(-1, 3)
+        return cls(**kwargs)
+
     def report(self):
         """One-paragraph description of what was projected and padded."""
         n_atoms = int((self.atom_index >= 0).sum())
@@ -106,6 +136,11 @@ class Projection:
             slabs = ", ".join(f"{lo:.2f} .. {hi:.2f}" for lo, hi in pad["inserted"])
             text += f"; padded with {pad['n_sites']} bulk sites inserted in the grains' middles at {slabs} Å"
         return text
+
+
+# dtypes of Projection's arrays, to restore them from JSON lists
+_PROJECTION_DTYPES = {"atom_index": int, "site_distance": float, "boundary_index": int, "boundaries": float,
+                      "symbols": str, "frac": float, "boundary_x": float}
 
 
 def _mirror_spread(on, plane_of, from_b, x_raw, E, n_boundaries):

@@ -23,6 +23,8 @@ FORMATS = {
     "plot": ("pictures", "write_profile_plots", "the profile plot and the plots of the case's dynamics"),
     "spectrum": ("spectrum_csv", "write", "the impedance spectra as CSV"),
     "plot_structure": ("pictures", "write_structure_picture", "a picture of the annotated cell"),
+    "view": ("view_html", "write", "the interactive viewer of the annotated cell (HTML)"),
+    "chemiscope": ("chemiscope_json", "write", "the annotated cell as a chemiscope dataset"),
 }
 
 

@@ -12,7 +12,8 @@ __all__ = ["write_profile_plots", "write_structure_picture"]
 def _dynamics_plots(path, result):
     """``<stem>_transient.png``, ``<stem>_iv.png``, ``<stem>_nyquist.png`` and
     ``<stem>_bode.png`` beside the profile plot."""
-    from ...plots import plot_impedance, plot_iv, plot_transient
+    from ...visual.impedance import plot_impedance
+    from ...visual.plots import plot_iv, plot_transient
     stem, ext = os.path.splitext(path)
     rows = result.summary.get("results", [result.summary])
     written = []
@@ -56,7 +57,7 @@ def write_profile_plots(path, result, **options):
     >>> write_profile_plots(os.path.join(folder, "p.png"), result)[0][0]
     'profile plot'
     """
-    from ...plots import boundary_positions, plot_profiles
+    from ...visual.plots import boundary_positions, plot_profiles
     marks = None if result.projection is None else boundary_positions(result.projection)
     plot_profiles(path, result.solutions, boundaries=marks)
     return [("profile plot", path)] + _dynamics_plots(path, result)
@@ -94,6 +95,6 @@ def write_structure_picture(path, result, *, color_by="sc_phi", **options):
     >>> write_structure_picture(os.path.join(folder, "cell.png"), run_case(load_case(case)))[0][0]
     'cell picture'
     """
-    from ...plots import plot_structure
+    from ...visual.cell import plot_structure
     plot_structure(path, result.frames[0], result.projection, color_by=color_by)
     return [("cell picture", path)]
