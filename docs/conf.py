@@ -79,16 +79,11 @@ intersphinx_mapping = {
 intersphinx_disabled_reftypes = ["std:doc"]
 
 # -- The gallery of worked problems -------------------------------------------------------
-try:
-    from sphinx_gallery.sorting import FileNameSortKey
-except ImportError:  # pragma: no cover - sphinx-gallery is in the docs extra
-    FileNameSortKey = None
-
 sphinx_gallery_conf = {
     "examples_dirs": "gallery",
     "gallery_dirs": "auto_gallery",
     "filename_pattern": r"/plot_",          # run every worked problem
-    "within_subsection_order": FileNameSortKey,
+    "within_subsection_order": "FileNameSortKey",   # plot_01_..., plot_02_...: the chapter's order
     "abort_on_example_error": True,         # a worked problem that raises fails the build
     "only_warn_on_example_error": False,
     "remove_config_comments": True,

@@ -5,7 +5,7 @@
 Linear irreversible thermodynamics writes each flux as a sum over *all* driving forces:
 J_k = −Σ_m L_km ∇(μ̃_m/kT), with a symmetric, positive semidefinite Onsager matrix L.  The
 package builds it per face as L = S^½ R S^½: S holds each species' own conductance
-(D c / kT in the dilute limit) and R the correlations (unit diagonal, |r| ≤ 1).
+(D c / kT in the dilute limit) and R the correlations (unit diagonal, −1 ≤ r ≤ 1).
 
 **Cross terms.**  Two oxygen-site species of opposite charge, V_O (z = +2) and O_i
 (z = −2), in a uniform slab between reversible electrodes: an electric field drives both,
