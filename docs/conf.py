@@ -26,7 +26,6 @@ release = version = ase_spacecharge.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "case_keys",  # docs/_ext/case_keys.py: the case-file key table, generated from the schema
@@ -45,6 +44,10 @@ root_doc = "index"
 
 # -- API reference -----------------------------------------------------------------------
 autodoc_default_options = {"members": False}
+# no sphinx.ext.viewcode: its "[docs]" back-links from the source pages point at anchors of the
+# defining module (ase_spacecharge.analytic.debye_length) while the reference documents names
+# where users import them (ase_spacecharge.debye_length) -- nine broken links, found by
+# docs/check_links.py
 autodoc_typehints = "none"  # the numpydoc sections give the types, with units
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

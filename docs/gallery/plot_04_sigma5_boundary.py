@@ -23,6 +23,8 @@ The number checked: the bulk really is bulk.  Padding the grains by half as much
 must leave Φ0 unchanged — an independent solve of a larger problem.
 """
 
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -30,15 +32,14 @@ from ase_spacecharge import solve
 from ase_spacecharge.cases.casefile import load_case
 from ase_spacecharge.cases.run import structure_problem_from_case
 
-CASE = "../../example_structures/ceria_sigma5_310/case.toml"  # relative to this script
+HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
+CASE = os.path.join(HERE, "../../example_structures/ceria_sigma5_310/case.toml")
 T = 773.15
 
 
 def solve_case(**changes):
     """The shipped case with some keys changed (as if edited in the TOML file)."""
-    import os
-    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
-    case = load_case(os.path.join(here, CASE))
+    case = load_case(CASE)
     case.update(changes)
     atoms, problem, projection = structure_problem_from_case(case)
     return solve(problem, T), problem
