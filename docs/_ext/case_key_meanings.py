@@ -7,7 +7,7 @@ tests/test_docs.py checks it): add a line here when a key is added to
 
 MEANINGS = {
     # -- every kind ------------------------------------------------------------------------
-    "temperature": "K. A list is a sweep: one solve per temperature (warm-started), plus Arrhenius activation "
+    "temperature": "In K. A list is a sweep: one solve per temperature (warm-started), plus Arrhenius activation "
                    "energies of the resistivity ratios.",
     "tolerance": "Newton's relative residual per plane at which a solve counts as converged.",
     "carriers": "Band carriers (electrons, holes, or continuum ions) solved with the defects.",
@@ -102,7 +102,7 @@ MEANINGS = {
     "[[layers]].background": "Fixed charge density (e/Å³).",
     "[[layers]].offsets": "Label = energy offset (eV) relative to the first layer.",
     "[[layers]].dos": "Carrier label = density of states (Å⁻³; 0 = absent).",
-    "[[layers]].thickness": "Å.",
+    "[[layers]].thickness": "Thickness of the layer (Å).",
     "[[layers]].label": "Name of the layer's material (default ``layer <i>``).",
     "spacing": "Target grid spacing (Å); each layer gets a whole number of equal cells.",
     "sheet_charges": "e/Å², one per interface (1 C/m² = 0.62415 e/Å²).",

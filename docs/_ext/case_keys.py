@@ -101,16 +101,15 @@ def table_rst(meanings):
     if missing or extra:
         raise ValueError(f"case_key_meanings.MEANINGS out of step with the schema: missing {missing}, "
                          f"not in the schema {extra}")
-    lines = [".. list-table::", "   :header-rows: 1", "   :class: case-keys", "   :widths: 14 11 11 20 9 35", "",
-             "   * - key", "     - table", "     - case kinds", "     - expects", "     - default",
-             "     - meaning"]
+    lines = [".. list-table::", "   :header-rows: 1", "   :class: case-keys", "   :widths: 22 12 18 10 38", "",
+             "   * - key", "     - case kinds", "     - expects", "     - default", "     - meaning"]
     for r in rows():
         kinds = ", ".join(r["kinds"])
         if r["refused"]:
             kinds += " (refused in " + ", ".join(r["refused"]) + ")"
         expects = r["expects"].replace("*", r"\*")
-        lines += [f"   * - ``{r['key']}``", f"     - ``{r['table']}``" if r["table"] != "top level" else
-                  "     - top level", f"     - {kinds}", f"     - {expects}", f"     - {r['default']}",
+        key = f"``{r['key']}``" if r["table"] == "top level" else f"``{r['table']}`` ``{r['key']}``"
+        lines += [f"   * - {key}", f"     - {kinds}", f"     - {expects}", f"     - {r['default']}",
                   f"     - {meanings[r['path']]}"]
     return lines
 
