@@ -299,7 +299,7 @@ def sensitivities(problem, solution, *, scr_limit=0.02, species=None):
     """dΦ0 and dr_perp with respect to every site's ΔE, the temperature and the bulk region.
 
     One adjoint solve per quantity with the converged Newton matrix (O(N) each).  At a tie
-    (symmetric boundaries: planes within ``TIE`` = 1e-8 of |Φ0|) Φ0 is a maximum (minimum)
+    (symmetric boundaries: planes within ``TIE`` = 1e-8 of ``|Φ0|``) Φ0 is a maximum (minimum)
     of smooth functions, differentiable only one-sidedly: each tied plane gets its own
     adjoint, the one-sided derivatives are their largest and smallest, and the reported
     derivative is their mean, the limit of a central difference.

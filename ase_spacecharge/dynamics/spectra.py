@@ -21,7 +21,7 @@ __all__ = ["kramers_kronig_residuals", "Arcs", "arcs", "brick_layer", "fit_circu
 def kramers_kronig_residuals(spectrum, per_decade=6):
     """Linear Kramers–Kronig test (Boukamp 1995; Schönleber et al. 2014): fit
     ``R0 + Σ_k R_k/(1 + iωτ_k) + 1/(iωC)`` with τ_k fixed and log-spaced over the measured
-    range by linear least squares (weighted by 1/|Z|); a causal, linear, stable response is
+    range by linear least squares (weighted by ``1/|Z|``); a causal, linear, stable response is
     fitted to within round-off, so the residuals measure how far a spectrum is from one.
 
     Parameters
