@@ -247,7 +247,7 @@ API = [
     ("mode", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, mode="fold"),
      r"mode must be 'cell' or 'unfold', got 'fold'"),
     ("missing", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, missing="maybe"),
-     r"missing must be 'error', 'zero' or 'drop', got 'maybe'"),
+     r"missing must be 'error', 'equivalent', 'zero' or 'drop', got 'maybe'"),
     ("pad-negative", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, mode="unfold",
                                                                    boundaries=[0.5, 0.0], pad_to=-5.0),
      r"pad_to must be a positive distance \(Å\), got -5.0"),
@@ -271,7 +271,79 @@ API = [
     ("unknown-species", lambda: solve(ceria_like_problem(), 773.15).resistivity(species="Xx"),
      r"unknown species 'Xx'; defined: \('Vo', 'Gd'\)"),
     ("bulk-empty", lambda: ceria_like_problem(bulk=(-46.8, -46.7)), r"the bulk region -46.8..-46.7 Å contains no planes"),
+    ("images-glob-empty", lambda: _images("nowhere/vac_*.extxyz"), r"images 'nowhere/vac_\*.extxyz': no file matches"),
+    ("image-cell", lambda: _images([_image(7, cell=1.002)]),
+     r"images\[0\]: its cell differs from the pristine cell by up to 0.187\d Å \(lattice vector c, component z: "
+     r"93.9074 against 93.72 Å\)"),
+    ("image-no-energy", lambda: _images([_image(7, energy=None)]), r"images\[0\]: the image has no energy"),
+    ("image-file-no-energy", lambda: _images(_written(_image(7, energy=None))),
+     r"/vac_7.extxyz: the image has no energy"),
+    ("pristine-no-energy", lambda: _images([_image(7)], pristine_energy=None, reference=0.5),
+     r"the pristine structure has no energy, and reference = 0.5 needs it"),
+    ("images-one-site-twice", lambda: _images([_image(7), _image(7, energy=-1.0)]),
+     r"images\[0\] and images\[1\] are both a 'Vo' image of site 7"),
+    ("image-nan-position", lambda: _images([_image(7, nan_atom=3)]),
+     r"images\[0\]: atom 3 \(O\) has a non-finite position"),
+    ("two-atoms-one-place", lambda: __import__("ase_spacecharge").project(ceria_like_atoms() + ceria_like_atoms()[:1],
+                                                                          CERIA_DEFECTS),
+     r"atoms 0 \(O\) and 90 \(O\) are 0 Å apart \(closer than 0.3 Å: two atoms at one position"),
+    ("dE-strings", lambda: _project_with(dE_Vo=np.array(["0.1"] * 90)),
+     r"per-site array 'dE_Vo': expected energies \(eV, numbers\), got strings such as '0.1'"),
+    ("dE-shape", lambda: _project_with(dE_Vo=np.zeros((90, 3))),
+     r"per-site array 'dE_Vo': expected one energy per site \(90\), got shape \(90, 3\)"),
+    ("energies-shape", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                     energies={"Vo": np.zeros(89)}),
+     r"energies\['Vo'\]: expected one energy per site \(90\) or \(site index, energy\) pairs, got shape \(89,\)"),
+    ("dE-minus-inf", lambda: _project_with(dE_Vo=np.where(np.arange(90) == 3, -np.inf, 0.0)),
+     r"per-site array 'dE_Vo': site 3 has ΔE = -inf"),
+    ("plane_tol-negative", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                         plane_tol=-0.1),
+     r"plane_tol must be a non-negative distance \(Å\), got -0.1"),
+    ("plane_tol-nan", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                    plane_tol=float("nan")),
+     r"plane_tol must be a non-negative distance \(Å\), got nan"),
+    ("n_points-fraction", lambda: ceria_like_problem(model="continuum", n_points=2.5),
+     r"n_points must be an integer >= 3 \(grid points of the continuum model\), got 2.5"),
+    ("n_points-huge", lambda: ceria_like_problem(model="continuum", n_points=10**13),
+     r"n_points = 10000000000000 would need about .* bytes of memory"),
+    ("valence-zero", lambda: DefectSpecies("X", 0, 0.05, 1.0), r"defect 'X': valence 0: an uncharged defect neither"),
+    ("symprec-negative", lambda: __import__("ase_spacecharge.structure.symmetry", fromlist=["x"]).equivalent_sites(
+        ceria_like_atoms(), -1.0), r"symprec must be a positive distance \(Å\), got -1.0"),
 ]
+
+
+def _image(site, energy=-5.0, cell=1.0, nan_atom=None):
+    """A vacancy image of the ceria-like column (energy eV; cell scaled by ``cell``)."""
+    image = ceria_like_atoms()
+    del image[site]
+    image.set_cell(image.cell * cell, scale_atoms=True)
+    if nan_atom is not None:
+        image.positions[nan_atom] = np.nan
+    if energy is not None:
+        image.info["energy"] = energy
+    return image
+
+
+def _written(image):
+    import os
+    import tempfile
+    from ase.io import write
+    path = os.path.join(tempfile.mkdtemp(), "vac_7.extxyz")
+    write(path, image)
+    return path
+
+
+def _images(images, pristine_energy=0.0, reference="far"):
+    from ase_spacecharge import image_energies
+    return image_energies(ceria_like_atoms(), images, {"Vo": ("O", None)}, pristine_energy=pristine_energy,
+                          reference=reference)
+
+
+def _project_with(**arrays):
+    atoms = ceria_like_atoms()
+    for name, value in arrays.items():
+        atoms.arrays[name] = value
+    return __import__("ase_spacecharge").project(atoms, CERIA_DEFECTS)
 
 
 @pytest.mark.parametrize("name, call, message", API, ids=[a[0] for a in API])
@@ -288,4 +360,4 @@ def test_binary_site_file_is_named(tmp_path):
 
 
 def test_the_catalogue_is_long_enough():
-    assert len(CASES) + len(API) >= 23 + 40
+    assert len(CASES) + len(API) >= 23 + 40 + 22

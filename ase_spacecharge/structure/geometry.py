@@ -18,6 +18,7 @@ from ..grid import group_planes
 from .data import StructureData
 
 __all__ = ["edges_between_planes", "normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
+           "overlapping_atoms",
            "periodic_planes", "distance_to_boundaries"]
 
 
@@ -318,3 +319,47 @@ def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
     period = hi_edge - lo_edge
     upper = 0.5 * (x_plane.max() + x_plane.min() + period)
     return float(upper - period), float(upper)
+
+
+def overlapping_atoms(data: StructureData, tol=0.3):
+    """Pairs of atoms closer than ``tol`` (Å, minimum image): two atoms at one position.
+
+    O(N log N): a k-d tree on the wrapped fractional coordinates finds every candidate (a
+    Cartesian distance below ``tol`` bounds each fractional component by ``tol / d_i``, the
+    cell's spacing normal to that lattice plane), then their Cartesian distances decide.
+
+    Parameters
+    ----------
+    data : StructureData
+    tol : float
+        Å.
+
+    Returns
+    -------
+    pairs : int ndarray (k, 2)
+    distances : ndarray (k,)
+        Å.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import read_structure
+    >>> atoms = ceria_like_atoms()
+    >>> atoms += atoms[:1]   # atom 0 twice
+    >>> pairs, dist = overlapping_atoms(read_structure(atoms))
+    >>> pairs.tolist(), dist.tolist()
+    ([[0, 90]], [0.0])
+    """
+    from scipy.spatial import cKDTree
+    f = np.mod(data.frac, 1.0)
+    f[f >= 1.0] = 0.0
+    radius = tol / min(normal_spacing(data.cell, k) for k in range(3))
+    pairs = cKDTree(f, boxsize=1.0).query_pairs(min(radius, 0.499), p=np.inf, output_type="ndarray")
+    if pairs.size == 0:
+        return np.zeros((0, 2), dtype=int), np.zeros(0)
+    delta = f[pairs[:, 0]] - f[pairs[:, 1]]
+    delta -= np.round(delta)
+    dist = np.linalg.norm(delta @ data.cell, axis=1)
+    close = dist < tol
+    order = np.lexsort((pairs[close, 1], pairs[close, 0]))
+    return pairs[close][order], dist[close][order]
