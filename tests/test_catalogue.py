@@ -135,6 +135,28 @@ CASES = [
      r"give both diffusivity_prefactor and migration_energy"),
     ("onsager-not-psd", SITE_CASE, 'boundary = "dirichlet"\n[onsager]\ncorrelations = [["Vo", "Gd", 1.5]]',
      r"correlations entry 0: expected a number in \[-1.0, 1.0\]"),
+    ("images-glob-empty", STRUCTURE_CASE, '[images]\nfiles = ["relax/*.extxyz"]\n[images.defects]\nVo = ["O", ""]',
+     r"case.toml: images.files: '.*relax/\*.extxyz': no file matches"),
+    ("images-unknown-defect", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVx = ["O", ""]',
+     r"images.defects.Vx: no \[\[defects\]\] entry has label 'Vx'"),
+    ("images-wrong-host", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["Ce", ""]',
+     r"images.defects.Vo: host 'Ce', but the \[\[defects\]\] entry 'Vo' has site = 'O'"),
+    ("images-defect-pair", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["O"]',
+     r"images: defects.Vo: expected \[host species, the species that replaces it\] \(\"\" for a vacancy\)"),
+    ("images-reference", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\nreference = "near"\n[images.defects]\n'
+     'Vo = ["O", ""]', r"images: reference: expected \"far\", a site index \(an integer\) or an energy"),
+    ("images-missing-twice", STRUCTURE_CASE, 'missing = "zero"\n[images]\nfiles = ["gb.extxyz"]\nmissing = "drop"\n'
+     '[images.defects]\nVo = ["O", ""]', r"missing is given twice \(top level and in \[images\]\)"),
+    ("images-and-arrays", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["O", ""]',
+     r"the structure already has per-site energies dE_Vo, and \[images\] computes them"),
+    ("missing-typo", STRUCTURE_CASE, 'missing = "equivalnt"', r"missing: .* \(did you mean 'equivalent'"),
+    ("symprec-negative", STRUCTURE_CASE, "symprec = -0.01", r"symprec: expected a positive number \(Å\), got -0.01"),
+    ("structure-plane_tol-negative", STRUCTURE_CASE, "plane_tol = -0.1", r"plane_tol: expected a positive number"),
+    ("structure-slice-file", STRUCTURE_CASE, ('structure = "gb.extxyz"', 'structure = "gb.extxyz@5"'),
+     r"gb.extxyz@5: no frame 5 \(the file holds 1\)"),
+    ("n_points-huge", SITE_CASE, 'model = "continuum"\nn_points = 10000000000000',
+     r"n_points = 10000000000000 would need about .* GiB\), more than the .* GiB available"),
+    ("defect-uncharged", SITE_CASE, ("valence = 2", "valence = 0"), r"defect 'Vo': valence 0: an uncharged defect"),
     ("layered-thickness", LAYERED_CASE, ("thickness = 100.0", "thickness = 0"), r"layers entry 0: thickness"),
     ("layered-sheets", LAYERED_CASE, "sheet_charges = [0.01, 0.02]", r"sheet_charges: 2 values for 1 interfaces"),
     ("layered-spacing", LAYERED_CASE, ("spacing = 0.5", "spacing = -0.1"), r"spacing: expected a positive number"),
@@ -360,4 +382,4 @@ def test_binary_site_file_is_named(tmp_path):
 
 
 def test_the_catalogue_is_long_enough():
-    assert len(CASES) + len(API) >= 23 + 40 + 22
+    assert len(CASES) + len(API) >= 23 + 40 + 35

@@ -3,6 +3,7 @@ copied from a symmetry-equivalent site, filled with 0 eV, or none), spread over 
 symmetry-equivalent sites of the shipped Σ5 cell, never averaged in when filled, and a "far"
 reference or a dropped site that mislead are named."""
 
+import json
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from ase.io import read, write
 
 import sigma5_images as s5
 from ase_spacecharge import InputError, SpaceChargeWarning, image_energies, project, solve_structure
+from ase_spacecharge.cli import main
 from ase_spacecharge.examples import CERIA_DEFECTS
 
 def _classes(atoms):
@@ -38,6 +40,16 @@ def _per_atom(proj, n):
         e[proj.atom_index] = proj.sites.energies[:, j]
         out[label] = e
     return out
+
+
+def _sparse_case(folder, atoms, sites, missing):
+    write(folder / "gb.extxyz", atoms)
+    s5.write_extxyz(folder / "img", s5.images(atoms, sites, function=lambda lab, f: s5.symmetric_segregation(lab, f, 0.0)))
+    text = (f'structure = "gb.extxyz"\ntemperature = 773.15\npermittivity = 55.0\n'
+            f'[images]\nfiles = ["img/*.extxyz"]\nreference = 0.0\npristine_energy = {s5.E_PRISTINE!r}\n'
+            f'missing = "{missing}"\n[images.defects]\nVo = ["O", ""]\nGd = ["Ce", "Gd"]\n' + s5.CASE_DEFECTS)
+    (folder / "case.toml").write_text(text)
+    return folder / "case.toml"
 
 
 def _full_energies(atoms):
@@ -179,3 +191,16 @@ def test_plus_infinity_means_the_site_never_hosts_the_defect_even_with_missing_z
     hosted = {int(a): e for a, e in zip(proj.atom_index, proj.sites.energies[:, 0])}
     assert int(o[0]) not in hosted and hosted[int(o[2])] == 0.0  # an O site that hosts no defect is no site
     assert proj.source_counts()["Vo"] == dict(computed=236, equivalent=0, filled=2, none=2)
+
+
+def test_the_cli_energies_command_writes_the_structure_with_its_sources(tmp_path, capsys):
+    atoms = s5.pristine()
+    case = _sparse_case(tmp_path, atoms, _one_image_per_class(atoms), "equivalent")
+    assert main(["energies", str(case), "-o", str(tmp_path / "gb_with_energies.extxyz")]) == 0
+    out = capsys.readouterr().out
+    assert "30 computed, 210 equivalent" in out and "gb_with_energies.extxyz" in out
+    back = read(tmp_path / "gb_with_energies.extxyz")
+    assert (back.arrays["sc_dE_source_Vo"] != "none").sum() == 240
+    assert np.isfinite(back.arrays["dE_Vo"]).sum() == 30  # dE_: the images' energies; sc_dE_: as solved
+    params = json.loads(back.info["sc_params"])
+    assert params["images"]["count"] == 60 and params["inputs"]["missing"] == "equivalent"
