@@ -11,25 +11,13 @@ import numpy as np
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import read, write
 
+from ase_spacecharge.examples import CERIA_DEFECTS, defect_tables
+
 SIGMA5 = Path(__file__).resolve().parents[1] / "example_structures" / "ceria_sigma5_310" / "gb.extxyz"
 E_PRISTINE = -3456.78901234  # eV, the pristine cell
 MU = {"Vo": 12.3456789, "Gd": -4.56789012}  # eV, the bulk defect formation terms (cancel with "far")
 DEFECTS = {"Vo": ("O", None), "Gd": ("Ce", "Gd")}
-CASE_DEFECTS = """
-[[defects]]
-label = "Vo"
-site = "O"
-valence = 2
-mole_fraction = 0.05
-mobility = 1.0
-
-[[defects]]
-label = "Gd"
-site = "Ce"
-valence = -1
-mole_fraction = 0.2
-mobility = 0.0
-"""
+CASE_DEFECTS = "\n" + defect_tables(CERIA_DEFECTS)  # V_O (z = 2, 5 %, mobile) and Gd_Ce (z = -1, 20 %)
 
 
 def pristine(repeat=(1, 1, 1)):
