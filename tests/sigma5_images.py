@@ -120,7 +120,8 @@ def write_outcar(path, atoms):
 
 def write_vasprun(path, atoms):
     """A vasprun.xml of one ionic step in the layout of ASE's own hand-written test vasprun
-    (ase/test/fio/vasp/test_read_vasp_xml.py), closed."""
+    (ase/test/fio/vasp/test_read_vasp_xml.py), closed, with the generator, incar and
+    parameters that pymatgen's ``Vasprun`` also needs."""
     path.parent.mkdir(parents=True, exist_ok=True)
     symbols = np.array(atoms.get_chemical_symbols())
     species = list(dict.fromkeys(symbols))
@@ -134,7 +135,11 @@ def write_vasprun(path, atoms):
     structure = ([" <structure>", "  <crystal>"] + varray("basis", atoms.cell[:]) + ["  </crystal>"]
                  + varray("positions", atoms.get_scaled_positions()[order]) + [" </structure>"])
     types = {s: k + 1 for k, s in enumerate(species)}
-    lines = ['<?xml version="1.0" encoding="ISO-8859-1"?>', "<modeling>", " <kpoints>",
+    lines = ['<?xml version="1.0" encoding="ISO-8859-1"?>', "<modeling>", " <generator>",
+             '  <i name="program" type="string">vasp </i>', '  <i name="version" type="string">6.4.2 </i>',
+             " </generator>", " <incar>", '  <i type="string" name="SYSTEM">fixture</i>', " </incar>",
+             " <parameters>", '  <separator name="electronic" >', '   <i type="int" name="ISPIN">     1</i>',
+             '   <i type="int" name="NELM">     60</i>', "  </separator>", " </parameters>", " <kpoints>",
              '  <varray name="kpointlist" >', "   <v>       0.00000000       0.00000000       0.00000000 </v>",
              "  </varray>", '  <varray name="weights" >', "   <v>       1.00000000 </v>", "  </varray>",
              " </kpoints>", " <atominfo>",

@@ -44,7 +44,8 @@ def _per_atom(proj, n):
 
 def _sparse_case(folder, atoms, sites, missing):
     write(folder / "gb.extxyz", atoms)
-    s5.write_extxyz(folder / "img", s5.images(atoms, sites, function=lambda lab, f: s5.symmetric_segregation(lab, f, 0.0)))
+    symmetric = lambda lab, f: s5.symmetric_segregation(lab, f, 0.0)  # noqa: E731
+    s5.write_extxyz(folder / "img", s5.images(atoms, sites, function=symmetric))
     text = (f'structure = "gb.extxyz"\ntemperature = 773.15\npermittivity = 55.0\n'
             f'[images]\nfiles = ["img/*.extxyz"]\nreference = 0.0\npristine_energy = {s5.E_PRISTINE!r}\n'
             f'missing = "{missing}"\n[images.defects]\nVo = ["O", ""]\nGd = ["Ce", "Gd"]\n' + s5.CASE_DEFECTS)

@@ -118,10 +118,14 @@ def test_extxyz_ase_db_outcar_and_vasprun_give_the_same_energies(sigma5, tmp_pat
             have = np.isfinite(dE[label])
             np.testing.assert_allclose(dE[label][have] - s5.MU[label], truth[label][have], rtol=0, atol=1e-9)
         results[name] = dE
-    for name in sources:  # the files hold the same numbers, so every reader gives the same energies
+    from pymatgen.io.vasp import Vasprun  # the same vasprun.xml files as pymatgen objects
+    runs = [Vasprun(p, parse_dos=False, parse_eigen=False, parse_potcar_file=False)
+            for p in sorted(tmp_path.glob("vrun_*/vasprun.xml"))]
+    results["Vasprun"], matches = image_energies(atoms, runs, s5.DEFECTS, reference=None)
+    assert matches[0].source == "images[0]"
+    for name in results:  # the files hold the same numbers, so every reader gives the same energies
         for label in ("Vo", "Gd"):
             np.testing.assert_array_equal(results[name][label], results["extxyz"][label])
-    assert "OUTCAR" in matches[0].source or "vasprun" in matches[0].source
 
 
 def test_an_ase_db_selection_and_file_slices_pick_images(sigma5, tmp_path):
@@ -206,3 +210,17 @@ def test_all_360_images_from_an_ase_db_or_outcar_files_solve_as_the_arrays_do(si
     assert abs(result.solutions[0].phi0 - direct.solutions[0].phi0) < 1e-12
     for label, sites in (("Vo", sigma5["o"]), ("Gd", sigma5["ce"])):
         assert _differences(result.frames[0].arrays[f"sc_dE_{label}"], sigma5["truth"][label], sites) < 1e-9
+
+
+def test_the_screen_takes_file_slices_one_source_a_frame(sigma5, tmp_path):
+    from ase_spacecharge.screen.sources import find_structures, load_structure
+    from ase_spacecharge.structure.files import read_structure_file
+    atoms = read_structure_file(sigma5["folder"] / "gb_dE.db")
+    write(tmp_path / "two.extxyz", [atoms, atoms[:-1]])
+    sources = find_structures(f"{tmp_path / 'two.extxyz'}@:")
+    assert [s["name"].rsplit("/", 1)[1] for s in sources] == ["two.extxyz@0", "two.extxyz@1"]
+    assert sources[0]["hash"] != sources[1]["hash"]
+    assert [len(load_structure(s["ref"], s["hash"])) for s in sources] == [360, 359]
+    write(tmp_path / "two.extxyz", [atoms[:-2], atoms])  # an edited file: a changed identity, refused
+    with pytest.raises(InputError, match="changed since the screen was planned"):
+        load_structure(sources[0]["ref"], sources[0]["hash"])

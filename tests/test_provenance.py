@@ -31,7 +31,8 @@ def _numbers(summary):
     """The summary's results: every number (NaN as None, so that equal means equal), without
     the provenance."""
     from ase_spacecharge.cases.output.summary_json import json_safe
-    return json_safe({k: v for k, v in summary.items() if k not in ("inputs", "package_version", "structure", "images")})
+    provenance = ("inputs", "package_version", "structure", "images")
+    return json_safe({k: v for k, v in summary.items() if k not in provenance})
 
 
 def test_log10_fractions_survive_extxyz_where_the_fractions_do_not(shipped, tmp_path):

@@ -257,7 +257,8 @@ def check_write_structure(case, path=None):
     """
     target = path or case.get("write_structure")
     if target:
-        what = f"--write-structure {target}" if path else f"{case.get('case_file')}: write_structure: cannot write {target!r}"
+        what = (f"--write-structure {target}" if path
+                else f"{case.get('case_file')}: write_structure: cannot write {target!r}")
         check_writable(os.path.dirname(os.path.abspath(target)), what)
     return target
 

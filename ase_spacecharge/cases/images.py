@@ -125,7 +125,7 @@ def images_checks(case, folder, path, missing_given):
 
 
 
-def _images_identity(images, names):
+def _images_identity(files, names):
     """The image files as given, how many images were read, and one SHA-256 of every image
     file's bytes (and its frame or row)."""
     from ..structure.files import file_hash, split_spec
@@ -135,7 +135,7 @@ def _images_identity(images, names):
         path = split_spec(name)[0]
         hashes.setdefault(path, file_hash(path))
         h.update(f"{hashes[path]} {name[len(path):]}\n".encode())
-    return dict(files=images["files"], count=len(names), hash=h.hexdigest()[:32])
+    return dict(files=files, count=len(names), hash=h.hexdigest()[:32])
 
 
 def apply_images(case, atoms):
@@ -179,6 +179,5 @@ def apply_images(case, atoms):
                                  axis=case.get("axis"), boundaries=case.get("boundaries"), plane_tol=case["plane_tol"])
     for label, energies in dE.items():
         atoms.set_array(f"dE_{label}", energies)
-    identity = _images_identity(images, [m.source for m in matches])
-    identity["files"] = (case["provenance"].get("case") or {}).get("images", {}).get("files", images["files"])
-    return identity
+    as_given = ((case.get("provenance") or {}).get("case") or {}).get("images", {}).get("files", images["files"])
+    return _images_identity(as_given, [m.source for m in matches])

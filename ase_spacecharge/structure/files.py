@@ -29,7 +29,8 @@ import os
 
 from ..errors import InputError
 
-__all__ = ["structure_hash", "file_hash", "split_spec", "expand_paths", "db_row_atoms", "read_db", "read_structure_file", "read_images"]
+__all__ = ["structure_hash", "file_hash", "split_spec", "expand_paths", "db_row_atoms", "read_db",
+           "read_structure_file", "read_images"]
 
 
 def structure_hash(atoms):

@@ -18,8 +18,7 @@ from ..grid import group_planes
 from .data import StructureData
 
 __all__ = ["edges_between_planes", "normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
-           "overlapping_atoms",
-           "periodic_planes", "distance_to_boundaries"]
+           "periodic_planes", "distance_to_boundaries", "overlapping_atoms"]
 
 
 def normal_spacing(cell, axis):
@@ -324,9 +323,11 @@ def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
 def overlapping_atoms(data: StructureData, tol=0.3):
     """Pairs of atoms closer than ``tol`` (Å, minimum image): two atoms at one position.
 
-    O(N log N): a k-d tree on the wrapped fractional coordinates finds every candidate (a
-    Cartesian distance below ``tol`` bounds each fractional component by ``tol / d_i``, the
-    cell's spacing normal to that lattice plane), then their Cartesian distances decide.
+    O(N log N) by sorting: the fractional coordinates scaled by the cell's spacings ``d_i``
+    normal to each lattice plane (a Cartesian distance below ``tol`` bounds each scaled
+    difference by ``tol``) are binned into periodic cells at least ``2 tol`` wide, in the eight
+    grids shifted by half a cell along any axes; two atoms closer than ``tol`` share a cell in
+    one of them.  The candidates' Cartesian minimum-image distances decide.
 
     Parameters
     ----------
@@ -337,6 +338,7 @@ def overlapping_atoms(data: StructureData, tol=0.3):
     Returns
     -------
     pairs : int ndarray (k, 2)
+        ``i < j``, sorted.
     distances : ndarray (k,)
         Å.
 
@@ -350,16 +352,24 @@ def overlapping_atoms(data: StructureData, tol=0.3):
     >>> pairs.tolist(), dist.tolist()
     ([[0, 90]], [0.0])
     """
-    from scipy.spatial import cKDTree
+    import itertools
     f = np.mod(data.frac, 1.0)
-    f[f >= 1.0] = 0.0
-    radius = tol / min(normal_spacing(data.cell, k) for k in range(3))
-    pairs = cKDTree(f, boxsize=1.0).query_pairs(min(radius, 0.499), p=np.inf, output_type="ndarray")
+    d = np.array([normal_spacing(data.cell, k) for k in range(3)])
+    n = np.maximum(np.floor(d / (2 * tol)), 1).astype(np.int64)
+    scaled = f * n  # in cells
+    found = []
+    for shift in itertools.product((0.0, 0.5), repeat=3):
+        cell = np.floor(scaled + shift).astype(np.int64) % n
+        key = (cell[:, 0] * n[1] + cell[:, 1]) * n[2] + cell[:, 2]
+        order = np.argsort(key)
+        ordered = key[order]
+        for gap in (1, 2, 3):  # neighbours in the sorted order: every pair of a cell of up to four atoms
+            same = np.flatnonzero(ordered[gap:] == ordered[:-gap])
+            found.append(np.stack([order[same], order[same + gap]], axis=1))
+    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
     if pairs.size == 0:
         return np.zeros((0, 2), dtype=int), np.zeros(0)
     delta = f[pairs[:, 0]] - f[pairs[:, 1]]
     delta -= np.round(delta)
     dist = np.linalg.norm(delta @ data.cell, axis=1)
-    close = dist < tol
-    order = np.lexsort((pairs[close, 1], pairs[close, 0]))
-    return pairs[close][order], dist[close][order]
+    return pairs[dist < tol], dist[dist < tol]

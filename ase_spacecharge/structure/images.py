@@ -61,9 +61,10 @@ def _image_frame(pristine, image, name):
     diff = np.abs(img.cell - pristine.cell)
     if diff.max() > 1e-3 * np.abs(pristine.cell).max():
         i, j = np.unravel_index(np.argmax(diff), diff.shape)
-        raise InputError(f"{name}: its cell differs from the pristine cell by up to {diff.max():.4g} Å (lattice vector "
-                         f"{'abc'[i]}, component {'xyz'[j]}: {img.cell[i, j]:.6g} against {pristine.cell[i, j]:.6g} Å); "
-                         "fixed-frame matching needs the pristine cell (relax the images at fixed cell)")
+        raise InputError(f"{name}: its cell differs from the pristine cell by up to {diff.max():.4g} Å (lattice "
+                         f"vector {'abc'[i]}, component {'xyz'[j]}: {img.cell[i, j]:.6g} against "
+                         f"{pristine.cell[i, j]:.6g} Å); fixed-frame matching needs the pristine cell (relax the "
+                         "images at fixed cell)")
     return img
 
 

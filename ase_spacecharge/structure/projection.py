@@ -270,7 +270,9 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     lo_edge, hi_edge = edges_between_planes(x_plane, lo_edge, hi_edge)
     if average_energies:
         E = _plane_mean_energies(x_plane, E, np.stack([np.isin(sources[lab][keep], REAL) for lab, _ in pairs], 1))
-    valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
+    valence = np.zeros(sym.size)
+    for species, charge in (valences or {}).items():
+        valence[sym == species] = charge
     sites = Sites(x_plane, sym, valence, tuple(lab for lab, _ in pairs), E, source="structure")
     proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge),
                       cross_section(data.cell, ax) * n_stack, ax, d, b, mode, data.symbols.copy(), data.frac.copy(),
