@@ -459,4 +459,4 @@ def test_overlapping_atoms_finds_exactly_the_close_pairs_of_random_oblique_cells
         i, j = np.triu_indices(30, 1)
         close = D[i, j] < 0.3
         assert sorted(map(tuple, pairs.tolist())) == sorted(zip(i[close].tolist(), j[close].tolist()))
-        np.testing.assert_allclose(dist, D[pairs[:, 0], pairs[:, 1]], atol=1e-12) if pairs.size else None
+        np.testing.assert_allclose(dist, D[pairs[:, 0], pairs[:, 1]], atol=1e-12)
