@@ -1,6 +1,8 @@
 """Command line: ``ase-spacecharge run CASE.toml [--json OUT] [--csv PROFILE] [--plot PNG]
-[--plot-structure PNG] [--view HTML] [--spectrum CSV]`` and ``ase-spacecharge screen CASE.toml
---structures SRC... --out results.db [--scheduler ADDRESS | --workers N | --serial]``.
+[--plot-structure PNG] [--view HTML] [--chemiscope JSON] [--spectrum CSV] [-o STRUCTURE]``,
+``ase-spacecharge energies CASE.toml -o STRUCTURE`` and ``ase-spacecharge screen CASE.toml
+--structures SRC... --out results.db [--scheduler ADDRESS | --workers N | --serial]``;
+``-q/--quiet`` and ``-T/--traceback`` (as ASE's command line) everywhere.
 
 Also ``python -m ase_spacecharge``.  Nothing heavy is imported before the arguments are
 parsed, so ``--help`` and ``--version`` answer at once.
@@ -19,8 +21,12 @@ A case file is TOML: a site file (sites = "sites.txt", pyscses format), a struct
 temperature (K, or a list), permittivity, [[defects]] tables (label, valence, mole_fraction,
 mobility; site = host species for structures) and options; out of equilibrium also
 [transient], [steady_state] and [impedance] tables (with boundary = "dirichlet" and the
-species' diffusivities).  See the README, section "Case files".  Paths inside a case file are relative to the case file; output paths given
-on the command line are relative to the working directory."""
+species' diffusivities).  A structure's energies come from its dE_<defect> arrays or from
+defect images: [images] files = ["relax/*/OUTCAR"] (globs, file@SLICE, ase.db) with
+[images.defects] Vo = ["O", ""].  A structure this command wrote re-runs from its
+info["sc_params"]: ase-spacecharge run out.extxyz.  See the README, section "Case files".
+Paths inside a case file are relative to the case file; output paths given on the command
+line are relative to the working directory."""
 
 
 def _parser():
@@ -28,11 +34,15 @@ def _parser():
     parser = argparse.ArgumentParser(prog="ase-spacecharge",
                                      description="Space-charge layers at grain boundaries and interfaces.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _common_options(parser, None)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="solve a case file", description="Solve a case file.", epilog=CASE_HELP,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("case", help="case file (TOML)")
-    run.add_argument("--json", metavar="OUT", help="write the summary as JSON")
+    run.add_argument("case", help="case file (TOML), or a structure this command wrote (re-run from its sc_params)")
+    _common_options(run, argparse.SUPPRESS)
+    run.add_argument("-o", "--write-structure", metavar="PATH", help="write the annotated structure here (extxyz, "
+                     "ase.db, ...; instead of the case's write_structure)")
+    run.add_argument("--json", metavar="OUT", help="write the summary as JSON ('-': to standard output)")
     run.add_argument("--csv", metavar="PROFILE", help="write the plane profiles as CSV")
     run.add_argument("--plot", metavar="PNG", help="plot the profiles (and beside it the transient, I–V, Nyquist "
                      "and Bode plots of the case's dynamics)")
@@ -46,9 +56,24 @@ def _parser():
     run.add_argument("--chemiscope", metavar="JSON", help="the annotated cell as a chemiscope dataset (structure "
                      "cases; pip install 'ase_spacecharge[chemiscope]'): every sc_ property with its unit")
     run.add_argument("--color-by", metavar="ARRAY", default="sc_phi",
-                     help="per-atom array to colour by: sc_phi (default), sc_occ_<defect>, sc_dE_<defect>")
+                     help="per-atom array to colour by: sc_phi (default), sc_log10_occ_<defect>, sc_occ_<defect>, "
+                     "sc_dE_<defect>")
+    energies = sub.add_parser("energies", help="write a structure case's segregation energies without solving",
+                              description="Write the pristine structure with its dE_<defect> arrays (the images' "
+                              "among them), sc_dE_<defect> as the solve would take them and sc_dE_source_<defect>, "
+                              "without solving.")
+    energies.add_argument("case", help="case file (TOML) of a structure case")
+    energies.add_argument("-o", "--output", required=True, metavar="PATH", help="the structure to write (extxyz, ...)")
+    _common_options(energies, argparse.SUPPRESS)
     _screen_parser(sub)
     return parser
+
+
+def _common_options(parser, default):
+    default = False if default is None else default  # a subcommand's SUPPRESS keeps the top level's value
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="print only warnings and errors")
+    parser.add_argument("-T", "--traceback", action="store_true", default=default,
+                        help="show the traceback of an error (for bug reports)")
 
 
 SCREEN_HELP = """\
@@ -82,28 +107,44 @@ def _screen_parser(sub):
                      help="seconds to reach --scheduler (default 10)")
     scr.add_argument("--retry-failed", action="store_true", help="compute the failed rows again")
     scr.add_argument("--no-writeback", action="store_true", help="store the structures without per-atom results")
+    _common_options(scr, argparse.SUPPRESS)
+
+
+class _ProgressLine:
+    """A progress line on stderr: redrawn in place (``\\r``) at most five times a second on a
+    terminal; elsewhere (a log file, a pipe) a plain line at most every ten seconds, and the
+    last; nothing when quiet."""
+
+    def __init__(self, quiet=False):
+        import time
+        self.clock, self.start, self.last = time.perf_counter, time.perf_counter(), -1e9
+        self.tty, self.quiet = sys.stderr.isatty(), quiet
+
+    def show(self, text, final=False):
+        now = self.clock()
+        if self.quiet or not (final or now - self.last > (0.2 if self.tty else 10.0)):
+            return
+        self.last = now
+        if self.tty:
+            print(f"\r{text}   ", end="\n" if final else "", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
 
 class _ScreenProgress:
-    """Progress of a screen on stderr: a line redrawn at most five times a second."""
+    """Progress of a screen on stderr (see :class:`_ProgressLine`)."""
 
-    def __init__(self, out):
-        import time
-        self.clock, self.start, self.last, self.out = time.perf_counter, time.perf_counter(), -1.0, out
-        self.total = 0
+    def __init__(self, out, quiet=False):
+        self.line, self.out, self.total = _ProgressLine(quiet), out, 0
 
     def __call__(self, done, total, failed):
-        now, self.total = self.clock(), total
-        if done == 0:
+        self.total = total
+        if done == 0 and not self.line.quiet:
             print(f"screen: {total} rows to compute into {self.out}", file=sys.stderr, flush=True)
-        if total and (now - self.last > 0.2 or done == total):
-            elapsed = now - self.start
+        if total:
+            elapsed = self.line.clock() - self.line.start
             left = f", ~{elapsed * (total - done) / done:.0f} s left" if 0 < done < total else ""
-            print(f"\rscreen: {done}/{total} rows, {failed} failed, {elapsed:.0f} s{left}   ", end="",
-                  file=sys.stderr, flush=True)
-            self.last = now
-        if done == total and total:
-            print(file=sys.stderr)
+            self.line.show(f"screen: {done}/{total} rows, {failed} failed, {elapsed:.0f} s{left}", done == total)
 
 
 def _screen_report(args, table, computed):
@@ -140,13 +181,12 @@ def _screen(args):
         if plan["repeated"]:
             print(f"screen: {len(plan['repeated'])} structures repeat an earlier one (same content), screened once: "
                   f"{', '.join(plan['repeated'][:3])}", file=sys.stderr)
-        progress = _ScreenProgress(args.out)
+        progress = _ScreenProgress(args.out, args.quiet)
         with connect(args.scheduler, args.workers, args.timeout) as client:
             table = run_plan(plan, "serial" if args.serial else client, out=args.out, progress=progress,
                              retry_failed=args.retry_failed, writeback=not args.no_writeback)
     except (InputError, OSError) as exc:
-        print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, exc)
     except KeyboardInterrupt:
         print(f"\nase-spacecharge: interrupted; the finished rows are in {args.out}: rerun the same command to "
               "finish", file=sys.stderr)
@@ -159,11 +199,15 @@ def _check_options(args, case):
     and are writable, plots have matplotlib, the cell picture has a structure case and a
     per-atom array to colour by."""
     import os
+    from .cases.casefile import check_write_structure
     from .errors import InputError, check_writable
     for option in ("json", "csv", "plot", "plot_structure", "spectrum", "view", "chemiscope"):
         path = getattr(args, option)
-        if path:
+        if path and not (option == "json" and path == "-"):
             check_writable(os.path.dirname(os.path.abspath(path)), f"--{option.replace('_', '-')} {path}")
+    if args.write_structure and case["kind"] != "structure":
+        raise InputError("--write-structure needs a structure case (structure = ...)")
+    args.write_structure = check_write_structure(case, args.write_structure) if case["kind"] == "structure" else None
     if args.spectrum and not case.get("impedance"):
         raise InputError("--spectrum needs an [impedance] table in the case file")
     if args.plot or args.plot_structure:
@@ -185,31 +229,94 @@ def _check_options(args, case):
             raise InputError("--plot-structure needs a structure case (structure = ...)")
         from .structure.annotate import result_keys
         allowed = result_keys([d["label"] for d in case["defects"]], [c.label for c in case["carriers"]],
-                              sensitivities=case.get("sensitivity") is not None)
+                              sensitivities=case.get("sensitivity") is not None, text=False)
         if args.color_by not in allowed:
             raise InputError(f"--color-by {args.color_by!r}: not a per-atom result of this case; choose one of "
                              f"{allowed}")
 
 
 class _Progress:
-    """A progress line on stderr for transients that take more than a second."""
+    """A progress line on stderr for transients that take more than a second (see
+    :class:`_ProgressLine`)."""
 
-    def __init__(self):
-        import time
-        self.clock, self.start, self.shown = time.perf_counter, time.perf_counter(), False
+    def __init__(self, quiet=False):
+        self.line = _ProgressLine(quiet)
 
     def __call__(self, t, t_end):
-        if self.clock() - self.start > 1.0:
-            print(f"\rtransient: t = {t:.3e} s of {t_end:.3e} s", end="", file=sys.stderr, flush=True)
-            self.shown = True
-            if t >= t_end:
-                print(file=sys.stderr)
+        if self.line.clock() - self.line.start > 1.0:
+            self.line.show(f"transient: t = {t:.3e} s of {t_end:.3e} s", t >= t_end)
 
 
 def _write_outputs(args, result):
     """Write what the options ask for (one writer per format: :mod:`.cases.output`)."""
     from .cases.output import FORMATS, write_outputs
     return write_outputs(result, {option: getattr(args, option) for option in FORMATS}, color_by=args.color_by)
+
+
+def _fail(args, exc):
+    """Report an error in one line (exit status 2), or with ``-T`` raise it with its traceback."""
+    if getattr(args, "traceback", False):
+        raise exc
+    print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
+    return 2
+
+
+def _warn(caught):
+    """Print each space-charge warning once, as one line."""
+    from .errors import SpaceChargeWarning
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, SpaceChargeWarning)):
+        print(f"ase-spacecharge: warning: {message}", file=sys.stderr)
+
+
+def _run(args):
+    """``ase-spacecharge run``: check every option, solve, print, write."""
+    import warnings
+    from .errors import ConvergenceError, InputError, SpaceChargeWarning
+    from .cases.run import run_case
+    from .cases.casefile import load_case
+    from .report import format_summary
+    out = sys.stderr if args.json == "-" else sys.stdout  # --json -: standard output holds the JSON alone
+    try:
+        case = load_case(args.case)
+        _check_options(args, case)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SpaceChargeWarning)
+            result = run_case(case, progress=_Progress(args.quiet), write=False)
+        _warn(caught)
+        if not args.quiet:
+            print(format_summary(result.summary), file=out)
+            if result.projection is not None:
+                print(result.summary["projection"], file=out)
+        written = _write_outputs(args, result)
+    except (InputError, ConvergenceError, OSError) as exc:
+        return _fail(args, exc)
+    for what, path in written if not args.quiet else ():
+        print(f"wrote {what}: {path}", file=out)
+    return 0
+
+
+def _energies(args):
+    """``ase-spacecharge energies``: the pristine structure with its energies and their sources."""
+    import os
+    import warnings
+    from .errors import InputError, SpaceChargeWarning, check_writable
+    from .cases.casefile import load_case
+    from .cases.run import case_energies
+    from .cases.output.structure_file import write_structure_file
+    try:
+        case = load_case(args.case)
+        check_writable(os.path.dirname(os.path.abspath(args.output)), f"--output {args.output}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SpaceChargeWarning)
+            atoms, proj = case_energies(case)
+        _warn(caught)
+        write_structure_file(args.output, [atoms])
+    except (InputError, OSError) as exc:
+        return _fail(args, exc)
+    if not args.quiet:
+        print(proj.report())
+        print(f"wrote the structure with its energies: {args.output}")
+    return 0
 
 
 def main(argv=None):
@@ -224,8 +331,8 @@ def main(argv=None):
     -------
     int
         0 on success, 2 for bad input or a solve that did not converge (the message names
-        the problem; no traceback); ``screen``: 1 when rows were lost with a worker (a
-        rerun finishes them), 130 when interrupted.
+        the problem; no traceback unless ``-T``); ``screen``: 1 when rows were lost with a
+        worker (a rerun finishes them), 130 when interrupted.
 
     Examples
     --------
@@ -236,33 +343,7 @@ def main(argv=None):
     2
     """
     args = _parser().parse_args(argv)
-    if args.command == "screen":
-        return _screen(args)
-    import warnings
-    from .errors import ConvergenceError, InputError, SpaceChargeWarning
-    from .cases.run import run_case
-    from .cases.casefile import load_case
-    from .report import format_summary
-    try:
-        case = load_case(args.case)
-        _check_options(args, case)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SpaceChargeWarning)
-            result = run_case(case, progress=_Progress())
-        for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, SpaceChargeWarning)):
-            print(f"ase-spacecharge: warning: {message}", file=sys.stderr)
-        print(format_summary(result.summary))
-        if result.projection is not None:
-            print(result.summary["projection"])
-        written = _write_outputs(args, result)
-    except (InputError, ConvergenceError, OSError) as exc:
-        print(f"ase-spacecharge: error: {exc}", file=sys.stderr)
-        return 2
-    if result.case.get("write_structure"):
-        written.insert(0, ("annotated structure", result.case["write_structure"]))
-    for what, path in written:
-        print(f"wrote {what}: {path}")
-    return 0
+    return {"screen": _screen, "energies": _energies}.get(args.command, _run)(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

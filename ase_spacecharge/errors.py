@@ -194,6 +194,48 @@ def check_writable(folder, prefix):
         raise InputError(f"{prefix}: the folder {folder!r} does not exist or is not writable")
 
 
+def available_memory():
+    """Bytes of memory available to a new computation (Linux ``MemAvailable``, else the free
+    physical pages), or None when the system does not say.
+
+    Examples
+    --------
+    >>> m = available_memory()
+    >>> m is None or m > 0
+    True
+    """
+    import os
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(nbytes, what):
+    """Raise :class:`InputError` when ``what`` would need more memory (``nbytes``, an
+    estimate) than is available, saying how much.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_memory(1e30, "n_points = 1e27")
+    ... except InputError as exc:
+    ...     print(str(exc)[:48])
+    n_points = 1e27 would need about 1e+30 bytes of
+    """
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise InputError(f"{what} would need about {nbytes:.3g} bytes of memory ({nbytes / 2**30:.3g} GiB), more than "
+                         f"the {free / 2**30:.3g} GiB available")
+
+
 def is_number(value):
     """Whether ``value`` is one real number, a Python or NumPy one (a bool is not).
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import EPSILON_0
-from .errors import InputError
+from .errors import InputError, is_number
 
 __all__ = ["BOUNDARIES", "Grid", "group_planes", "control_volume_widths", "region_weights", "validate_region"]
 
@@ -37,7 +37,7 @@ def group_planes(x, tol=0.2):
     x : array_like, shape (n,)
         Positions (Å).
     tol : float
-        Largest gap (Å) between neighbours of one plane.
+        Largest gap (Å) between neighbours of one plane (``plane_tol``): a non-negative number.
 
     Returns
     -------
@@ -51,6 +51,8 @@ def group_planes(x, tol=0.2):
     >>> group_planes([0.0, 3.0, 0.1, 2.95], tol=0.2)
     (array([0.05 , 2.975]), array([0, 1, 0, 1]))
     """
+    if not (is_number(tol) and tol >= 0):  # NaN fails too
+        raise InputError(f"plane_tol must be a non-negative distance (Å), got {tol!r}")
     x = np.asarray(x, dtype=float)
     if x.size == 0:
         return np.empty(0), np.empty(0, dtype=int)

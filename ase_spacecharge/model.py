@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conventions import conventions
-from .errors import InputError, check_temperature
+from .errors import InputError, check_memory, check_temperature
 from .grid import BOUNDARIES
 from .materials import bulk_region_charge, check_bulk_neutral
 from .occupancy import STATISTICS
@@ -148,6 +148,15 @@ def _continuum_sites(sites, energies, plane_x, plane_of, grid_x):
             np.concatenate(weights))
 
 
+def _check_points(n_points, n_sublattices, n_defects):
+    """``n_points`` (continuum grid points) is an integer >= 3 whose problem fits in memory:
+    each point carries every sublattice, each site about 25 arrays of its defects, each plane
+    about 40 arrays (8 bytes a value)."""
+    if not (isinstance(n_points, (int, np.integer)) and not isinstance(n_points, bool) and n_points >= 3):
+        raise InputError(f"n_points must be an integer >= 3 (grid points of the continuum model), got {n_points!r}")
+    check_memory(8.0 * n_points * (40 + 25 * n_sublattices * max(n_defects, 1)), f"n_points = {n_points}")
+
+
 def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, permittivity, n_points, plane_tol,
                bulk):
     """Planes, grid and the sites on it (:class:`Discretisation`) under conventions ``conv``;
@@ -159,6 +168,7 @@ def discretise(sites, energies, conv, *, model, x_min, x_max, area, boundary, pe
     if model == "site-explicit":
         grid = conv.grid(plane_x, x_min, x_max, area, boundary, permittivity)
     else:
+        _check_points(n_points, len(np.unique(sites.label[inside])), energies.shape[1])
         grid = conv.continuum_grid(plane_x, x_min, x_max, n_points, area, boundary, permittivity)
     if not ((grid.x > bulk[0]) & (grid.x < bulk[1])).any():
         raise InputError(f"the bulk region {bulk[0]}..{bulk[1]} Å contains no planes")

@@ -61,6 +61,10 @@ class DefectSpecies:
             value = getattr(self, name)
             if not is_number(value) or not math.isfinite(value):
                 raise InputError(f"defect {self.label!r}: {name} must be a finite number, got {value!r}")
+        if self.valence == 0:
+            raise InputError(f"defect {self.label!r}: valence 0: an uncharged defect neither feels the potential nor "
+                             "makes space charge, so it takes no part in the space-charge layer (its segregation is "
+                             "ΔE alone); give its charge (e) or leave it out")
         if not 0.0 < self.mole_fraction < 1.0:
             raise InputError(
                 f"defect {self.label!r}: mole_fraction must lie in (0, 1), got {self.mole_fraction!r}")

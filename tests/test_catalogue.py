@@ -135,6 +135,28 @@ CASES = [
      r"give both diffusivity_prefactor and migration_energy"),
     ("onsager-not-psd", SITE_CASE, 'boundary = "dirichlet"\n[onsager]\ncorrelations = [["Vo", "Gd", 1.5]]',
      r"correlations entry 0: expected a number in \[-1.0, 1.0\]"),
+    ("images-glob-empty", STRUCTURE_CASE, '[images]\nfiles = ["relax/*.extxyz"]\n[images.defects]\nVo = ["O", ""]',
+     r"case.toml: images.files: '.*relax/\*.extxyz': no file matches"),
+    ("images-unknown-defect", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVx = ["O", ""]',
+     r"images.defects.Vx: no \[\[defects\]\] entry has label 'Vx'"),
+    ("images-wrong-host", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["Ce", ""]',
+     r"images.defects.Vo: host 'Ce', but the \[\[defects\]\] entry 'Vo' has site = 'O'"),
+    ("images-defect-pair", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["O"]',
+     r"images: defects.Vo: expected \[host species, the species that replaces it\] \(\"\" for a vacancy\)"),
+    ("images-reference", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\nreference = "near"\n[images.defects]\n'
+     'Vo = ["O", ""]', r"images: reference: expected \"far\", a site index \(an integer\) or an energy"),
+    ("images-missing-twice", STRUCTURE_CASE, 'missing = "zero"\n[images]\nfiles = ["gb.extxyz"]\nmissing = "drop"\n'
+     '[images.defects]\nVo = ["O", ""]', r"missing is given twice \(top level and in \[images\]\)"),
+    ("images-and-arrays", STRUCTURE_CASE, '[images]\nfiles = ["gb.extxyz"]\n[images.defects]\nVo = ["O", ""]',
+     r"the structure already has per-site energies dE_Vo, and \[images\] computes them"),
+    ("missing-typo", STRUCTURE_CASE, 'missing = "equivalnt"', r"missing: .* \(did you mean 'equivalent'"),
+    ("symprec-negative", STRUCTURE_CASE, "symprec = -0.01", r"symprec: expected a positive number \(Å\), got -0.01"),
+    ("structure-plane_tol-negative", STRUCTURE_CASE, "plane_tol = -0.1", r"plane_tol: expected a positive number"),
+    ("structure-slice-file", STRUCTURE_CASE, ('structure = "gb.extxyz"', 'structure = "gb.extxyz@5"'),
+     r"gb.extxyz@5: no frame 5 \(the file holds 1\)"),
+    ("n_points-huge", SITE_CASE, 'model = "continuum"\nn_points = 10000000000000',
+     r"n_points = 10000000000000 would need about .* GiB\), more than the .* GiB available"),
+    ("defect-uncharged", SITE_CASE, ("valence = 2", "valence = 0"), r"defect 'Vo': valence 0: an uncharged defect"),
     ("layered-thickness", LAYERED_CASE, ("thickness = 100.0", "thickness = 0"), r"layers entry 0: thickness"),
     ("layered-sheets", LAYERED_CASE, "sheet_charges = [0.01, 0.02]", r"sheet_charges: 2 values for 1 interfaces"),
     ("layered-spacing", LAYERED_CASE, ("spacing = 0.5", "spacing = -0.1"), r"spacing: expected a positive number"),
@@ -247,7 +269,7 @@ API = [
     ("mode", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, mode="fold"),
      r"mode must be 'cell' or 'unfold', got 'fold'"),
     ("missing", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, missing="maybe"),
-     r"missing must be 'error', 'zero' or 'drop', got 'maybe'"),
+     r"missing must be 'error', 'equivalent', 'zero' or 'drop', got 'maybe'"),
     ("pad-negative", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS, mode="unfold",
                                                                    boundaries=[0.5, 0.0], pad_to=-5.0),
      r"pad_to must be a positive distance \(Å\), got -5.0"),
@@ -271,7 +293,79 @@ API = [
     ("unknown-species", lambda: solve(ceria_like_problem(), 773.15).resistivity(species="Xx"),
      r"unknown species 'Xx'; defined: \('Vo', 'Gd'\)"),
     ("bulk-empty", lambda: ceria_like_problem(bulk=(-46.8, -46.7)), r"the bulk region -46.8..-46.7 Å contains no planes"),
+    ("images-glob-empty", lambda: _images("nowhere/vac_*.extxyz"), r"images 'nowhere/vac_\*.extxyz': no file matches"),
+    ("image-cell", lambda: _images([_image(7, cell=1.002)]),
+     r"images\[0\]: its cell differs from the pristine cell by up to 0.187\d Å \(lattice vector c, component z: "
+     r"93.9074 against 93.72 Å\)"),
+    ("image-no-energy", lambda: _images([_image(7, energy=None)]), r"images\[0\]: the image has no energy"),
+    ("image-file-no-energy", lambda: _images(_written(_image(7, energy=None))),
+     r"/vac_7.extxyz: the image has no energy"),
+    ("pristine-no-energy", lambda: _images([_image(7)], pristine_energy=None, reference=0.5),
+     r"the pristine structure has no energy, and reference = 0.5 needs it"),
+    ("images-one-site-twice", lambda: _images([_image(7), _image(7, energy=-1.0)]),
+     r"images\[0\] and images\[1\] are both a 'Vo' image of site 7"),
+    ("image-nan-position", lambda: _images([_image(7, nan_atom=3)]),
+     r"images\[0\]: atom 3 \(O\) has a non-finite position"),
+    ("two-atoms-one-place", lambda: __import__("ase_spacecharge").project(ceria_like_atoms() + ceria_like_atoms()[:1],
+                                                                          CERIA_DEFECTS),
+     r"atoms 0 \(O\) and 90 \(O\) are 0 Å apart \(closer than 0.3 Å: two atoms at one position"),
+    ("dE-strings", lambda: _project_with(dE_Vo=np.array(["0.1"] * 90)),
+     r"per-site array 'dE_Vo': expected energies \(eV, numbers\), got strings such as '0.1'"),
+    ("dE-shape", lambda: _project_with(dE_Vo=np.zeros((90, 3))),
+     r"per-site array 'dE_Vo': expected one energy per site \(90\), got shape \(90, 3\)"),
+    ("energies-shape", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                     energies={"Vo": np.zeros(89)}),
+     r"energies\['Vo'\]: expected one energy per site \(90\) or \(site index, energy\) pairs, got shape \(89,\)"),
+    ("dE-minus-inf", lambda: _project_with(dE_Vo=np.where(np.arange(90) == 3, -np.inf, 0.0)),
+     r"per-site array 'dE_Vo': site 3 has ΔE = -inf"),
+    ("plane_tol-negative", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                         plane_tol=-0.1),
+     r"plane_tol must be a non-negative distance \(Å\), got -0.1"),
+    ("plane_tol-nan", lambda: __import__("ase_spacecharge").project(ceria_like_atoms(), CERIA_DEFECTS,
+                                                                    plane_tol=float("nan")),
+     r"plane_tol must be a non-negative distance \(Å\), got nan"),
+    ("n_points-fraction", lambda: ceria_like_problem(model="continuum", n_points=2.5),
+     r"n_points must be an integer >= 3 \(grid points of the continuum model\), got 2.5"),
+    ("n_points-huge", lambda: ceria_like_problem(model="continuum", n_points=10**13),
+     r"n_points = 10000000000000 would need about .* bytes of memory"),
+    ("valence-zero", lambda: DefectSpecies("X", 0, 0.05, 1.0), r"defect 'X': valence 0: an uncharged defect neither"),
+    ("symprec-negative", lambda: __import__("ase_spacecharge.structure.symmetry", fromlist=["x"]).equivalent_sites(
+        ceria_like_atoms(), -1.0), r"symprec must be a positive distance \(Å\), got -1.0"),
 ]
+
+
+def _image(site, energy=-5.0, cell=1.0, nan_atom=None):
+    """A vacancy image of the ceria-like column (energy eV; cell scaled by ``cell``)."""
+    image = ceria_like_atoms()
+    del image[site]
+    image.set_cell(image.cell * cell, scale_atoms=True)
+    if nan_atom is not None:
+        image.positions[nan_atom] = np.nan
+    if energy is not None:
+        image.info["energy"] = energy
+    return image
+
+
+def _written(image):
+    import os
+    import tempfile
+    from ase.io import write
+    path = os.path.join(tempfile.mkdtemp(), "vac_7.extxyz")
+    write(path, image)
+    return path
+
+
+def _images(images, pristine_energy=0.0, reference="far"):
+    from ase_spacecharge import image_energies
+    return image_energies(ceria_like_atoms(), images, {"Vo": ("O", None)}, pristine_energy=pristine_energy,
+                          reference=reference)
+
+
+def _project_with(**arrays):
+    atoms = ceria_like_atoms()
+    for name, value in arrays.items():
+        atoms.arrays[name] = value
+    return __import__("ase_spacecharge").project(atoms, CERIA_DEFECTS)
 
 
 @pytest.mark.parametrize("name, call, message", API, ids=[a[0] for a in API])
@@ -288,4 +382,4 @@ def test_binary_site_file_is_named(tmp_path):
 
 
 def test_the_catalogue_is_long_enough():
-    assert len(CASES) + len(API) >= 23 + 40
+    assert len(CASES) + len(API) >= 23 + 40 + 35

@@ -25,6 +25,10 @@ def _assert_same_arrays(a, b):
             assert np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"), f.name
         elif hasattr(x, "__dataclass_fields__"):
             _assert_same_arrays(x, y)
+        elif isinstance(x, dict) and any(isinstance(v, np.ndarray) for v in x.values()):
+            assert set(x) == set(y), f.name
+            for k in x:
+                assert np.array_equal(np.asarray(x[k]), np.asarray(y[k])) and np.asarray(x[k]).dtype.kind == y[k].dtype.kind, k
         else:
             assert x == y, f.name
 

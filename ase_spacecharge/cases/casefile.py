@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 
 from ..errors import InputError, check_writable
+from .images import IMAGES, MISSING, images_checks
 from .schema import (Field, boolean, check_table, choice, integer, named_tables, number, numbers, one_of, table,
                      tables, text)
 
-__all__ = ["load_case", "CASE_KINDS"]
+__all__ = ["load_case", "CASE_KINDS", "check_write_structure"]
 
 
 def _number_map(unit, nonnegative=False):
@@ -143,7 +144,8 @@ STRUCTURE = dict(
     axis=one_of(integer(minimum=0), choice("a", "b", "c"), default=None),
     boundaries=numbers(default=None), mode=choice("cell", "unfold", default=None),
     pad_to=one_of(number("Å", positive=True), numbers("Å", length=2, positive=True), choice("auto"), default=None),
-    missing=choice("error", "zero", "drop", default="error"), average_energies=boolean(False),
+    missing=choice(*MISSING, default="error"), average_energies=boolean(False),
+    symprec=number("Å", positive=True, default=0.01), images=table(IMAGES, None),
     write_structure=text(None), x_min=number("Å", default=None), x_max=number("Å", default=None),
     bulk=numbers("Å", length=2, increasing=True, default=None),
     materials=named_tables(MATERIAL, {}), material_of=one_of(text(), _regions(), default="material"),
@@ -174,6 +176,8 @@ _SCREENED = "a screen solves equilibria and stores each annotated structure in i
 #: the command line (``structure``, if given, is the default), with a ``[sweep]`` table.
 SCREEN = dict(STRUCTURE, structure=text(None), sweep=_sweep(),
               write_structure=_forbidden(f"{_SCREENED}; remove write_structure"),
+              images=_forbidden("a screen's structures carry their own dE_<defect> arrays; [images] is for `run` and "
+                                "`energies`"),
               **{k: _forbidden(f"{_SCREENED}; [{k}] is for `ase-spacecharge run`") for k in DYNAMICS})
 
 
@@ -215,16 +219,48 @@ def _kind(raw, path):
 
 
 def _input_file(folder, name, path, key):
+    """The input file, resolved against the case's folder; a structure may carry ASE's
+    ``@SLICE`` (``relax.traj@-1``, ``gbs.db@id=3``)."""
     full = os.path.join(folder, name)
+    if key == "structure":
+        from ..structure.files import split_spec
+        if not os.path.isfile(split_spec(full)[0]):
+            raise InputError(f"{path}: {key}: no such file {split_spec(full)[0]!r}")
+        return full
     if not os.path.isfile(full):
         raise InputError(f"{path}: {key}: no such file {full!r}")
     return full
 
 
-def _output_file(folder, name, path, key):
-    full = os.path.join(folder, name)
-    check_writable(os.path.dirname(full) or ".", f"{path}: {key}: cannot write {full!r}")
-    return full
+def check_write_structure(case, path=None):
+    """Raise unless the annotated structure can be written to ``path`` (default: the case's
+    ``write_structure``); checked before any work starts, by ``run`` and the command line.
+
+    Parameters
+    ----------
+    case : dict
+        A loaded case.
+    path : str, optional
+
+    Returns
+    -------
+    str or None
+        The path that will be written.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_write_structure({"case_file": "case.toml", "write_structure": "/no/such/dir/out.extxyz"})
+    ... except InputError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    case.toml: write_structure: cannot write '/no/such/dir/out.extxyz': the folder ... does not exist or is not writable
+    """
+    target = path or case.get("write_structure")
+    if target:
+        what = (f"--write-structure {target}" if path
+                else f"{case.get('case_file')}: write_structure: cannot write {target!r}")
+        check_writable(os.path.dirname(os.path.abspath(target)), what)
+    return target
 
 
 _CARRIER_FIELDS = ("label", "valence", "density", "dos", "statistics", "mobility")
@@ -330,11 +366,12 @@ def load_case(path, screen=False):
     ('sites', [773.15, 873.15], 'mott-schottky')
     """
     from ..materials import Carrier, Material
+    from .provenance import case_table
     path = os.fspath(path)
-    raw = _read_toml(path)
+    raw, provenance = case_table(path, _read_toml)
     kind, schema = _screen_kind(raw, path, screen)
     case = check_table(raw, schema, path)
-    case["kind"] = kind
+    case["kind"], case["case_file"], case["provenance"] = kind, path, provenance
     t = case["temperature"]
     case["temperatures"] = t if isinstance(t, list) else [t]
     _cross_checks(case, path)
@@ -352,6 +389,7 @@ def load_case(path, screen=False):
         case["structure"] = os.path.join(folder, case["structure"])
     if kind == "structure":
         if case["write_structure"]:
-            case["write_structure"] = _output_file(folder, case["write_structure"], path, "write_structure")
+            case["write_structure"] = os.path.join(folder, case["write_structure"])
+        images_checks(case, folder, path, "missing" in raw)
         case["materials"] = {name: Material(name, **m) for name, m in case["materials"].items()}
     return case

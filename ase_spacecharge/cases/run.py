@@ -10,7 +10,7 @@ from monty.json import MSONable
 from .casefile import load_case
 from ..errors import InputError
 
-__all__ = ["run_case", "CaseResult", "structure_options"]
+__all__ = ["run_case", "CaseResult", "structure_options", "case_energies"]
 
 
 def problem_from_case(case):
@@ -29,25 +29,24 @@ def problem_from_case(case):
                          equilibration_temperature=case["equilibration_temperature"])
 
 
-def read_structure_file(path):
-    """An ASE ``Atoms`` from any file ``ase.io.read`` reads; a named error otherwise."""
-    from ase.io import read
-    try:
-        atoms = read(path)
-    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds for unreadable files
-        raise InputError(f"{path}: cannot read the structure ({type(exc).__name__}: {exc})") from None
-    if isinstance(atoms, list) or len(atoms) == 0:
-        raise InputError(f"{path}: the file holds no atoms")
-    return atoms
-
-
 def structure_problem_from_case(case):
-    """Read a structure case's structure and build its problem; returns (atoms, problem, projection)."""
+    """Read a structure case's structure (with its ``[images]``' energies as ``dE_<defect>``
+    arrays) and build its problem; returns (atoms, problem, projection)."""
+    return _structure_case(case)[:3]
+
+
+def _structure_case(case):
+    """Atoms, problem, projection and provenance (``sc_params``) of a structure case."""
     from ..structure import structure_problem
+    from ..structure.files import read_structure_file
+    from .images import apply_images
+    from .provenance import case_params, structure_identity
     atoms = read_structure_file(case["structure"])
+    identity = structure_identity(case["structure"], atoms)
+    images = apply_images(case, atoms)
     problem, proj = structure_problem(atoms, case["defects"], temperature=case["temperatures"][0],
                                       **structure_options(case))
-    return atoms, problem, proj
+    return atoms, problem, proj, case_params(case, identity, images)
 
 
 def structure_options(case):
@@ -158,21 +157,29 @@ class CaseResult(MSONable):
                    decoded(d.get("dynamics", [])))
 
 
-def run_case(path, progress=None):
+def run_case(path, progress=None, *, write=True, write_structure=None):
     """Run a case file: build the problem, solve every temperature, summarise, write back.
 
     One temperature: the summary of that solution.  A list: ``{"results": [...],
     "activation_energy_perp": eV, "activation_energy_par": eV}`` with least-squares
-    Arrhenius slopes over all temperatures.  A structure case also gets ``projection`` (what
-    was projected and padded) and, with ``write_structure``, writes the annotated structure
-    (one frame per temperature).
+    Arrhenius slopes over all temperatures.  Every summary has ``package_version`` and
+    ``inputs`` (every solver input, defaults filled in).  A structure case also gets
+    ``projection`` (what was projected and padded) and ``energy_sources`` (per defect, how
+    many host sites have a computed, equivalent, filled or no ΔE) and, with
+    ``write_structure``, writes the annotated structure (one frame per temperature, each
+    with its provenance ``sc_params``).
 
     Parameters
     ----------
     path : str, path-like or dict
-        A case file, or a case already loaded by :func:`~ase_spacecharge.cases.casefile.load_case`.
+        A case file, a structure the package wrote (re-run from its ``sc_params``), or a case
+        already loaded by :func:`~ase_spacecharge.cases.casefile.load_case`.
     progress : callable, optional
         ``progress(t, t_end)`` during transients.
+    write : bool
+        Write the annotated structure (False: nothing is written; ``frames`` has it).
+    write_structure : str, optional
+        Where to write it instead of the case's ``write_structure`` (checked before the solve).
 
     Returns
     -------
@@ -187,8 +194,14 @@ def run_case(path, progress=None):
     >>> len(r.solutions), [round(x["phi0"], 3) for x in r.summary["results"]]
     (2, [0.108, 0.105])
     """
+    from .casefile import check_write_structure
     case = path if isinstance(path, dict) else load_case(path)
-    return _run_layered(case, progress) if case["kind"] == "layered" else _run(case, progress)
+    target = check_write_structure(case, write_structure) if write and case["kind"] == "structure" else None
+    result = _run_layered(case, progress) if case["kind"] == "layered" else _run(case, progress)
+    if target and result.frames:
+        from .output.structure_file import write_structure_file
+        write_structure_file(target, result.frames)
+    return result
 
 
 def _dynamics(case, problem, solutions, results, progress):
@@ -254,7 +267,20 @@ def _run_layered(case, progress=None):
     runs = _impedance(case, problem, solutions, results, _dynamics(case, problem, solutions, results, progress))
     summary = results[0] if not isinstance(case["temperature"], list) else \
         dict(results=results, **_impedance_arrhenius(results))
-    return CaseResult(summary, solutions, problem, case=case, dynamics=runs)
+    return CaseResult(_with_provenance(summary, case), solutions, problem, case=case, dynamics=runs)
+
+
+def _with_provenance(summary, case, params=None):
+    """The summary with ``package_version`` and ``inputs`` (and the structure's and images'
+    identities, with ``params``)."""
+    from .. import __version__
+    from .provenance import case_inputs
+    summary["package_version"] = __version__
+    summary["inputs"] = params["inputs"] if params else case_inputs(case)
+    for key in ("structure", "images"):
+        if params and key in params:
+            summary[key] = params[key]
+    return summary
 
 
 def _arrhenius(results):
@@ -282,9 +308,9 @@ def _sensitivities(case, problem, solutions, results):
 
 def _run(case, progress=None):
     from ..solution import solve_temperatures
-    atoms = proj = None
+    atoms = proj = params = None
     if case["kind"] == "structure":
-        atoms, problem, proj = structure_problem_from_case(case)
+        atoms, problem, proj, params = _structure_case(case)
     else:
         problem = problem_from_case(case)
     from ..guards import check_bulk
@@ -296,15 +322,64 @@ def _run(case, progress=None):
     runs = _impedance(case, problem, solutions, results, _dynamics(case, problem, solutions, results, progress))
     frames = []
     if proj is not None:
-        from ase.io import write
         from ..structure import annotate
-        frames = [annotate(atoms, s, proj, summary=r, sensitivities=x) for s, r, x in zip(solutions, results, sens)]
-        if case["write_structure"]:
-            write(case["write_structure"], frames)
+        frames = [annotate(atoms, s, proj, summary=r, sensitivities=x, params=params)
+                  for s, r, x in zip(solutions, results, sens)]
     if not isinstance(case["temperature"], list):
         summary = results[0]
     else:
         summary = dict(results=results, **_arrhenius(results), **_impedance_arrhenius(results))
     if proj is not None:
         summary["projection"] = proj.report()
-    return CaseResult(summary, solutions, problem, proj, frames, case, runs)
+        summary["energy_sources"] = proj.source_counts()
+    return CaseResult(_with_provenance(summary, case, params), solutions, problem, proj, frames, case, runs)
+
+
+def case_energies(case):
+    """The pristine structure of a structure case with its segregation energies, as the solve
+    would take them, without solving: ``dE_<defect>`` (eV, the images' and given ones; NaN
+    where none), ``sc_dE_<defect>`` (after ``missing``, and ``average_energies``) and
+    ``sc_dE_source_<defect>`` per atom, ``sc_params`` in ``info``.
+
+    Parameters
+    ----------
+    case : dict
+        From :func:`~.casefile.load_case`.
+
+    Returns
+    -------
+    atoms : ase.Atoms
+    projection : Projection
+        Its ``report()`` and ``source_counts()`` say where the energies came from.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase.io import write
+    >>> from ase_spacecharge.cases.casefile import load_case
+    >>> from ase_spacecharge.examples import ceria_like_atoms, CERIA_DEFECTS, defect_tables
+    >>> folder = tempfile.mkdtemp()
+    >>> write(os.path.join(folder, "gb.extxyz"), ceria_like_atoms())
+    >>> _ = open(os.path.join(folder, "case.toml"), "w").write(
+    ...     'structure = "gb.extxyz"\\ntemperature = 773.15\\npermittivity = 55.0\\n' + defect_tables(CERIA_DEFECTS))
+    >>> atoms, proj = case_energies(load_case(os.path.join(folder, "case.toml")))
+    >>> proj.source_counts()["Vo"]
+    {'computed': 60, 'equivalent': 0, 'filled': 0, 'none': 0}
+    """
+    from ..structure import project
+    from ..structure.annotate import annotate_energies
+    from ..structure.files import read_structure_file
+    from .images import apply_images
+    from .provenance import case_params, structure_identity
+    if case["kind"] != "structure":
+        raise InputError(f"{case.get('case_file')}: `energies` needs a structure case (structure = ...)")
+    atoms = read_structure_file(case["structure"])
+    identity = structure_identity(case["structure"], atoms)
+    images = apply_images(case, atoms)
+    opts = structure_options(case)
+    opts["mode"] = opts.get("mode") or ("cell" if opts.get("pad_to") is None else "unfold")
+    keys = ("hosts", "energies", "axis", "boundaries", "mode", "plane_tol", "missing", "valences", "average_energies",
+            "symprec")
+    proj = project(atoms, case["defects"], **{k: opts[k] for k in keys if k in opts and opts[k] is not None})
+    params = case_params(case, identity, images)
+    return annotate_energies(atoms, proj, params=params), proj

@@ -19,7 +19,8 @@ from .sweep import apply_params, load_study
 __all__ = ["plan_screen", "run_plan", "screen"]
 
 #: Case entries that are not inputs of a row (where the structures come from; the sweep).
-_NOT_INPUTS = ("structure", "sweep", "temperature", "temperatures", "carrier_tables", "write_structure")
+_NOT_INPUTS = ("structure", "sweep", "temperature", "temperatures", "carrier_tables", "write_structure", "case_file",
+               "provenance")
 
 
 def _plain(obj):

@@ -10,99 +10,43 @@ same structure and an edited one is a new one.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 
 from ..errors import InputError
+from ..structure.files import db_row_atoms, expand_paths, file_hash, read_db, split_spec, structure_hash
 
 __all__ = ["structure_hash", "find_structures", "load_structure"]
 
 
-def structure_hash(atoms):
-    """The content identity of an ``Atoms``: SHA-256 of its species, positions, cell,
-    periodicity and per-atom arrays (numbers and strings; sorted by name).
-
-    Parameters
-    ----------
-    atoms : ase.Atoms
-
-    Returns
-    -------
-    str
-        32 hexadecimal digits.
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_atoms
-    >>> a, b = ceria_like_atoms(), ceria_like_atoms(well=-0.2)
-    >>> structure_hash(a) == structure_hash(a.copy()), structure_hash(a) == structure_hash(b)
-    (True, False)
-    """
-    import numpy as np
-    h = hashlib.sha256()
-    parts = [("cell", np.asarray(atoms.cell)), ("pbc", np.asarray(atoms.pbc))]
-    parts += sorted((k, np.asarray(v)) for k, v in atoms.arrays.items())
-    for name, value in parts:
-        if value.dtype.kind not in "biufcUS":
-            value = np.asarray(repr(value.tolist()))
-        h.update(f"{name}:{value.dtype.str}:{value.shape}:".encode())
-        h.update(np.ascontiguousarray(value).tobytes())
-    return h.hexdigest()[:32]
-
-
-def _file_hash(path):
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()[:32]
-
-
-def _row_atoms(row):
-    """A database row's atoms with every per-atom array its ``data`` holds: those of
-    :func:`~ase_spacecharge.structure.db_data` (``data["arrays"]``) and any top-level entry
-    with one value per atom."""
-    import numpy as np
-    from ..structure import from_db_row
-    atoms = from_db_row(row)
-    for key, value in (row.get("data", {}) or {}).items():
-        if key not in ("arrays", "info") and key not in atoms.arrays and np.ndim(value) >= 1 \
-                and len(value) == len(atoms):
-            atoms.set_array(key, np.asarray(value))
-    return atoms
-
-
 def _db_sources(path, select):
-    from ase.db import connect
-    try:
-        rows = list(connect(path, type="db").select(select, include_data=True))
-    except Exception as exc:  # noqa: BLE001 - ase.db raises many kinds for files and selections
-        raise InputError(f"--structures {path}: cannot read it as an ase.db database"
-                         f"{'' if select is None else f' with --select {select!r}'} "
-                         f"({type(exc).__name__}: {exc})") from None
-    if not rows:
-        raise InputError(f"--structures {path}: no rows" + ("" if select is None else f" match --select {select!r}"))
     full = os.path.abspath(path)
-    return [dict(name=f"{path}@id={row.id}", ref=(full, row.id), hash=structure_hash(_row_atoms(row)))
-            for row in rows]
+    return [dict(name=f"{path}@id={i}", ref=(full, i), hash=structure_hash(atoms))
+            for i, atoms in read_db(path, select, f"--structures {path}")]
+
+
+def _spec_hash(spec):
+    """The identity of a file, or of one frame of it (``file@k``)."""
+    path, index = split_spec(spec)
+    digest = file_hash(path)
+    return digest if index is None else hashlib.sha256(f"{digest}@{index}".encode()).hexdigest()[:32]
 
 
 def _path_sources(spec, select, exclude):
-    spec = os.fspath(spec)
-    if any(c in spec for c in "*?["):
-        paths = sorted(glob.glob(spec))
-        if not paths:
-            raise InputError(f"--structures {spec!r}: no file matches")
-    elif not os.path.isfile(spec):
-        raise InputError(f"--structures {spec}: no such file")
-    else:
-        paths = [spec]
+    from ..structure.files import read_images
     out = []
-    for path in paths:
+    for name in expand_paths(spec, "--structures"):
+        path, index = split_spec(name)
         if exclude is not None and os.path.exists(exclude) and os.path.samefile(path, exclude):
             raise InputError(f"--structures {path}: this is the results database (--out); give another --out")
         if path.endswith(".db"):
-            out += _db_sources(path, select)
-        else:
-            out.append(dict(name=path, ref=os.path.abspath(path), hash=_file_hash(path)))
+            out += _db_sources(path, index if isinstance(index, str) else select)
+        elif index is None:
+            out.append(dict(name=path, ref=os.path.abspath(path), hash=file_hash(path)))
+        else:  # file@SLICE: one source per frame
+            for frame, _ in read_images(name):
+                ref = os.path.abspath(path) + frame[len(path):]
+                out.append(dict(name=frame, ref=ref, hash=_spec_hash(ref)))
     return out
 
 
@@ -185,16 +129,16 @@ def load_structure(ref, expected=None):
     >>> len(load_structure(ceria_like_atoms()))
     90
     """
-    from ..cases.run import read_structure_file
+    from ..structure.files import read_structure_file
     if hasattr(ref, "get_scaled_positions"):
         atoms, now, name = ref, (structure_hash(ref) if expected else None), "the structure"
     elif isinstance(ref, tuple):
         from ase.db import connect
-        atoms = _row_atoms(connect(ref[0], type="db").get(id=ref[1]))
+        atoms = db_row_atoms(connect(ref[0], type="db").get(id=ref[1]))
         now, name = structure_hash(atoms), f"{ref[0]}@id={ref[1]}"
     else:
         atoms = read_structure_file(ref)
-        now, name = _file_hash(ref), ref
+        now, name = _spec_hash(ref), ref
     if expected is not None and now != expected:
         raise InputError(f"{name}: changed since the screen was planned (its content identity is {now}, was "
                          f"{expected}); rerun the screen")

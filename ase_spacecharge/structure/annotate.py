@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InputError
 from .data import read_structure
 
-__all__ = ["annotate", "db_data", "from_db_row", "result_keys"]
+__all__ = ["annotate", "annotate_energies", "db_data", "from_db_row", "result_keys"]
 
 
 def check_same_structure(data, projection):
@@ -70,17 +70,22 @@ def _scalars(solution, summary, sensitivities=None):
     return out
 
 
-def annotate(structure, solution, projection, *, summary=None, inplace=False, sensitivities=None):
+def annotate(structure, solution, projection, *, summary=None, inplace=False, sensitivities=None, params=None):
     """Write a solution onto the structure's atoms.
 
     Per-atom arrays (ASE ``arrays`` / pymatgen ``site_properties``): ``sc_x`` (Å, signed
     distance used in the 1D model), ``sc_plane`` (grid plane, -1 off the solved
-    sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction), ``sc_dE_<defect>``
-    (eV); NaN where an atom is not on a solved sublattice (or cannot host that defect).
-    Scalars ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``, ``sc_temperature`` (K) go in
-    ``info`` / ``properties`` (the ratios only when a species conducts, or from ``summary``),
-    with ``sc_axis`` (the lattice vector normal to the boundaries, 0..2) and ``sc_boundaries``
-    (their fractional positions along it), so that viewers can draw the boundary planes.
+    sublattices), ``sc_phi`` (V), ``sc_occ_<defect>`` (site fraction),
+    ``sc_log10_occ_<defect>`` (its log10: finite wherever the fraction is positive, so
+    files written with 8 decimals, such as extxyz, and viewers keep the depletion layer;
+    -inf where it is 0), ``sc_dE_<defect>`` (eV); NaN where an atom is not on a solved
+    sublattice (or cannot host that defect); ``sc_dE_source_<defect>`` (text: where each
+    atom's ΔE came from, "computed", "equivalent", "filled" or "none", see
+    :data:`~.energies.SOURCES`).  Scalars ``sc_phi0`` (V), ``sc_r_perp``, ``sc_r_par``,
+    ``sc_temperature`` (K) go in ``info`` / ``properties`` (the ratios only when a species
+    conducts, or from ``summary``), with ``sc_axis`` (the lattice vector normal to the
+    boundaries, 0..2) and ``sc_boundaries`` (their fractional positions along it), so that
+    viewers can draw the boundary planes, and with ``params`` ``sc_params``.
 
     Parameters
     ----------
@@ -97,6 +102,9 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False, se
         Of ``solution`` (:func:`~ase_spacecharge.sensitivity.sensitivities`): adds per-atom
         ``sc_dphi0_dE_<defect>`` (dΦ0/dΔE, V/eV; NaN where an atom was not solved or cannot
         host the defect) and the scalar ``sc_dphi0_dT`` (V/K).
+    params : dict, optional
+        Provenance (package version, every solver input, the inputs' identities), stored as
+        one JSON string ``sc_params``.
 
     Returns
     -------
@@ -128,17 +136,69 @@ def annotate(structure, solution, projection, *, summary=None, inplace=False, se
     scalars = _scalars(solution, summary, sensitivities)
     # where the boundaries are in the cell, so viewers can draw them from the atoms alone
     scalars.update(sc_axis=int(projection.axis), sc_boundaries=np.asarray(projection.boundaries, float).copy())
+    return _write(structure, data, arrays, scalars, params, inplace)
+
+
+def _write(structure, data, arrays, scalars, params, inplace):
+    """Write ``arrays`` and ``scalars`` (and ``params`` as ``sc_params``) onto a new structure
+    (or ``structure`` itself), recording them in ``sc_keys``; keys starting ``sc_`` that the
+    package did not write raise."""
+    if params is not None:
+        import json
+        scalars["sc_params"] = json.dumps(params, sort_keys=True, allow_nan=False)
     ours = set(data.info.get("sc_keys", "").split()) if isinstance(data.info.get("sc_keys", ""), str) else set()
     clash = [k for k in list(arrays) + list(scalars) if (k in data.arrays or k in data.info) and k not in ours]
     if clash:
         raise InputError(f"the structure already has {clash} that ase_spacecharge did not write; rename them first")
-    scalars["sc_keys"] = " ".join(sorted(set(arrays) | set(scalars)))
+    scalars["sc_keys"] = " ".join(sorted(set(arrays) | set(scalars) | (ours & (set(data.arrays) | set(data.info)))))
     if data.kind == "ase":
         return _write_ase(structure, arrays, scalars, inplace)
     return _write_pymatgen(structure, arrays, scalars, inplace)
 
 
-def result_keys(defect_labels, carrier_labels=(), sensitivities=False):
+def annotate_energies(structure, projection, *, params=None, inplace=False):
+    """Write a projection's segregation energies onto the structure, without a solution:
+    ``sc_dE_<defect>`` (eV, as the solve takes them: after ``missing`` and
+    ``average_energies``; NaN where an atom does not host the defect) and
+    ``sc_dE_source_<defect>`` per atom, ``sc_params`` with ``params``.
+
+    Parameters
+    ----------
+    structure : ase.Atoms or pymatgen Structure
+        The structure that was projected.
+    projection : Projection
+    params : dict, optional
+        Provenance, stored as the JSON string ``sc_params``.
+    inplace : bool
+
+    Returns
+    -------
+    Same type as ``structure``
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import project
+    >>> atoms = ceria_like_atoms()
+    >>> atoms.arrays["dE_Vo"][3] = np.nan
+    >>> proj = project(atoms, [dict(label="Vo", site="O")], missing="zero")
+    >>> out = annotate_energies(atoms, proj)
+    >>> str(out.arrays["sc_dE_source_Vo"][3]), float(out.arrays["sc_dE_Vo"][3])
+    ('filled', 0.0)
+    """
+    data = read_structure(structure)
+    check_same_structure(data, projection)
+    on = projection.atom_index >= 0
+    arrays = {}
+    for j, lab in enumerate(projection.sites.defect_labels):
+        values = np.full(len(data.symbols), np.nan)
+        values[projection.atom_index[on]] = projection.sites.energies[on, j]
+        arrays[f"sc_dE_{lab}"] = values
+        arrays[f"sc_dE_source_{lab}"] = np.asarray(projection.sources[lab], dtype="<U10")
+    return _write(structure, data, arrays, {}, params, inplace)
+
+
+def result_keys(defect_labels, carrier_labels=(), sensitivities=False, text=True):
     """The per-atom arrays :func:`annotate` writes for these defects and band carriers (with
     ``sensitivities``, also the dΦ0/dΔE arrays).
 
@@ -146,6 +206,9 @@ def result_keys(defect_labels, carrier_labels=(), sensitivities=False):
     ----------
     defect_labels, carrier_labels : sequence of str
     sensitivities : bool
+    text : bool
+        Include the text arrays (``sc_dE_source_<defect>``); without, only numbers (what a
+        picture can be coloured by).
 
     Returns
     -------
@@ -154,11 +217,14 @@ def result_keys(defect_labels, carrier_labels=(), sensitivities=False):
     Examples
     --------
     >>> result_keys(["Vo"], sensitivities=True)
-    ['sc_x', 'sc_plane', 'sc_phi', 'sc_occ_Vo', 'sc_dE_Vo', 'sc_dphi0_dE_Vo']
+    ['sc_x', 'sc_plane', 'sc_phi', 'sc_occ_Vo', 'sc_log10_occ_Vo', 'sc_dE_Vo', 'sc_dE_source_Vo', 'sc_dphi0_dE_Vo']
+    >>> result_keys(["Vo"], text=False)
+    ['sc_x', 'sc_plane', 'sc_phi', 'sc_occ_Vo', 'sc_log10_occ_Vo', 'sc_dE_Vo']
     """
     keys = ["sc_x", "sc_plane", "sc_phi"]
     for lab in defect_labels:
-        keys += [f"sc_occ_{lab}", f"sc_dE_{lab}"] + ([f"sc_dphi0_dE_{lab}"] if sensitivities else [])
+        keys += [f"sc_occ_{lab}", f"sc_log10_occ_{lab}", f"sc_dE_{lab}"] + ([f"sc_dE_source_{lab}"] if text else []) \
+            + ([f"sc_dphi0_dE_{lab}"] if sensitivities else [])
     for lab in carrier_labels:
         keys += [f"sc_n_{lab}", f"sc_edge_{lab}"]
     return keys
@@ -180,8 +246,13 @@ def _result_arrays(solution, projection, inside, n, sensitivities=None):
     arrays = {"sc_x": per_atom(projection.sites.x[inside][on]), "sc_plane": per_atom(planes, -1, int),
               "sc_phi": per_atom(solution.phi[planes])}
     for j, lab in enumerate(solution.defect_labels):
-        arrays[f"sc_occ_{lab}"] = per_atom(solution.site_occupancy[on, j])
+        occ = solution.site_occupancy[on, j]
+        arrays[f"sc_occ_{lab}"] = per_atom(occ)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            arrays[f"sc_log10_occ_{lab}"] = per_atom(np.log10(occ))
         arrays[f"sc_dE_{lab}"] = per_atom(solution.site_energies[on, j])
+        if lab in projection.sources:
+            arrays[f"sc_dE_source_{lab}"] = np.asarray(projection.sources[lab], dtype="<U10")
         if sensitivities is not None:
             arrays[f"sc_dphi0_dE_{lab}"] = per_atom(sensitivities.dphi0_dE[on, j])
     for k, lab in enumerate(solution.carrier_labels):
@@ -233,7 +304,8 @@ def db_data(atoms):
     results itself, but neither other per-atom arrays nor ``info``: they go into ``data``
     (``data["arrays"]``, ``data["info"]``), all of them, the user's own included; string
     arrays as lists of strings and NumPy scalars as Python numbers, which ase.db can encode.  The
-    ``sc_*`` scalars also become key-value pairs, so rows can be queried by them.
+    ``sc_*`` scalars (but the ``sc_params`` JSON) also become key-value pairs, so rows can be
+    queried by them.
 
     Parameters
     ----------
@@ -256,7 +328,7 @@ def db_data(atoms):
     (['sc_axis', 'sc_phi0', 'sc_r_par', 'sc_r_perp', 'sc_temperature'], ['dE_Gd', 'dE_Vo', 'sc_dE_Gd'])
     """
     arrays = {k: _encodable(np.array(v)) for k, v in atoms.arrays.items() if k not in _DB_ARRAYS}
-    kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k != "sc_keys"
+    kv = {k: v for k, v in atoms.info.items() if k.startswith("sc_") and k not in ("sc_keys", "sc_params")
           and isinstance(v, (int, float, str, bool, np.number))}
     return kv, {"arrays": arrays, "info": {k: _encodable(v) for k, v in atoms.info.items()}}
 

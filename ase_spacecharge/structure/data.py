@@ -71,7 +71,7 @@ def read_structure(structure) -> StructureData:
     Raises
     ------
     InputError
-        For anything else, or a cell without volume.
+        For anything else, a cell without volume, or an atom at a non-finite position.
 
     Examples
     --------
@@ -86,15 +86,25 @@ def read_structure(structure) -> StructureData:
         if not hasattr(structure, "lattice"):
             raise InputError(f"expected a pymatgen Structure, got {type(structure).__name__}")
         props = {k: np.asarray(v) for k, v in structure.site_properties.items()}
-        return StructureData(np.array(structure.lattice.matrix, float), np.array(structure.frac_coords, float),
-                             np.array([site.specie.symbol for site in structure]), props,
-                             dict(getattr(structure, "properties", {}) or {}), "pymatgen",
-                             type(structure).__name__ == "GrainBoundary")
+        return _checked(StructureData(np.array(structure.lattice.matrix, float), np.array(structure.frac_coords, float),
+                                      np.array([site.specie.symbol for site in structure]), props,
+                                      dict(getattr(structure, "properties", {}) or {}), "pymatgen",
+                                      type(structure).__name__ == "GrainBoundary"))
     if not hasattr(structure, "get_scaled_positions"):
         raise InputError(f"expected an ASE Atoms or a pymatgen Structure, got {type(structure).__name__}")
     cell = np.array(structure.cell, float)
-    if abs(np.linalg.det(cell)) < 1e-9:
+    if not np.all(np.isfinite(cell)) or abs(np.linalg.det(cell)) < 1e-9:
         raise InputError("the structure has no 3D cell (its lattice vectors are degenerate)")
     arrays = {k: v for k, v in structure.arrays.items() if k not in ("numbers", "positions")}
-    return StructureData(cell, structure.get_scaled_positions(wrap=False), np.array(structure.get_chemical_symbols()),
-                         arrays, dict(structure.info), "ase")
+    return _checked(StructureData(cell, structure.get_scaled_positions(wrap=False),
+                                  np.array(structure.get_chemical_symbols()), arrays, dict(structure.info), "ase"))
+
+
+def _checked(data):
+    """``data``, unless an atom sits at a non-finite position (named)."""
+    bad = np.flatnonzero(~np.all(np.isfinite(data.frac), axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"atom {i} ({str(data.symbols[i])}) has a non-finite position "
+                         f"{(data.frac[i] @ data.cell).tolist()} Å ({bad.size} such atoms)")
+    return data

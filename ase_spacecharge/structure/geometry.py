@@ -18,7 +18,7 @@ from ..grid import group_planes
 from .data import StructureData
 
 __all__ = ["edges_between_planes", "normal_spacing", "cross_section", "boundary_axis", "find_boundaries", "boundary_gaps",
-           "periodic_planes", "distance_to_boundaries"]
+           "periodic_planes", "distance_to_boundaries", "overlapping_atoms"]
 
 
 def normal_spacing(cell, axis):
@@ -318,3 +318,58 @@ def edges_between_planes(x_plane, lo_edge, hi_edge, tol=1e-6):
     period = hi_edge - lo_edge
     upper = 0.5 * (x_plane.max() + x_plane.min() + period)
     return float(upper - period), float(upper)
+
+
+def overlapping_atoms(data: StructureData, tol=0.3):
+    """Pairs of atoms closer than ``tol`` (Å, minimum image): two atoms at one position.
+
+    O(N log N) by sorting: the fractional coordinates scaled by the cell's spacings ``d_i``
+    normal to each lattice plane (a Cartesian distance below ``tol`` bounds each scaled
+    difference by ``tol``) are binned into periodic cells at least ``2 tol`` wide, in the eight
+    grids shifted by half a cell along any axes; two atoms closer than ``tol`` share a cell in
+    one of them.  The candidates' Cartesian minimum-image distances decide.
+
+    Parameters
+    ----------
+    data : StructureData
+    tol : float
+        Å.
+
+    Returns
+    -------
+    pairs : int ndarray (k, 2)
+        ``i < j``, sorted.
+    distances : ndarray (k,)
+        Å.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_atoms
+    >>> from ase_spacecharge.structure import read_structure
+    >>> atoms = ceria_like_atoms()
+    >>> atoms += atoms[:1]   # atom 0 twice
+    >>> pairs, dist = overlapping_atoms(read_structure(atoms))
+    >>> pairs.tolist(), dist.tolist()
+    ([[0, 90]], [0.0])
+    """
+    import itertools
+    f = np.mod(data.frac, 1.0)
+    d = np.array([normal_spacing(data.cell, k) for k in range(3)])
+    n = np.maximum(np.floor(d / (2 * tol)), 1).astype(np.int64)
+    scaled = f * n  # in cells
+    found = []
+    for shift in itertools.product((0.0, 0.5), repeat=3):
+        cell = np.floor(scaled + shift).astype(np.int64) % n
+        key = (cell[:, 0] * n[1] + cell[:, 1]) * n[2] + cell[:, 2]
+        order = np.argsort(key)
+        ordered = key[order]
+        for gap in (1, 2, 3):  # neighbours in the sorted order: every pair of a cell of up to four atoms
+            same = np.flatnonzero(ordered[gap:] == ordered[:-gap])
+            found.append(np.stack([order[same], order[same + gap]], axis=1))
+    pairs = np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
+    if pairs.size == 0:
+        return np.zeros((0, 2), dtype=int), np.zeros(0)
+    delta = f[pairs[:, 0]] - f[pairs[:, 1]]
+    delta -= np.round(delta)
+    dist = np.linalg.norm(delta @ data.cell, axis=1)
+    return pairs[dist < tol], dist[dist < tol]

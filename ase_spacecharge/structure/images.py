@@ -34,6 +34,8 @@ class ImageMatch:
         Largest remaining displacement (Å).
     margin : float
         By how much (Å²) the next-best assignment is worse.
+    source : str
+        Where the image came from (``relax/vac_3.extxyz``, ``images.db@id=7``, ``images[2]``).
 
     Examples
     --------
@@ -48,12 +50,21 @@ class ImageMatch:
     drift: np.ndarray
     max_displacement: float
     margin: float
+    source: str = "image"
 
 
-def _image_frame(pristine, image):
-    img = read_structure(image)
-    if img.cell.shape != (3, 3) or not np.allclose(img.cell, pristine.cell, atol=1e-3 * np.abs(pristine.cell).max()):
-        raise InputError("image cell does not match the pristine cell (fixed-frame matching needs the same cell)")
+def _image_frame(pristine, image, name):
+    try:
+        img = read_structure(image)
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
+    diff = np.abs(img.cell - pristine.cell)
+    if diff.max() > 1e-3 * np.abs(pristine.cell).max():
+        i, j = np.unravel_index(np.argmax(diff), diff.shape)
+        raise InputError(f"{name}: its cell differs from the pristine cell by up to {diff.max():.4g} Å (lattice "
+                         f"vector {'abc'[i]}, component {'xyz'[j]}: {img.cell[i, j]:.6g} against "
+                         f"{pristine.cell[i, j]:.6g} Å); fixed-frame matching needs the pristine cell (relax the "
+                         "images at fixed cell)")
     return img
 
 
@@ -76,7 +87,7 @@ def _assignment(pr, img, penalty):
     return rows, cols, cost, vec, drift
 
 
-def _defect_site(pr, img, rows, cols, cost):
+def _defect_site(pr, img, rows, cols, cost, name):
     """The defect's pristine site, its kind, the new species and the margin (Å²) by which
     the best assignment that avoids that answer is worse."""
     from scipy.optimize import linear_sum_assignment
@@ -89,7 +100,7 @@ def _defect_site(pr, img, rows, cols, cost):
         return site, "vacancy", None, float(alt[r2, c2].sum() + 1e6 - total)
     changed = cols[img.symbols[rows] != pr.symbols[cols]]
     if changed.size != 1:
-        raise InputError(f"image matches no single defect site: {changed.size} sites changed species")
+        raise InputError(f"{name}: matches no single defect site: {changed.size} sites changed species")
     site = int(changed[0])
     row = int(rows[cols == site][0])
     alt[row, site] += 1e6
@@ -97,7 +108,7 @@ def _defect_site(pr, img, rows, cols, cost):
     return site, "substitution", str(img.symbols[row]), float(alt[r2, c2].sum() - total)
 
 
-def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05):
+def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_margin=0.05, name="image"):
     """Match one defective image to the pristine site it came from.
 
     Fixed-frame minimum-image assignment (``scipy.optimize.linear_sum_assignment``) of the
@@ -116,6 +127,8 @@ def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_ma
         Warn when an atom moved more than this (Å).
     tie_margin : float
         Warn when the next-best assignment is within this (Å²).
+    name : str
+        Names the image in messages (its file).
 
     Returns
     -------
@@ -132,35 +145,38 @@ def match_image(pristine, image, *, penalty=100.0, warn_displacement=1.0, tie_ma
     (7, 'vacancy', 'O')
     """
     pr = read_structure(pristine)
-    img = _image_frame(pr, image)
+    img = _image_frame(pr, image, name)
     n_p, n_i = len(pr.symbols), len(img.symbols)
     if n_i not in (n_p, n_p - 1):
-        raise InputError(f"image has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
+        raise InputError(f"{name}: has {n_i} atoms and the pristine cell {n_p}: only single vacancies and "
                          "substitutions can be matched")
     rows, cols, cost, vec, drift = _assignment(pr, img, penalty)
     disp = np.sqrt(np.einsum("ij,ij->i", vec[rows, cols], vec[rows, cols]))
-    site, kind, new, margin = _defect_site(pr, img, rows, cols, cost)
+    site, kind, new, margin = _defect_site(pr, img, rows, cols, cost, name)
     explicit = img.info.get("site_index")
     if explicit is not None:
         explicit = int(explicit)
         if not 0 <= explicit < n_p:
-            raise InputError(f"image info['site_index'] = {explicit} is out of range 0..{n_p - 1}")
+            raise InputError(f"{name}: info['site_index'] = {explicit} is out of range 0..{n_p - 1}")
         if explicit != site:
-            warnings.warn(f"image info['site_index'] = {explicit} overrides the matched site {site}", stacklevel=2)
+            warnings.warn(f"{name}: info['site_index'] = {explicit} overrides the matched site {site}", stacklevel=2)
         site = explicit
     if disp.max() > warn_displacement:
-        warnings.warn(f"image atom {int(rows[np.argmax(disp)])} moved {disp.max():.2f} Å from its site "
+        warnings.warn(f"{name}: atom {int(rows[np.argmax(disp)])} moved {disp.max():.2f} Å from its site "
                       f"(more than {warn_displacement} Å): check the match of site {site}", stacklevel=2)
     if margin < tie_margin and explicit is None:
-        warnings.warn(f"ambiguous image: matching it to another site costs only {margin:.3g} Å² more than to "
-                      f"site {site}; give info['site_index']", stacklevel=2)
-    return ImageMatch(site, kind, str(pr.symbols[site]), new, drift @ pr.cell, float(disp.max()), margin)
+        warnings.warn(f"{name}: ambiguous image: matching it to another site costs only {margin:.3g} Å² more than "
+                      f"to site {site}; give info['site_index']", stacklevel=2)
+    return ImageMatch(site, kind, str(pr.symbols[site]), new, drift @ pr.cell, float(disp.max()), margin, name)
 
 
-def _energy_of(obj):
-    """Total energy (eV) of an ASE Atoms (calculator or info['energy']) or a pymatgen
-    ComputedStructureEntry; returns (structure, energy)."""
-    if hasattr(obj, "structure") and hasattr(obj, "energy"):
+def _energy_of(obj, name, what="image"):
+    """Total energy (eV) and structure of an ASE Atoms (calculator or ``info["energy"]``), a
+    pymatgen ComputedStructureEntry, Vasprun or Structure (``properties["energy"]``);
+    ``(structure, None)`` when it has none."""
+    if hasattr(obj, "final_structure") and hasattr(obj, "final_energy"):  # pymatgen Vasprun
+        return obj.final_structure, float(obj.final_energy)
+    if hasattr(obj, "structure") and hasattr(obj, "energy"):  # ComputedStructureEntry
         return obj.structure, float(obj.energy)
     energy = None
     if getattr(obj, "calc", None) is not None:
@@ -169,14 +185,26 @@ def _energy_of(obj):
         except Exception:  # noqa: BLE001 - no stored energy on this calculator
             energy = None
     if energy is None:
-        energy = getattr(obj, "info", {}).get("energy")
-    if energy is None or not np.isfinite(energy):
-        raise InputError("image has no energy (attach a calculator result, info['energy'], or use a "
-                         "ComputedStructureEntry)")
-    return obj, float(energy)
+        energy = (getattr(obj, "info", None) or getattr(obj, "properties", None) or {}).get("energy")
+    if energy is not None and not (isinstance(energy, (int, float, np.number)) and np.isfinite(energy)):
+        raise InputError(f"{name}: the {what}'s energy is {energy!r}, not a finite number (eV)")
+    return obj, None if energy is None else float(energy)
 
 
-def image_energies(pristine, images, defects, *, reference="far", pristine_energy=None, axis=None,
+def _pristine(pristine, pristine_energy, reference):
+    """The pristine structure and its energy (eV): given, its own, or (when ``reference``
+    cancels it: "far" or a site index) 0."""
+    if pristine_energy is not None:
+        return pristine, float(pristine_energy)
+    struct, e0 = _energy_of(pristine, "the pristine structure", "pristine structure")
+    if e0 is None and (reference is None or not isinstance(reference, (str, int, np.integer))):
+        raise InputError(f"the pristine structure has no energy, and reference = {reference!r} needs it (ΔE = "
+                         "E(image) - E(pristine) - reference): attach its energy (calculator, info['energy']), give "
+                         "pristine_energy (eV), or use reference = 'far' or a site index, where it cancels")
+    return struct, 0.0 if e0 is None else e0
+
+
+def image_energies(pristine, images, defects, *, reference="far", pristine_energy=None, select=None, axis=None,
                    boundaries=None, plane_tol=0.3, **match_kw):
     """Per-site segregation energies (eV) from defective relaxed images.
 
@@ -185,23 +213,37 @@ def image_energies(pristine, images, defects, *, reference="far", pristine_energ
 
     Parameters
     ----------
-    pristine : ase.Atoms (with an energy) or pymatgen ComputedStructureEntry
-    images : sequence
-        Defective images with energies (calculator results, ``info["energy"]``, or entries).
+    pristine : ase.Atoms or pymatgen Structure or ComputedStructureEntry
+        The relaxed pristine boundary; its energy is needed only when ``reference`` is a
+        number or None (with "far" or a site index it cancels).
+    images : str, path-like, object, or a list of them
+        Defective images with energies (calculator results, ``info["energy"]``, pymatgen
+        entries or ``Vasprun``): ``Atoms``/pymatgen objects, or files, globs, ``file@SLICE``,
+        ase.db files and pymatgen JSON files (:func:`~.files.read_images`: every frame of
+        a structure file, the last of a program's output such as OUTCAR or vasprun.xml).
     defects : dict
         Defect label -> ``(host, new)``: ``("O", None)`` for an O vacancy, ``("Ce", "Gd")`` for
         Gd on Ce.
     reference : see :func:`~.energies.segregation_energies` (default ``"far"``)
     pristine_energy : float, optional
         eV, if ``pristine`` carries none.
+    select : str, optional
+        ase.db selection for database images (``"relaxed=1"``).
     axis, boundaries, plane_tol, **match_kw
         As in :func:`~.projection.project` and :func:`match_image`.
 
     Returns
     -------
     energies : dict
-        ``{label: per-site array}`` (NaN where no image).
+        ``{label: per-site array}`` (NaN where no image; everywhere for a defect without any).
     matches : list of ImageMatch
+        One per image, with its ``source``.
+
+    Raises
+    ------
+    InputError
+        Naming the image (its file): no energy, another cell, no single defect, a defect
+        none of ``defects``, or a site another image already has.
 
     Examples
     --------
@@ -211,24 +253,31 @@ def image_energies(pristine, images, defects, *, reference="far", pristine_energ
     >>> del image[7]
     >>> image.info["energy"] = 5.0
     >>> dE, matches = image_energies(pristine, [image], {"Vo": ("O", None)}, pristine_energy=0.0, reference=0.0)
-    >>> float(dE["Vo"][7]), matches[0].site
-    (5.0, 7)
+    >>> float(dE["Vo"][7]), matches[0].site, matches[0].source
+    (5.0, 7, 'images[0]')
     """
-    pr_struct, e0 = _energy_of(pristine) if pristine_energy is None else (pristine, float(pristine_energy))
+    from .files import read_images
+    pr_struct, e0 = _pristine(pristine, pristine_energy, reference)
     pr = read_structure(pr_struct)
     raw = {lab: np.full(len(pr.symbols), np.nan) for lab in defects}
+    first = {lab: {} for lab in defects}
     matches = []
-    for k, item in enumerate(images):
-        struct, e = _energy_of(item)
-        m = match_image(pr, struct, **match_kw)
+    for name, item in read_images(images, select):
+        struct, e = _energy_of(item, name)
+        if e is None:
+            raise InputError(f"{name}: the image has no energy (attach a calculator result, info['energy'], or use a "
+                             "ComputedStructureEntry)")
+        m = match_image(pr, struct, name=name, **match_kw)
         label = [lab for lab, (host, new) in defects.items() if host == m.host and new == m.new]
         if not label:
-            raise InputError(f"image {k}: a {m.kind} on {m.host!r} site {m.site}"
+            raise InputError(f"{name}: a {m.kind} on {m.host!r} site {m.site}"
                              f"{'' if m.new is None else ' by ' + repr(m.new)} is none of the defects {defects}")
-        if np.isfinite(raw[label[0]][m.site]):
-            raise InputError(f"image {k}: site {m.site} already has a {label[0]!r} image")
-        raw[label[0]][m.site] = e - e0
+        if m.site in first[label[0]]:
+            raise InputError(f"{first[label[0]][m.site]} and {name} are both a {label[0]!r} image of site {m.site}: "
+                             "give each site one image (the steps of one relaxation? take its last frame: file@-1)")
+        raw[label[0]][m.site], first[label[0]][m.site] = e - e0, name
         matches.append(m)
-    out = {lab: segregation_energies(pr_struct, arr, reference=reference, axis=axis, boundaries=boundaries,
-                                     plane_tol=plane_tol) for lab, arr in raw.items()}
+    out = {lab: segregation_energies(pr, arr, reference=reference, axis=axis, boundaries=boundaries,
+                                     plane_tol=plane_tol) if np.isfinite(arr).any() else arr
+           for lab, arr in raw.items()}  # a defect without images: NaN everywhere (``missing`` says what it means)
     return out, matches

@@ -72,14 +72,30 @@ def _problem(data, proj, defects, opts):
     eps = fields.pop("permittivity", opts["permittivity"])
     if eps is None:
         raise InputError("permittivity is required (or give materials)")
-    problem = build_problem(fields.pop("sites", proj.sites), species, x_min=lo, x_max=hi, area=proj.area,
-                            permittivity=eps, bulk=tuple(region), approximation=opts["approximation"],
-                            model=opts["model"], boundary=opts["boundary"], site_charges=opts["site_charges"],
-                            statistics=opts["statistics"], plane_tol=1e-3, carriers=opts["carriers"],
-                            equilibration_temperature=opts["equilibration_temperature"], **fields)
+    try:
+        problem = build_problem(fields.pop("sites", proj.sites), species, x_min=lo, x_max=hi, area=proj.area,
+                                permittivity=eps, bulk=tuple(region), approximation=opts["approximation"],
+                                model=opts["model"], boundary=opts["boundary"], site_charges=opts["site_charges"],
+                                statistics=opts["statistics"], plane_tol=1e-3, carriers=opts["carriers"],
+                                equilibration_temperature=opts["equilibration_temperature"], **fields)
+    except InputError as exc:
+        raise _dropped_sites_explained(exc, proj) from None
     if check is not None and opts["temperature"] is not None:
         check_materials_neutral(problem, check["plane_material"], check["bulk_energies"], opts["temperature"])
     return problem
+
+
+def _dropped_sites_explained(exc, proj):
+    """``exc``, and when it is the bulk's neutrality that failed while host sites were left
+    without their defect (``missing="drop"`` or ΔE = +inf), why."""
+    dropped = {lab: c["none"] for lab, c in proj.source_counts().items() if c["none"]}
+    if "not charge neutral" not in str(exc) or not dropped:
+        return exc
+    which = ", ".join(f"{n} {proj.hosts[lab]!r} sites of {lab!r}" for lab, n in dropped.items())
+    return InputError(f"{exc}. {which} have no energy and were dropped (missing='drop', or ΔE = +inf): they "
+                      "cannot host the defect, so the bulk region holds fewer of its sites than the mole fractions "
+                      "assume and its charges no longer cancel; compute those sites, or use missing='equivalent' "
+                      "(symmetry-equivalent sites) or 'zero' (bulk-like)")
 
 
 def structure_problem(structure, defects, *, permittivity=None, temperature=None, bulk=None, x_min=None,
@@ -87,7 +103,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
                       statistics="fermi-dirac", site_charges=False, hosts=None, energies=None, axis=None,
                       boundaries=None, mode=None, plane_tol=0.3, missing="error", valences=None, pad_to=None,
                       carriers=None, materials=None, material_of="material", average_energies=False,
-                      equilibration_temperature=None):
+                      equilibration_temperature=None, symprec=0.01):
     """Project a structure and build its :class:`~ase_spacecharge.equilibrium.problem.Problem`.
 
     The structure is read once and projected once; ``"auto"`` padding re-pads that
@@ -126,7 +142,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
         ``(label, frac_lo, frac_hi)`` regions along the axis.
     approximation, model, boundary, statistics, site_charges, equilibration_temperature
         As in :func:`~ase_spacecharge.model.build_problem`.
-    hosts, energies, axis, boundaries, plane_tol, missing, valences, average_energies
+    hosts, energies, axis, boundaries, plane_tol, missing, valences, average_energies, symprec
         As in :func:`~.projection.project`.
 
     Returns
@@ -157,7 +173,7 @@ def structure_problem(structure, defects, *, permittivity=None, temperature=None
     data = read_structure(structure)
     proj = project(data, defects, hosts=hosts, energies=energies, axis=axis, boundaries=boundaries, mode=mode,
                    plane_tol=plane_tol, missing=missing, valences=valences, average_energies=average_energies,
-                   pad_to=None if auto else pad_to)
+                   pad_to=None if auto else pad_to, symprec=symprec)
     problem = _problem(data, proj, defects, opts)
     return _auto_padded(data, proj, problem, defects, opts, plane_tol) if auto else (problem, proj)
 

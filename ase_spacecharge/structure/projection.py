@@ -22,7 +22,7 @@ from ..sites import Sites
 from .data import read_structure
 from .energies import defect_hosts, site_energy_matrix
 from .geometry import (boundary_axis, edges_between_planes, boundary_gaps, cross_section, distance_to_boundaries, find_boundaries,
-                       normal_spacing, periodic_planes)
+                       normal_spacing, overlapping_atoms, periodic_planes)
 
 __all__ = ["Projection", "project"]
 
@@ -63,6 +63,12 @@ class Projection:
     boundary_x : ndarray
         The boundaries' positions on the 1D axis (Å), in the order of ``boundaries``: 0 for
         the first; one 0 for an unfolded projection (all boundaries stacked at x = 0).
+    sources : dict
+        Defect label -> where each atom's ΔE came from (str array over the structure's
+        atoms: "computed", "equivalent", "filled" or "none"; see
+        :data:`~.energies.SOURCES`).
+    hosts : dict
+        Defect label -> host species.
 
     Examples
     --------
@@ -90,6 +96,20 @@ class Projection:
     mirror_spread: dict = field(default_factory=dict)
     padding: dict = field(default_factory=dict)
     boundary_x: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    sources: dict = field(default_factory=dict)
+    hosts: dict = field(default_factory=dict)
+
+    def source_counts(self):
+        """Per defect, how many of its host sites have each source (:data:`~.energies.SOURCES`).
+
+        Returns
+        -------
+        dict
+            ``{label: {"computed": n, "equivalent": n, "filled": n, "none": n}}``.
+        """
+        from .energies import SOURCES
+        return {lab: {name: int(np.sum(src[self.symbols == self.hosts[lab]] == name)) for name in SOURCES}
+                for lab, src in self.sources.items()}
 
     def as_dict(self):
         """JSON-ready dict (lists for arrays) with ``@module``/``@class``, as pymatgen's MSONable
@@ -101,6 +121,8 @@ class Projection:
                 v = {g.name: getattr(v, g.name) for g in fields(v)}
                 v = {k: x.tolist() if isinstance(x, np.ndarray) else list(x) if isinstance(x, tuple) else x
                      for k, x in v.items()}
+            if isinstance(v, dict):  # sources: per-atom arrays by defect
+                v = {k: x.tolist() if isinstance(x, np.ndarray) else x for k, x in v.items()}
             out[f.name] = v.tolist() if isinstance(v, np.ndarray) else v
         return out
 
@@ -117,6 +139,8 @@ class Projection:
             if name in kwargs:
                 kwargs[name] = np.asarray(kwargs[name], dtype=dtype)
         kwargs["frac"] = kwargs["frac"].reshape(-1, 3)
+        if "sources" in kwargs:
+            kwargs["sources"] = {k: np.asarray(decoded(v), dtype=str) for k, v in kwargs["sources"].items()}
         return cls(**kwargs)
 
     def report(self):
@@ -135,6 +159,8 @@ class Projection:
         elif pad:
             slabs = ", ".join(f"{lo:.2f} .. {hi:.2f}" for lo, hi in pad["inserted"])
             text += f"; padded with {pad['n_sites']} bulk sites inserted in the grains' middles at {slabs} Å"
+        for lab, counts in self.source_counts().items():
+            text += f"; ΔE of {lab} on {self.hosts[lab]}: " + ", ".join(f"{n} {name}" for name, n in counts.items())
         return text
 
 
@@ -202,20 +228,23 @@ def _boundary_positions(b, d, mode, lo_edge, hi_edge):
     return np.where(x > hi_edge, x - d, np.where(x <= lo_edge, x + d, x))
 
 
-def _plane_mean_energies(x_plane, E):
-    """Each site's ΔE replaced by the mean over the sites of its plane hosting the defect."""
+def _plane_mean_energies(x_plane, E, real):
+    """Each site's ΔE replaced by the mean over the sites of its plane hosting the defect whose
+    ΔE is real (``real``: computed or equivalent, not filled); a plane without any keeps
+    its sites' own (filled) ΔE."""
     E = E.copy()
     plane_id = group_planes(x_plane, 1e-3)[1]  # the grid's planes (build_problem's tolerance)
     for j in range(E.shape[1]):
-        ok = np.isfinite(E[:, j])
-        total = np.bincount(plane_id[ok], weights=E[ok, j], minlength=plane_id.max() + 1)
-        count = np.bincount(plane_id[ok], minlength=plane_id.max() + 1)
-        E[ok, j] = total[plane_id[ok]] / count[plane_id[ok]]
+        ok, use = np.isfinite(E[:, j]), np.isfinite(E[:, j]) & real[:, j]
+        total = np.bincount(plane_id[use], weights=E[use, j], minlength=plane_id.max() + 1)
+        count = np.bincount(plane_id[use], minlength=plane_id.max() + 1)
+        has = ok & (count[plane_id] > 0)
+        E[has, j] = total[plane_id[has]] / count[plane_id[has]]
     return E
 
 
 def project(structure, defects, *, hosts=None, energies=None, axis=None, boundaries=None, mode="cell",
-            plane_tol=0.3, missing="error", valences=None, pad_to=None, average_energies=False):
+            plane_tol=0.3, missing="error", valences=None, pad_to=None, average_energies=False, symprec=0.01):
     """Project a structure's sites onto the 1D grid.
 
     Parameters
@@ -231,9 +260,12 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     mode : {"cell", "unfold"}
     plane_tol : float
         Sites of one host species closer than this (Å) along the normal form one plane.
-    missing : {"error", "zero", "drop"}
-        What a NaN energy on a host site means: an error (default), a bulk-like site
-        (ΔE = 0), or a site that cannot host the defect.
+    missing : {"error", "equivalent", "zero", "drop"}
+        What a NaN energy on a host site means: an error (default), the energy of the
+        computed sites symmetry-equivalent to it (spglib; an error naming the sites no
+        computed site is equivalent to), a bulk-like site (ΔE = 0), or a site that cannot
+        host the defect.  A ΔE of +inf means the site never hosts the defect.  Each atom's
+        source is kept in ``Projection.sources``.
     valences : dict, optional
         Host species -> formal charge (e), for site charges; default 0.
     pad_to : float or (float, float), optional
@@ -242,7 +274,11 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
         (unfold), or inserted in every grain's middle (cell, one distance).
     average_energies : bool
         Replace each site's ΔE by the mean over the sites of its plane that host the defect
-        (by default every site keeps its own ΔE inside the Boltzmann factor).
+        and have a computed (or equivalent) ΔE, never a filled one (by default every site
+        keeps its own ΔE inside the Boltzmann factor).
+    symprec : float
+        Å, the symmetry tolerance of ``missing="equivalent"``
+        (:func:`~.symmetry.equivalent_sites`).
 
     Returns
     -------
@@ -258,15 +294,12 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     """
     from .padding import pad_with_bulk
     data = read_structure(structure)
-    if mode not in ("cell", "unfold"):
-        raise InputError(f"mode must be 'cell' or 'unfold', got {mode!r}")
-    if missing not in ("error", "zero", "drop"):
-        raise InputError(f"missing must be 'error', 'zero' or 'drop', got {missing!r}")
+    _check_options(data, mode, missing)
     ax = boundary_axis(data, axis)
     b = find_boundaries(data, ax, boundaries)
     d = normal_spacing(data.cell, ax)
     pairs = defect_hosts(defects, hosts)
-    E = site_energy_matrix(data, pairs, energies, missing)
+    E, sources = site_energy_matrix(data, pairs, energies, missing, symprec)
     keep = np.flatnonzero(np.isfinite(E).any(axis=1))
     if keep.size == 0:
         raise InputError("no site hosts any of the defects")
@@ -275,17 +308,51 @@ def project(structure, defects, *, hosts=None, energies=None, axis=None, boundar
     x_plane, spread_pos, spread_E = _plane_centres(sym, x_raw, from_b, E, lo_edge, hi_edge, plane_tol, n_stack)
     lo_edge, hi_edge = edges_between_planes(x_plane, lo_edge, hi_edge)
     if average_energies:
-        E = _plane_mean_energies(x_plane, E)
-    valence = np.array([(valences or {}).get(s, 0.0) for s in sym], float)
+        E = _plane_mean_energies(x_plane, E, np.stack([np.isin(sources[lab][keep], REAL) for lab, _ in pairs], 1))
+    valence = np.zeros(sym.size)
+    for species, charge in (valences or {}).items():
+        valence[sym == species] = charge
     sites = Sites(x_plane, sym, valence, tuple(lab for lab, _ in pairs), E, source="structure")
     proj = Projection(sites, keep, x_raw, from_b, float(lo_edge), float(hi_edge),
                       cross_section(data.cell, ax) * n_stack, ax, d, b, mode, data.symbols.copy(), data.frac.copy(),
                       mirror_spread=dict(position=spread_pos, energy=spread_E) if n_stack > 1 else {},
-                      boundary_x=_boundary_positions(b, d, mode, lo_edge, hi_edge))
+                      boundary_x=_boundary_positions(b, d, mode, lo_edge, hi_edge), sources=sources,
+                      hosts=dict(pairs))
     _check_mirror_spread(proj)
     if pad_to is not None:
         proj = pad_with_bulk(proj, pad_to, plane_tol=plane_tol)
     return proj
+
+
+#: What a missing ΔE on a host site may mean (``missing``).
+MISSING = ("error", "equivalent", "zero", "drop")
+
+#: Atoms closer than this (Å) are "two atoms at one position".
+OVERLAP = 0.3
+
+
+#: The sources (:data:`~.energies.SOURCES`) of a real ΔE, which ``average_energies`` averages.
+REAL = ("computed", "equivalent")
+
+
+def _check_options(data, mode, missing):
+    """Raise for an unknown ``mode`` or ``missing``, or two atoms at one position."""
+    if mode not in ("cell", "unfold"):
+        raise InputError(f"mode must be 'cell' or 'unfold', got {mode!r}")
+    if missing not in MISSING:
+        raise InputError(f"missing must be 'error', 'equivalent', 'zero' or 'drop', got {missing!r}")
+    _check_overlaps(data)
+
+
+def _check_overlaps(data):
+    """Raise when two atoms sit at one position (closer than :data:`OVERLAP`): each would be a
+    site of its plane, silently doubling the plane's site density."""
+    pairs, dist = overlapping_atoms(data, OVERLAP)
+    if pairs.size:
+        i, j = (int(v) for v in pairs[0])
+        raise InputError(f"atoms {i} ({str(data.symbols[i])}) and {j} ({str(data.symbols[j])}) are {dist[0]:.3g} Å "
+                         f"apart (closer than {OVERLAP} Å: two atoms at one position, {len(pairs)} such pair(s)); "
+                         "each would count as a site of its plane: remove the duplicates")
 
 
 #: Largest spread (Å, eV) between the boundaries' mirror planes before unfolding warns.

@@ -86,9 +86,21 @@ MEANINGS = {
     "mode": "``cell`` (the whole periodic cell) or ``unfold`` (every site measured from its nearest boundary).",
     "pad_to": "Å from the boundary that bulk reaches: whole repeat units of the grain's own planes are added; "
               "``auto`` pads to 3 δ + 15 L_D.",
-    "missing": "What a NaN ΔE means: ``error``, ``zero`` or ``drop`` the site.",
+    "missing": "What a NaN ΔE means: ``error``; ``zero`` (filled with 0 eV, said in ``sc_dE_source_<defect>``); "
+               "``equivalent`` (copied from a symmetry-equivalent site with an energy, spglib); ``drop`` the site.",
+    "symprec": "Tolerance (Å) of spglib's symmetry search for ``missing = \"equivalent\"``.",
+    "images": "Relaxed defect images (DFT or MD runs) from which the ``dE_<defect>`` arrays are formed.",
+    "[images].files": "Image files relative to the case file: globs, ``file@SLICE`` or an ase.db path (anything "
+                      "``ase.io.iread`` reads: OUTCAR, vasprun.xml, extxyz, traj, ...).",
+    "[images].defects": "Per defect, ``[host species, replacing species]`` (``\"\"`` for a vacancy).",
+    "[images].reference": "The zero of ΔE: ``far`` (the images furthest from a boundary), an energy (eV, a TOML "
+                          "float) or a site index (a TOML integer).",
+    "[images].missing": "As the top-level ``missing``, for sites without an image (give it once).",
+    "[images].select": "An ase.db selection of the image rows.",
+    "[images].pristine_energy": "The pristine structure's energy (eV), when its file carries none.",
     "average_energies": "Average ΔE over each plane (default: every site keeps its own).",
-    "write_structure": "Write the annotated structure here (per-atom ``sc_phi``, ``sc_occ_<defect>``, ...).",
+    "write_structure": "Write the annotated structure here (per-atom ``sc_phi``, ``sc_occ_<defect>``, "
+                       "``sc_log10_occ_<defect>``, ...; ``info[\"sc_params\"]`` holds how it was made).",
     "materials": "Materials of a heterointerface, one table per label used by ``material_of``.",
     "[materials.<label>].permittivity": "Relative permittivity of the material.",
     "[materials.<label>].background": "Fixed charge density (e/Å³; negative for acceptors).",

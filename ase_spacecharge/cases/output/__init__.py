@@ -18,6 +18,7 @@ __all__ = ["FORMATS", "write_outputs"]
 #: takes ``(path, result, **options)`` and returns the ``(what, path)`` pairs it wrote.  The order is the order
 #: in which the files are written.
 FORMATS = {
+    "write_structure": ("structure_file", "write", "the annotated structure (extxyz, ase.db, ...)"),
     "json": ("summary_json", "write", "the summary as JSON"),
     "csv": ("profile_csv", "write", "the plane profiles as CSV"),
     "plot": ("pictures", "write_profile_plots", "the profile plot and the plots of the case's dynamics"),

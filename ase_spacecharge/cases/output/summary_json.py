@@ -1,5 +1,5 @@
-"""The case summary as JSON (``--json``): numbers in the package's units, NaN and inf as
-``null``."""
+"""The case summary as JSON (``--json``; ``--json -`` writes it to standard output): numbers
+in the package's units, NaN and inf as ``null``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def write_summary_json(path, summary):
     Parameters
     ----------
     path : str or path-like
+        ``"-"``: standard output.
     summary : dict
 
     Returns
@@ -55,6 +56,12 @@ def write_summary_json(path, summary):
     >>> json.load(open(path))
     {'phi0': 0.1, 'r': None}
     """
+    if path == "-":
+        import sys
+        json.dump(json_safe(summary), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
     with open(path, "w") as handle:
         json.dump(json_safe(summary), handle, indent=1)
 
@@ -85,4 +92,4 @@ def write(path, result, **options):
     'summary'
     """
     write_summary_json(path, result.summary)
-    return [("summary", path)]
+    return [] if path == "-" else [("summary", path)]
