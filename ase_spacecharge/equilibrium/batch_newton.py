@@ -1,80 +1,62 @@
 """The vectorised Newton loop of :func:`~ase_spacecharge.equilibrium.batch.solve_batch`: the equilibrium equations of
 :mod:`ase_spacecharge.equilibrium.problem` for a stack of problems on one grid, with arrays of shape (B, ...).
 
-The per-problem arrays (log-fractions, energies, capacities, fixed charges, gauges, fitted
-targets, temperatures) are stacked; the grid, the active sites and the Poisson operator are
-shared.  Each iteration evaluates every problem's residual and matrix at once, solves the
-bordered tridiagonal systems by one LAPACK call for the whole batch
-(:func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal_batch`) and backtracks each problem's step on its
-own; converged problems keep their state.
+The stack shares the grid, the active sites and the Poisson operator of its first problem;
+the per-problem numbers (log-weights, capacities, fixed charges, gauges, fitted targets,
+temperatures) are one :class:`~ase_spacecharge.equilibrium.site_terms.ProblemTerms` with a
+leading axis ``B``.  The residual, the Newton matrix and the Newton step are the single
+problem's own (:meth:`~ase_spacecharge.equilibrium.problem.Problem.residual`,
+:func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`,
+:meth:`~ase_spacecharge.equilibrium.problem.Problem.newton_step`) called on the stack: one
+LAPACK call solves every problem's bordered tridiagonal system
+(:func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal_batch`).  This module
+keeps the stack and the loop, which backtracks each problem's step on its own; converged
+problems keep their state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..constants import thermal_voltage
-from .linalg import solve_bordered_tridiagonal_batch
-from ..occupancy import occupancy, occupancy_response
-from .poisson import poisson_rows
 from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
+from .newton_matrix import newton_matrix
+from .site_terms import ProblemTerms
 
 __all__ = ["ProblemStack", "stack_problems", "batch_newton"]
 
 
 @dataclass
 class ProblemStack:
-    """Problems on one grid, stacked (B problems; ``n`` planes, ``s`` active sites, ``k``
-    mobile species, ``f`` fitted species).
+    """Problems on one grid, stacked (B problems).
 
     Attributes
     ----------
     first : Problem
-        Supplies the shared grid, active sites, operator and options.
-    kT : ndarray (B,)
-        eV.
-    log_x, energies : ndarray (B, s, k)
-    capacity : ndarray (B, s)
-    fixed, gross_fixed : ndarray (B, n)
-        Fixed charge per plane (e) and its gross size.
-    gauge : ndarray (B, n) or None
-    target : ndarray (B, f)
-    fit_weights : ndarray (B, f, s)
-    ends : ndarray (B, 2) or None
-        Fixed end potentials (V) of Dirichlet grids.
-    base : ndarray (B, s, k)
-        ``log_x - ΔE/kT``, the potential-independent part of the log-weights.
-    flat_plane : ndarray (B s,)
-        Each stacked site's plane in the flattened (B n) per-plane arrays.
+        Supplies the shared grid, active sites, operator and options (and the equations).
+    temperatures : ndarray (B,)
+        K.
+    terms : ProblemTerms
+        Every problem's terms at its temperature, along a leading axis ``B``.
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> st = stack_problems([ceria_like_problem()] * 3, np.full(3, 773.15))
-    >>> st.log_x.shape[0], st.kT.shape
-    (3, (3,))
+    >>> st.terms.u0.shape, st.terms.kT.shape
+    ((3, 60, 1), (3, 1, 1))
     """
 
     first: object
-    kT: np.ndarray
-    log_x: np.ndarray
-    energies: np.ndarray
-    capacity: np.ndarray
-    fixed: np.ndarray
-    gross_fixed: np.ndarray
-    gauge: np.ndarray | None
-    target: np.ndarray
-    fit_weights: np.ndarray
-    ends: np.ndarray | None
-    base: np.ndarray = None
-    flat_plane: np.ndarray = None
+    temperatures: np.ndarray
+    terms: ProblemTerms
 
-    def __post_init__(self):
-        self.base = self.log_x - self.energies / self.kT[:, None, None]
-        n, plane = self.first.grid.n, self.first.active.plane
-        self.flat_plane = (np.arange(self.kT.size)[:, None] * n + plane[None, :]).ravel()
+    @property
+    def size(self):
+        """Number of problems B."""
+        return self.temperatures.size
 
 
 def _stackable(problems):
@@ -137,99 +119,35 @@ def stack_problems(problems, temperatures):
     problems = list(problems)
     if not _stackable(problems):
         return None
+    temperatures = np.asarray(temperatures, float)
+    return ProblemStack(problems[0], temperatures, _stacked_terms(problems, temperatures))
+
+
+def _stacked_terms(problems, temperatures):
+    """The problems' :class:`ProblemTerms` along a leading axis, computed as each problem's
+    own (:meth:`~ase_spacecharge.equilibrium.site_terms.SiteTerms.thermal_terms`) in one pass."""
+    p0 = problems[0]
+    kT = thermal_voltage(temperatures)[:, None, None]
+    u0 = _stack([p.active.energies for p in problems]) * (-1.0 / kT)
+    u0 += _stack([p.active.log_x for p in problems])
     ends = None
-    if problems[0].grid.boundary != "periodic" and problems[0].dirichlet != "floating":
-        ends = np.array([p.dirichlet for p in problems], float)
-    gauge = None if problems[0].gauge is None else _stack([p.gauge for p in problems])
-    return ProblemStack(problems[0], thermal_voltage(np.asarray(temperatures, float)),
-                 _stack([p.active.log_x for p in problems]), _stack([p.active.energies for p in problems]),
-                 _stack([p.active.capacity for p in problems]), _stack([p.fixed_plane_charge for p in problems]),
-                 _stack([p.gross_fixed_charge for p in problems]), gauge,
-                 _stack([p.target for p in problems]), _stack([p.fit_weights for p in problems]), ends)
-
-
-def _plane_sum(st, values):
-    """Per-plane sums (B, n) of a per-active-site quantity (B, s) times the site weights."""
-    p0, B = st.first, values.shape[0]
-    n, a = p0.grid.n, p0.active
-    weighted = values if p0.unit_weights else values * a.weight
-    if p0.one_site_per_plane:
-        out = np.zeros((B, n))
-        out[:, a.plane] = weighted
-        return out
-    return np.bincount(st.flat_plane, weights=weighted.ravel(), minlength=B * n).reshape(B, n)
-
-
-def _occupancies(st, phi, eta):
-    """Site fractions (B, s, k) of the mobile species at plane potentials ``phi`` (B, n)."""
-    p0 = st.first
-    a = p0.active
-    u = st.base - (a.valence / st.kT[:, None, None]) * phi[:, a.plane, None]
+    if p0.grid.boundary != "periodic" and p0.dirichlet != "floating":
+        ends = tuple(np.array([p.dirichlet for p in problems], float).T)
+    fit_weights = _stack([p.fit_weights for p in problems])
+    planes = np.zeros(p0.grid.n, bool)  # the union of the problems' border supports
+    gauge = None
+    if p0.gauge is not None:
+        gauge = _stack([p.gauge for p in problems])
+        planes |= np.any(gauge != 0, axis=0)
     if len(p0.fitted):
-        u[:, :, p0.fit_columns] += eta[:, None, :]
-    B, s, k = u.shape
-    return occupancy(u.reshape(B * s, k), st.capacity.reshape(B * s), p0.statistics).reshape(B, s, k)
-
-
-def _residual(st, Y):
-    """Residuals (B, N), their scales (B,) and the site fractions (B, s, k)."""
-    p0 = st.first
-    phi, rho_b, phi_d, eta = p0.unpack(Y)
-    p = _occupancies(st, phi, eta)
-    z = p0.active.valence
-    if z.size == 1:
-        mobile = _plane_sum(st, p[:, :, 0])
-        q, gross = st.fixed + z[0] * mobile, st.gross_fixed + abs(z[0]) * mobile
-    else:
-        q = st.fixed + _plane_sum(st, np.einsum("bsk,k->bs", p, z))
-        gross = st.gross_fixed + _plane_sum(st, np.einsum("bsk,k->bs", p, np.abs(z)))
-    if p0.grid.boundary == "periodic":
-        below, above = phi[:, -1], phi[:, 0]
-    elif p0.dirichlet == "floating":
-        below = above = phi_d
-    else:
-        below, above = st.ends[:, 0], st.ends[:, 1]
-    F, scale = poisson_rows(p0.operator, phi, q, gross, rho_b, below, above)
-    rows = [F]
-    if st.gauge is not None:
-        rows.append((np.einsum("bn,bn->b", st.gauge, phi) / st.kT)[:, None])
-    if len(p0.fitted):
-        avg = np.einsum("bfs,bsf->bf", st.fit_weights, p[:, :, p0.fit_columns])
-        rows.append(avg / st.target - 1.0)
-    return np.concatenate(rows, axis=1), scale, p
-
-
-def _matrix(st, p):
-    """The batched Newton matrix: diagonal (B, n) and border blocks (B, n, m), (B, m, n), (B, m, m)."""
-    p0 = st.first
-    op, a, n = p0.operator, p0.active, p0.grid.n
-    B, s, k = p.shape
-    flat_p, cap = p.reshape(B * s, k), st.capacity.reshape(B * s)
-    v = -(a.valence[None, None, :] / st.kT[:, None, None]) * np.ones((B, s, 1))
-    dp_dphi = occupancy_response(flat_p, cap, v.reshape(B * s, k), p0.statistics).reshape(B, s, k)
-    diag = op.diag + op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp_dphi, a.valence))
-    cols, dp_deta = [np.broadcast_to(col, (B, n)) for col in p0.border_columns.T], []
-    for col_k in p0.fit_columns:
-        e = np.zeros(k)
-        e[col_k] = 1.0
-        dp = occupancy_response(flat_p, cap, np.broadcast_to(e, (B * s, k)), p0.statistics).reshape(B, s, k)
-        dp_deta.append(dp)
-        cols.append(op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp, a.valence)))
-    m = len(cols)
-    Bm = np.stack(cols, axis=2) if m else np.zeros((B, n, 0))
-    C, D = np.zeros((B, m, n)), np.zeros((B, m, m))
-    r = 0
-    if st.gauge is not None:
-        C[:, r] = st.gauge / st.kT[:, None]
-        r += 1
-    eta_col = m - len(p0.fitted)
-    for f, col_k in enumerate(p0.fit_columns):
-        w = st.fit_weights[:, f] / st.target[:, f, None]
-        C[:, r] = _plane_sum(st, w * dp_dphi[:, :, col_k])
-        for j, dp in enumerate(dp_deta):
-            D[:, r, eta_col + j] = np.einsum("bs,bs->b", w, dp[:, :, col_k])
-        r += 1
-    return diag, Bm, C, D
+        planes[p0.active.plane[np.any(fit_weights != 0, axis=(0, 1))]] = True
+    support = np.flatnonzero(planes)
+    gauge_row = None if gauge is None else gauge[:, support] / kT[:, 0]
+    capacity = 1.0 if all(isinstance(p.site_capacity, float) for p in problems) else \
+        _stack([p.active.capacity for p in problems])
+    return ProblemTerms(kT, p0.active.valence / -kT, u0, gauge_row, capacity,
+                        _stack([p.fixed_rows for p in problems]), _stack([p.fixed_row_sizes for p in problems]),
+                        _stack([p.target for p in problems]), fit_weights, ends, support)
 
 
 def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
@@ -260,11 +178,11 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
     (True, True)
     """
     p0 = st.first
-    n, B = p0.grid.n, st.kT.size
+    n, B = p0.grid.n, st.size
     Y = np.zeros((B, n + p0.n_extra))
     if initial is not None:
         Y[:] = initial
-    F, scale, p = _residual(st, Y)
+    F, scale, point = p0.residual(Y, terms=st.terms)
     res = relative_norms(residual_sizes(F, n), scale)[1]
     its = np.zeros(B, int)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -272,29 +190,27 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
             todo = np.isfinite(res) & (res > rtol)
             if not todo.any():
                 break
-            diag, Bm, C, D = _matrix(st, p)
-            dphi, dz = solve_bordered_tridiagonal_batch(p0.operator.lower, diag, p0.operator.upper, Bm, C, D,
-                                                        -F[:, :n], -F[:, n:], periodic=p0.grid.boundary == "periodic",
-                                                        symmetric=p0.operator.symmetric)
-            dY = np.concatenate((dphi, dz), axis=1)
-            cap = STEP_CAP_KT * st.kT / np.maximum(np.max(np.abs(dphi), axis=1), 1e-300)
+            dY = p0.newton_step(F, newton_matrix(p0, point))
+            cap = STEP_CAP_KT * st.terms.kT[:, 0, 0] / np.maximum(np.max(np.abs(dY[:, :n]), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]
             dY[~todo] = 0.0
-            Y, F, scale, p, res = _line_search(st, Y, dY, F, scale, p, todo, rtol)
+            Y, F, scale, point, res = _line_search(st, Y, dY, F, scale, point, todo, rtol)
             its += todo
     return Y, its, res, np.isfinite(res) & (res <= rtol)
 
 
-def _line_search(st, Y, dY, F, scale, p, todo, rtol):
+def _line_search(st, Y, dY, F, scale, point, todo, rtol):
     """Armijo backtracking of every problem's step on its own; returns the new state and
-    its residual, scale, site fractions and max-norm residual."""
+    its residual, scale, linearisation point and max-norm residual."""
     n = st.first.grid.n
+    p = point.p
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
     for _ in range(MAX_HALVINGS):
         trial = Y + t[:, None] * dY
-        F_t, scale_t, p_t = _residual(st, trial)
+        F_t, scale_t, point_t = st.first.residual(trial, terms=st.terms)
+        p_t = point_t.p
         sizes = residual_sizes(F_t, n)
         norm = relative_norms(sizes, scale)[0]
         accept = pending & np.isfinite(norm) & ((norm <= (1.0 - ARMIJO * t) * norm0)
@@ -310,4 +226,4 @@ def _line_search(st, Y, dY, F, scale, p, todo, rtol):
         t = np.where(pending, 0.5 * t, t)
     res = relative_norms(residual_sizes(F, n), scale)[1]
     res[pending] = np.nan  # the line search failed: solved alone afterwards
-    return Y, F, scale, p, res
+    return Y, F, scale, replace(point, p=p), res

@@ -155,7 +155,8 @@ def _tridiagonal_solve(lower, d, upper, rhs, sign, work=None):
     return X
 
 
-def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False):
+def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
+                                     C_columns=None):
     """:func:`solve_bordered_tridiagonal` for a batch of matrices that share their off-diagonals
     (``b`` problems on one grid).  The tridiagonal blocks are decoupled blocks of one
     tridiagonal matrix of size ``b n``: one LAPACK call solves them all.
@@ -169,6 +170,8 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     rhs_n, rhs_m : ndarray (b, n), (b, m)
     periodic, symmetric : bool
         As in :func:`solve_bordered_tridiagonal`.
+    C_columns : int ndarray, optional
+        ``C`` holds only these columns, (b, m, len(C_columns)); its other columns are zero.
 
     Returns
     -------
@@ -209,11 +212,11 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     X = _tridiagonal_solve(low, d.ravel(), up, R.reshape(k + 1, b * n).T, sign)
     if X is None:  # some -T is not positive definite
         return solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D if not periodic else D[:, 1:, 1:],
-                                                rhs_n, rhs_m[:, extra:], periodic=periodic)
+                                                rhs_n, rhs_m[:, extra:], periodic=periodic, C_columns=C_columns)
     X = (sign * X).T.reshape(k + 1, b, n)
     if k == 0:
         return X[0], np.zeros((b, 0))
-    CX = np.einsum("bmn,kbn->bmk", C, X)
+    CX = np.einsum("bmn,kbn->bmk", C, X if C_columns is None else X[:, :, C_columns])
     if periodic:
         CX = np.concatenate(((X[:, :, 0] + corner * X[:, :, n - 1]).T[:, None, :], CX), axis=1)
     try:
