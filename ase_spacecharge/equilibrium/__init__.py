@@ -32,7 +32,8 @@ True
 (True, 3)
 """
 
-from .batch import BatchResult, solve_batch
+from .batch import solve_batch
+from .batch_newton import BatchResult
 from ..errors import STATUS, NewtonResult
 from .newton import newton, solve_problem
 from .problem import Problem

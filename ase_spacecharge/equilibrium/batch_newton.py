@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..constants import thermal_voltage
+from ..errors import STATUS, NewtonResult, SingularMatrixError
 from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
 from .newton_matrix import newton_matrix
 from .site_terms import ProblemTerms
 
-__all__ = ["ProblemStack", "stack_problems", "batch_newton"]
+__all__ = ["ProblemStack", "BatchResult", "stack_problems", "batch_newton"]
 
 
 @dataclass
@@ -150,9 +151,86 @@ def _stacked_terms(problems, temperatures):
                         _stack([p.target for p in problems]), fit_weights, ends, support)
 
 
+@dataclass
+class BatchResult:
+    """Outcome of a batched solve, one row per problem: the fields of
+    :class:`~ase_spacecharge.errors.NewtonResult` as arrays (:meth:`row` reads row ``i`` as
+    one), for the Newton contract of :mod:`ase_spacecharge.equilibrium.newton`.
+
+    Attributes
+    ----------
+    states : ndarray (B, n + m)
+        Each row's last iterate (plane potentials in V, then the bordered unknowns).
+    phi : ndarray (B, n)
+        Plane potentials (V).
+    success : ndarray (B,) of bool
+        Whether the row converged (its relative residual reached the tolerance).
+    status : ndarray (B,) of int
+        As :attr:`NewtonResult.status` (:data:`~ase_spacecharge.errors.STATUS`).
+    message : tuple of str
+    iterations : ndarray (B,) of int
+        Newton iterations spent on the row (the batched ones and, for a row solved alone,
+        its own).
+    residual : ndarray (B,)
+        Relative residual (max-norm) of each row's state.
+    residual_history : tuple of ndarray
+        Each row's relative residuals, from the start.
+    alone : ndarray (B,) of bool
+        Rows solved by themselves (with continuation): problems that could not be stacked,
+        or that the batched Newton did not converge.
+    phi0 : ndarray (B,) or None
+        Φ0 (V) of each row, as :attr:`~.solution.SpaceChargeSolution.phi0` defines it
+        (:func:`~ase_spacecharge.equilibrium.batch.solve_batch` fills it).
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
+    >>> r.success.tolist(), r.message[0], r.row(1).iterations == int(r.iterations[1]), len(r)
+    ([True, True], 'converged', True, 2)
+    """
+
+    states: np.ndarray
+    phi: np.ndarray
+    success: np.ndarray
+    status: np.ndarray
+    message: tuple
+    iterations: np.ndarray
+    residual: np.ndarray
+    residual_history: tuple
+    alone: np.ndarray
+    phi0: np.ndarray | None = None
+
+    def __len__(self):
+        return self.states.shape[0]
+
+    def row(self, i):
+        """Row ``i`` as a :class:`~ase_spacecharge.errors.NewtonResult`.
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        NewtonResult
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_problem
+        >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)), max_iter=1)
+        >>> r.row(0).success, r.row(0).message, r.row(0).residual_history.size
+        (False, 'iteration limit reached', 2)
+        """
+        return NewtonResult(self.states[i], bool(self.success[i]), int(self.status[i]), self.message[i],
+                            int(self.iterations[i]), float(self.residual[i]), self.residual_history[i])
+
+
 def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
-    """Globalised Newton on the whole stack (the loop of :func:`~ase_spacecharge.equilibrium.newton.newton`, per problem:
-    steps capped at 10 kT/e in φ, Armijo backtracking, convergence at ``rtol``).
+    """Globalised Newton on the whole stack: the loop of
+    :func:`~ase_spacecharge.equilibrium.newton.newton` for every problem at once (steps capped
+    at 10 kT/e in φ, Armijo backtracking per problem, convergence at ``rtol``, the same
+    outcomes); a row stops at its own outcome and keeps its state.
 
     Parameters
     ----------
@@ -164,18 +242,15 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
 
     Returns
     -------
-    states : ndarray (B, N)
-    iterations : ndarray (B,) of int
-    residual : ndarray (B,)
-        Relative residuals (max-norm).
-    success : ndarray (B,) of bool
+    BatchResult
+        Without ``phi0``; ``alone`` all False.  Does not raise for rows that fail.
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> states, its, res, ok = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
-    >>> bool(ok.all()), bool(np.all(res <= 1e-10))
-    (True, True)
+    >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
+    >>> bool(r.success.all()), bool(np.all(r.residual <= 1e-10)), r.iterations.tolist()
+    (True, True, [5, 5])
     """
     p0 = st.first
     n, B = p0.grid.n, st.size
@@ -184,24 +259,39 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
         Y[:] = initial
     F, scale, point = p0.residual(Y, terms=st.terms)
     res = relative_norms(residual_sizes(F, n), scale)[1]
-    its = np.zeros(B, int)
+    history = np.full((B, max_iter + 1), np.nan)
+    history[:, 0] = res
+    its, status, detail = np.zeros(B, int), np.ones(B, int), ""  # status 1 (iteration limit) unless another comes
+    running = np.ones(B, bool)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for _ in range(max_iter):
-            todo = np.isfinite(res) & (res > rtol)
-            if not todo.any():
+        for it in range(max_iter + 1):
+            status[running & ~np.isfinite(res)] = 4
+            status[running & (res <= rtol)] = 0
+            running &= status == 1
+            if not running.any() or it == max_iter:
                 break
-            dY = p0.newton_step(F, newton_matrix(p0, point))
+            try:
+                dY = p0.newton_step(F, newton_matrix(p0, point))
+            except SingularMatrixError as exc:  # one LAPACK call for all: some row's matrix, not known which
+                status[running], detail = 3, f"in the stack's solve (this row's or another's): {exc}"
+                break
             cap = STEP_CAP_KT * st.terms.kT[:, 0, 0] / np.maximum(np.max(np.abs(dY[:, :n]), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]
-            dY[~todo] = 0.0
-            Y, F, scale, point, res = _line_search(st, Y, dY, F, scale, point, todo, rtol)
-            its += todo
-    return Y, its, res, np.isfinite(res) & (res <= rtol)
+            dY[~running] = 0.0
+            Y, F, scale, point, res, failed = _line_search(st, Y, dY, F, scale, point, running, rtol)
+            status[failed] = 2
+            running &= ~failed
+            its += running
+            history[running, it + 1] = res[running]
+    message = tuple(STATUS[k] + (f" {detail}" if k == 3 else "") for k in status)
+    return BatchResult(Y, Y[:, :n], status == 0, status, message, its, res,
+                       tuple(history[i, :its[i] + 1] for i in range(B)), np.zeros(B, bool))
 
 
 def _line_search(st, Y, dY, F, scale, point, todo, rtol):
     """Armijo backtracking of every problem's step on its own; returns the new state and
-    its residual, scale, linearisation point and max-norm residual."""
+    its residual, scale, linearisation point and max-norm residual, and the rows whose line
+    search failed (they keep their state)."""
     n = st.first.grid.n
     p = point.p
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
@@ -224,6 +314,4 @@ def _line_search(st, Y, dY, F, scale, point, todo, rtol):
         if not pending.any():
             break
         t = np.where(pending, 0.5 * t, t)
-    res = relative_norms(residual_sizes(F, n), scale)[1]
-    res[pending] = np.nan  # the line search failed: solved alone afterwards
-    return Y, F, scale, replace(point, p=p), res
+    return Y, F, scale, replace(point, p=p), relative_norms(residual_sizes(F, n), scale)[1], pending

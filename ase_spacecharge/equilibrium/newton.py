@@ -1,9 +1,48 @@
-"""Globalised Newton for the discrete system of :mod:`ase_spacecharge.equilibrium.problem`, with a SciPy-like result.
+"""Globalised Newton for the discrete system of :mod:`ase_spacecharge.equilibrium.problem`, and the
+Newton contract of the package.
 
-:func:`newton` returns a :class:`NewtonResult` (``success``, ``status``, ``message``,
-``iterations``, ``residual``, ``residual_history`` and the last ``state``) and never raises
-for a solve that fails; :func:`solve_problem` adds continuation in the segregation energies
-and raises :class:`~.errors.ConvergenceError` (carrying the result) when nothing converged.
+The contract
+------------
+Every Newton of the package keeps it, after SciPy's ``OdeSolver`` / ``OdeResult``: one
+record, whatever happened.  Here: :func:`newton` and :func:`solve_problem` (one problem),
+:func:`~ase_spacecharge.equilibrium.batch_newton.batch_newton` and
+:func:`~ase_spacecharge.equilibrium.batch.solve_batch` (a batch, one record per row); the
+Newton of the dynamics (:mod:`ase_spacecharge.dynamics.newton`: each implicit step, the
+steady state, the base state of an impedance) answers to the same contract.
+
+**What it returns.**  An :class:`~ase_spacecharge.errors.NewtonResult` (a batch: a
+:class:`~ase_spacecharge.equilibrium.batch_newton.BatchResult` with these fields as arrays,
+one row per problem; ``row(i)`` is row ``i`` as a ``NewtonResult``):
+
+* ``state`` -- the last iterate the loop computed (never a made-up or reset state);
+* ``success`` -- True exactly when ``status`` is 0;
+* ``status`` -- :data:`~ase_spacecharge.errors.STATUS`: 0 converged, 1 iteration limit
+  reached, 2 line search failed, 3 singular Newton matrix, 4 non-finite residual,
+  5 continuation stalled;
+* ``message`` -- ``STATUS[status]``, with what the loop knows after it;
+* ``iterations`` -- Newton iterations spent (accepted steps; with continuation, or a
+  batched attempt before a row was solved alone, every one of them);
+* ``residual`` -- the relative residual (below) of ``state``;
+* ``residual_history`` -- the relative residual of each iterate of the problem itself, from
+  the start: one entry more than the accepted steps of a plain loop; after continuation the
+  first attempt's and (on success) the last step's, since the steps between solve problems
+  with scaled energies.
+
+**What "converged" means.**  The equations hold: the relative residual of ``state``, the
+largest over every equation of its residual scaled as that equation says, is at most
+``rtol``.  In the equilibrium: the Poisson rows (e/Å²) over the largest charge, background
+or flux term of any Poisson row, the gauge row in kT/e, the fitted bulk fractions relative
+to their targets.  A loop that also tests its update (the dynamics: the last update small in
+every unknown) converges only when both hold; a small update alone is never convergence.
+The equilibrium loops test no update: the residual after the last step is computed, so
+success never rests on the step.
+
+**When it raises.**  The loops (:func:`newton`, ``batch_newton``) do not raise for a solve
+that fails: they return the record with ``success`` False.  What promises an answer
+(:func:`solve_problem`, ``solve_batch``, :func:`ase_spacecharge.solve`) raises :class:`~ase_spacecharge.errors.ConvergenceError` carrying the failed record
+(``exc.result``: last iterate, residual, iterations, history) and never returns a state that
+did not converge.  Bad input raises :class:`~ase_spacecharge.errors.InputError` before the
+first iteration.
 """
 
 from __future__ import annotations
