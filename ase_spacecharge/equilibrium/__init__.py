@@ -3,6 +3,8 @@
 Floor plan, bottom up (each module imports only those above it in this list):
 
 - :mod:`.workspace` (reused buffers), :mod:`.linalg` (the O(N) bordered tridiagonal solves);
+- :mod:`.terms` (:class:`~.terms.ProblemTerms`, the numbers the equations read, of one
+  problem at a temperature or of a stack of problems);
 - :mod:`.site_terms` (:class:`~.site_terms.ActiveSites`, the solver's view of the sites, and
   their occupancies), :mod:`.carrier_terms` (band carriers), :mod:`.poisson` (the one Poisson
   operator on the planes), :mod:`.newton_matrix` (the bordered Newton matrix);

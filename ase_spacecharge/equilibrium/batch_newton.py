@@ -3,7 +3,7 @@
 
 The stack shares the grid, the active sites and the Poisson operator of its first problem;
 the per-problem numbers (log-weights, capacities, fixed charges, gauges, fitted targets,
-temperatures) are one :class:`~ase_spacecharge.equilibrium.site_terms.ProblemTerms` with a
+temperatures) are one :class:`~ase_spacecharge.equilibrium.terms.ProblemTerms` with a
 leading axis ``B``.  The residual, the Newton matrix and the Newton step are the single
 problem's own (:meth:`~ase_spacecharge.equilibrium.problem.Problem.residual`,
 :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`,
@@ -20,11 +20,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..constants import thermal_voltage
 from ..errors import STATUS, NewtonResult, SingularMatrixError
-from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
+from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes, row_residual
 from .newton_matrix import newton_matrix
-from .site_terms import ProblemTerms
+from .terms import ProblemTerms, stack_arrays, stacked_terms
 
 __all__ = ["ProblemStack", "BatchResult", "stack_problems", "batch_newton"]
 
@@ -87,14 +86,8 @@ def _all_equal(arrays):
         return True
     if any(a.shape != first.shape for a in arrays):
         return False
-    stacked = _stack(arrays)
+    stacked = stack_arrays(arrays)
     return bool(np.all(stacked == first))
-
-
-def _stack(arrays):
-    """The arrays (one shape) stacked along a new first axis (``np.array`` copies them in C;
-    ``np.stack`` takes a Python step per array)."""
-    return np.array(arrays, dtype=arrays[0].dtype)
 
 
 def stack_problems(problems, temperatures):
@@ -121,34 +114,7 @@ def stack_problems(problems, temperatures):
     if not _stackable(problems):
         return None
     temperatures = np.asarray(temperatures, float)
-    return ProblemStack(problems[0], temperatures, _stacked_terms(problems, temperatures))
-
-
-def _stacked_terms(problems, temperatures):
-    """The problems' :class:`ProblemTerms` along a leading axis, computed as each problem's
-    own (:meth:`~ase_spacecharge.equilibrium.site_terms.SiteTerms.thermal_terms`) in one pass."""
-    p0 = problems[0]
-    kT = thermal_voltage(temperatures)[:, None, None]
-    u0 = _stack([p.active.energies for p in problems]) * (-1.0 / kT)
-    u0 += _stack([p.active.log_x for p in problems])
-    ends = None
-    if p0.grid.boundary != "periodic" and p0.dirichlet != "floating":
-        ends = tuple(np.array([p.dirichlet for p in problems], float).T)
-    fit_weights = _stack([p.fit_weights for p in problems])
-    planes = np.zeros(p0.grid.n, bool)  # the union of the problems' border supports
-    gauge = None
-    if p0.gauge is not None:
-        gauge = _stack([p.gauge for p in problems])
-        planes |= np.any(gauge != 0, axis=0)
-    if len(p0.fitted):
-        planes[p0.active.plane[np.any(fit_weights != 0, axis=(0, 1))]] = True
-    support = np.flatnonzero(planes)
-    gauge_row = None if gauge is None else gauge[:, support] / kT[:, 0]
-    capacity = 1.0 if all(isinstance(p.site_capacity, float) for p in problems) else \
-        _stack([p.active.capacity for p in problems])
-    return ProblemTerms(kT, p0.active.valence / -kT, u0, gauge_row, capacity,
-                        _stack([p.fixed_rows for p in problems]), _stack([p.fixed_row_sizes for p in problems]),
-                        _stack([p.target for p in problems]), fit_weights, ends, support)
+    return ProblemStack(problems[0], temperatures, stacked_terms(problems, temperatures))
 
 
 @dataclass
@@ -262,11 +228,15 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
     history = np.full((B, max_iter + 1), np.nan)
     history[:, 0] = res
     its, status, detail = np.zeros(B, int), np.ones(B, int), ""  # status 1 (iteration limit) unless another comes
-    running = np.ones(B, bool)
+    residual, running = np.full(B, np.nan), np.ones(B, bool)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for it in range(max_iter + 1):
             status[running & ~np.isfinite(res)] = 4
-            status[running & (res <= rtol)] = 0
+            passing = running & (res <= rtol)  # at the one scale: the test by rows decides
+            if passing.any():
+                by_rows = row_residual(F, p0.row_scale(Y, scale, point), n)
+                done = passing & (by_rows <= rtol)
+                status[done], residual[done] = 0, by_rows[done]
             running &= status == 1
             if not running.any() or it == max_iter:
                 break
@@ -283,35 +253,40 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
             running &= ~failed
             its += running
             history[running, it + 1] = res[running]
+        open_rows = status != 0
+        if open_rows.any():  # the failed rows' residual by rows, from their last state
+            F, scale, point = p0.residual(Y, terms=st.terms)
+            residual[open_rows] = row_residual(F, p0.row_scale(Y, scale, point), n)[open_rows]
     message = tuple(STATUS[k] + (f" {detail}" if k == 3 else "") for k in status)
-    return BatchResult(Y, Y[:, :n], status == 0, status, message, its, res,
+    return BatchResult(Y, Y[:, :n], status == 0, status, message, its, residual,
                        tuple(history[i, :its[i] + 1] for i in range(B)), np.zeros(B, bool))
 
 
 def _line_search(st, Y, dY, F, scale, point, todo, rtol):
-    """Armijo backtracking of every problem's step on its own; returns the new state and
-    its residual, scale, linearisation point and max-norm residual, and the rows whose line
-    search failed (they keep their state)."""
+    """Armijo backtracking of every problem's step on its own (the merit at each problem's
+    one scale, as :func:`~ase_spacecharge.equilibrium.newton.newton`'s); returns the new
+    state, its residual, scale, linearisation point and one-scale max-norm residual, and the
+    rows whose line search failed (they keep their state)."""
     n = st.first.grid.n
-    p = point.p
+    p, sizes = point.p, point.charge_sizes
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
     for _ in range(MAX_HALVINGS):
         trial = Y + t[:, None] * dY
         F_t, scale_t, point_t = st.first.residual(trial, terms=st.terms)
-        p_t = point_t.p
-        sizes = residual_sizes(F_t, n)
-        norm = relative_norms(sizes, scale)[0]
+        rows = residual_sizes(F_t, n)
+        norm = relative_norms(rows, scale)[0]
         accept = pending & np.isfinite(norm) & ((norm <= (1.0 - ARMIJO * t) * norm0)
-                                                | (relative_norms(sizes, scale_t)[1] <= rtol))
+                                                | (relative_norms(rows, scale_t)[1] <= rtol))
         if np.array_equal(accept, pending):  # every open problem took its step (converged ones stand still)
-            Y, F, scale, p = trial, F_t, scale_t, p_t
+            Y, F, scale, p, sizes = trial, F_t, scale_t, point_t.p, point_t.charge_sizes
         else:
-            Y, F, scale, p = (np.where(accept[:, None], trial, Y), np.where(accept[:, None], F_t, F),
-                              np.where(accept, scale_t, scale), np.where(accept[:, None, None], p_t, p))
+            Y, F, scale, sizes = (np.where(accept[:, None], trial, Y), np.where(accept[:, None], F_t, F),
+                                  np.where(accept, scale_t, scale), np.where(accept[:, None], point_t.charge_sizes, sizes))
+            p = np.where(accept[:, None, None], point_t.p, p)
         pending &= ~accept
         if not pending.any():
             break
         t = np.where(pending, 0.5 * t, t)
-    return Y, F, scale, replace(point, p=p), relative_norms(residual_sizes(F, n), scale)[1], pending
+    return Y, F, scale, replace(point, p=p, charge_sizes=sizes), relative_norms(residual_sizes(F, n), scale)[1], pending

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..grid import Grid
 from .linalg import solve_bordered_tridiagonal, solve_bordered_tridiagonal_batch
-from .poisson import PoissonOperator, add_flux_rows
+from .poisson import PoissonOperator, add_flux_rows, row_scales
 from .carrier_terms import CarrierTerms
 from ..errors import InputError
 from .site_terms import SiteTerms
@@ -236,7 +236,7 @@ class Problem(CarrierTerms, SiteTerms):
         :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` point from which
         :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
         the occupancies (``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`; ``out``: where to write
-        ``F``).  With ``terms`` (a stack's :class:`~ase_spacecharge.equilibrium.site_terms.ProblemTerms`, instead of
+        ``F``).  With ``terms`` (a stack's :class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`, instead of
         ``temperature``) the states are a stack ``y`` (B, N), and so are ``F`` and the scale (B,)."""
         from .newton_matrix import Linearisation
         if terms is None:
@@ -258,12 +258,15 @@ class Problem(CarrierTerms, SiteTerms):
             charges = np.multiply(self.operator.c, q, out=F[..., :n])
             planes *= self.operator.c
         planes += terms.fixed_row_sizes
+        carrier_sizes = 0.0
         if self.carrier_labels:
             charges += self.operator.c * q_c
-            planes += self.operator.c * gross_c
+            carrier_sizes = self.operator.c * gross_c
+            planes += carrier_sizes
         charge_scale = planes.max(axis=-1)
         charges += terms.fixed_rows
-        flux = add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=planes)
+        # in a solve's workspace the sizes' array is reused for the fluxes (row_scale recomputes them)
+        flux = add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=None if work is None else planes)
         scale = float(max(charge_scale, flux)) if phi.ndim == 1 else np.maximum(charge_scale, flux)
         row = n
         if self.gauge is not None:
@@ -274,7 +277,22 @@ class Problem(CarrierTerms, SiteTerms):
         if len(self.fitted):
             avg = np.einsum("...ks,...sk->...k", terms.fit_weights, p[..., self.fit_columns])
             F[..., row:] = avg / terms.target - 1.0
-        return F, scale, Linearisation(p, inv_g, terms, dq_c)
+        return F, scale, Linearisation(p, inv_g, terms, dq_c, carrier_sizes, None if work is not None else planes)
+
+    def row_scale(self, y, scale, point):
+        """The scale of each Poisson row at state ``y`` (e/Å², (..., n)): the largest of the
+        row's own terms, at least its floor and at most ``scale``, the residual's (see
+        :func:`~ase_spacecharge.equilibrium.poisson.row_scales`); ``point``: the residual's
+        :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` at ``y``."""
+        phi, rho_b, phi_d, _ = self.unpack(y)
+        terms, sizes = point.terms, point.charge_sizes
+        if sizes is None:
+            sizes = self.mobile_charge(point.p)[1]
+            sizes *= self.operator.c
+            sizes += terms.fixed_row_sizes
+            sizes += point.carrier_sizes
+        return row_scales(self.operator, phi, rho_b, *self._boundary_values(phi, phi_d, terms), sizes, terms.row_floor,
+                          scale)
 
     def evaluate(self, y, temperature=None, *, jacobian=True, energy_scale=1.0, terms=None, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``

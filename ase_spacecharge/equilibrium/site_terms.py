@@ -7,16 +7,15 @@ Boltzmann, with optional activity models) and the charge they put on each plane.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
-from ..constants import thermal_voltage
 from ..errors import InputError
 from ..occupancy import activity_occupancy, occupancy, occupancy_response
+from .terms import problem_terms
 from .workspace import take
 
-__all__ = ["ActiveSites", "SiteTerms", "ProblemTerms", "site_occupancy", "site_occupancy_response"]
+__all__ = ["ActiveSites", "SiteTerms", "site_occupancy", "site_occupancy_response"]
 
 
 @dataclass
@@ -56,58 +55,6 @@ class ActiveSites:
     energies: np.ndarray
     valence: np.ndarray
     activities: list
-
-
-class ProblemTerms(NamedTuple):
-    """The numbers the equations of a problem read at one temperature
-    (:meth:`SiteTerms.thermal_terms`), or those of a stack of problems on one grid along a
-    leading axis ``B`` (:func:`~ase_spacecharge.equilibrium.batch_newton.stack_problems`).
-    The residual, the Newton matrix and the occupancies take either, so one problem and a
-    batch run through the same equations.  The active sites' log-weights are
-    ``u = phi_factor φ[plane] + u0``.
-
-    Attributes
-    ----------
-    kT : float, ndarray (n_active, 1) or (B, 1, 1)
-        eV (per active site for a temperature profile, per problem for a stack).
-    phi_factor : ndarray (1, k), (n_active, k) or (B, 1, k)
-        ``-z/kT`` (1/V).
-    u0 : ndarray (..., n_active, k)
-        ``ln(x/A) - energy_scale ΔE/kT`` (``-inf`` where a species is not hosted).
-    gauge_row : ndarray (..., len(support)) or None
-        The gauge weights over kT (1/V) on the planes ``support``: the gauge's row of the
-        Newton matrix (None without a gauge, or for a temperature profile).
-    capacity : float or ndarray (..., n_active)
-        ``1 - F_s`` of the active sites; the float 1.0 when every one is 1 (then not read).
-    fixed_rows, fixed_row_sizes : ndarray (..., n)
-        The fixed charges' terms of the Poisson rows and their gross sizes (e/Å²).
-    target, fit_weights : ndarray (..., f), (..., f, n_active)
-        The bulk fractions the fitted species must reach, and the weights of their
-        bulk-region averages over the active sites.
-    ends : (float, float), (ndarray (B,), ndarray (B,)) or None
-        The fixed end potentials (V) of a Dirichlet grid.
-    support : int ndarray
-        The planes on which the border rows (gauge, fitted fractions) have weight.
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> terms = ceria_like_problem().thermal_terms(773.15)
-    >>> round(terms.kT, 6), terms.u0.shape, terms.phi_factor.shape
-    (0.066625, (60, 1), (1, 1))
-    """
-
-    kT: object
-    phi_factor: np.ndarray
-    u0: np.ndarray
-    gauge_row: np.ndarray | None
-    capacity: object
-    fixed_rows: np.ndarray
-    fixed_row_sizes: np.ndarray
-    target: np.ndarray
-    fit_weights: np.ndarray
-    ends: tuple | None
-    support: np.ndarray
 
 
 def site_occupancy(u, capacity, statistics, *, out=None):
@@ -270,30 +217,16 @@ class SiteTerms:
 
     def thermal_terms(self, temperature, energy_scale=1.0):
         """The problem's terms at ``temperature`` (K; may be one value per plane, a temperature
-        profile) and segregation energies scaled by ``energy_scale``, as
-        :class:`ProblemTerms`; for one temperature they are kept until another temperature
-        or scale is asked for."""
-        a = self.active
-        one_temperature = np.ndim(temperature) == 0
-        if one_temperature:
+        profile) and segregation energies scaled by ``energy_scale``
+        (:func:`~ase_spacecharge.equilibrium.terms.problem_terms`); for one temperature they
+        are kept until another temperature or scale is asked for."""
+        if np.ndim(temperature) == 0:
             key, memo = (float(temperature), float(energy_scale)), self._thermal_memo  # one read: thread-safe
             if memo is not None and memo[0] == key:
                 return memo[1]
-        kT = thermal_voltage(np.asarray(temperature, float))
-        kT = kT[a.plane][:, None] if kT.ndim else float(kT)
-        u0 = a.energies * (-energy_scale / kT)
-        u0 += a.log_x
-        support = self.border_support
-        gauge_row = self.gauge[support] / kT if self.gauge is not None and one_temperature else None
-        for kept in (u0, gauge_row):  # handed out (the gauge row as the matrix's C): read-only
-            if kept is not None:
-                kept.setflags(write=False)
-        ends = self.dirichlet if self.grid.boundary != "periodic" and self.dirichlet != "floating" else None
-        terms = ProblemTerms(kT, np.atleast_2d(a.valence / -kT), u0, gauge_row, self.site_capacity, self.fixed_rows,
-                             self.fixed_row_sizes, self.target, self.fit_weights, ends, support)
-        if one_temperature:
-            self._thermal_memo = (key, terms)
-        return terms
+            self._thermal_memo = (key, problem_terms(self, temperature, energy_scale))
+            return self._thermal_memo[1]
+        return problem_terms(self, temperature, energy_scale)
 
     def site_occupancies(self, phi, shift, temperature, energy_scale=1.0, *, work=None, terms=None):
         """Site fractions of the mobile species on the active sites (n_active, k) at plane
@@ -301,7 +234,7 @@ class SiteTerms:
         value per species, or one per plane and species, (n, k)), and the inverse
         non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
         value per plane (a temperature profile); ``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`;
-        ``terms`` (:class:`ProblemTerms`) instead of ``temperature``: a stack's ``phi`` (B, n)
+        ``terms`` (:class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`) instead of ``temperature``: a stack's ``phi`` (B, n)
         and ``shift`` (B, k) give fractions (B, n_active, k)."""
         a = self.active
         phi = np.asarray(phi, float)
