@@ -133,7 +133,7 @@ def _checked(problem, solution):
     from .equilibrium.newton_matrix import newton_matrix
     F, scale, linearisation = problem.residual(y, solution.temperature)
     n = problem.grid.n
-    residual = row_residual(F, problem.row_scale(y, scale, linearisation), n)
+    residual = row_residual(F, problem.row_scale(y, scale, linearisation, solution.temperature), n)
     if not residual <= 1e-6:
         raise InputError(f"solution: relative residual {residual:.3g} in this problem: it is not a converged "
                          "solution of this problem (solve it with rtol <= 1e-10)")

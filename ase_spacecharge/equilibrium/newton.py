@@ -14,7 +14,8 @@ steady state, the base state of an impedance) answers to the same contract.
 :class:`~ase_spacecharge.equilibrium.batch_newton.BatchResult` with these fields as arrays,
 one row per problem; ``row(i)`` is row ``i`` as a ``NewtonResult``):
 
-* ``state`` -- the last iterate the loop computed (never a made-up or reset state);
+* ``state`` -- the last iterate of the problem itself that the loop computed (never a
+  made-up or reset state; after continuation that failed, the first attempt's);
 * ``success`` -- True exactly when ``status`` is 0;
 * ``status`` -- :data:`~ase_spacecharge.errors.STATUS`: 0 converged, 1 iteration limit
   reached, 2 line search failed, 3 singular Newton matrix, 4 non-finite residual,
@@ -24,10 +25,10 @@ one row per problem; ``row(i)`` is row ``i`` as a ``NewtonResult``):
   batched attempt before a row was solved alone, every one of them);
 * ``residual`` -- the relative residual of ``state``, the measure of convergence below;
 * ``residual_history`` -- the measure the line search reduces, of each iterate of the problem
-  itself from the start (in the equilibrium the one-scale residual below, never above
-  ``residual``): one entry more than the accepted steps of a plain loop; after continuation
-  the first attempt's and (on success) the last step's, since the steps between solve
-  problems with scaled energies.
+  itself from the start (in the equilibrium the one-scale residual below: its last entry,
+  ``state``'s, is never above ``residual``); one entry more than the accepted steps of a
+  plain loop; after continuation the first attempt's and (on success) the last step's,
+  since the steps between solve problems with scaled energies.
 
 **What "converged" means.**  The equations hold: the relative residual of ``state``, the
 largest over every equation of its residual scaled as that equation says, is at most
@@ -45,10 +46,11 @@ the residual of the last iterate is computed, so success never rests on the step
 
 **When it raises.**  The loops (:func:`newton`, ``batch_newton``) do not raise for a solve
 that fails: they return the record with ``success`` False.  What promises an answer
-(:func:`solve_problem`, ``solve_batch``, :func:`ase_spacecharge.solve`) raises :class:`~ase_spacecharge.errors.ConvergenceError` carrying the failed record
-(``exc.result``: last iterate, residual, iterations, history) and never returns a state that
-did not converge.  Bad input raises :class:`~ase_spacecharge.errors.InputError` before the
-first iteration.
+(:func:`solve_problem`, ``solve_batch``, :func:`ase_spacecharge.solve`) raises
+:class:`~ase_spacecharge.errors.ConvergenceError` carrying the failed record (``exc.result``:
+last iterate, residual, iterations, history) and never returns a state that did not
+converge.  Bad input to those (temperatures, tolerances, starting states) raises
+:class:`~ase_spacecharge.errors.InputError` before the first iteration.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def relative_norms(sizes, scale):
     return np.hypot(p2 / s, r2), np.maximum(p_max / s, r_max)
 
 
-def row_residual(F, row_scale, n):
+def row_residual(F, row_scale, n, *, work=None):
     """The relative residual of ``F`` (..., N) by rows, max-norm: each Poisson row over its own
     scale (:meth:`~ase_spacecharge.equilibrium.problem.Problem.row_scale`), the other rows as
     they are (the gauge in kT/e, the fitted fractions relative to their targets); NaN
@@ -136,6 +138,8 @@ def row_residual(F, row_scale, n):
     row_scale : ndarray (..., n)
     n : int
         Number of Poisson rows (planes).
+    work : ndarray (..., n), optional
+        Work space (overwritten).
 
     Returns
     -------
@@ -146,7 +150,9 @@ def row_residual(F, row_scale, n):
     >>> row_residual(np.array([3.0, -4.0, 0.5]), np.array([10.0, 100.0]), 2)
     0.5
     """
-    top = np.max(np.abs(F[..., :n]) / row_scale, axis=-1)
+    ratio = np.abs(F[..., :n], out=work)
+    ratio /= row_scale
+    top = np.max(ratio, axis=-1)
     if F.shape[-1] > n:
         top = np.maximum(top, np.max(np.abs(F[..., n:]), axis=-1))
     return float(top) if F.ndim == 1 else top
@@ -177,7 +183,7 @@ def relative_residual(problem, y, temperature, *, energy_scale=1.0):
     """
     with np.errstate(over="ignore", invalid="ignore"):
         F, scale, point = problem.residual(y, temperature, energy_scale=energy_scale)
-        return row_residual(F, problem.row_scale(y, scale, point), problem.grid.n)
+        return row_residual(F, problem.row_scale(y, scale, point, temperature, energy_scale), problem.grid.n)
 
 
 def _result(y, status, history, iterations, residual, detail=""):
@@ -256,7 +262,9 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         if not np.isfinite(history[-1]):
             return _result(y, 4, history, it, history[-1])
         if history[-1] <= rtol:  # passes at the one scale: the test by rows decides
-            by_rows = row_residual(F, problem.row_scale(y, scale, point), n)
+            free = spare[0][:n], spare[1][:n]  # the previous iterate's arrays
+            rows = problem.row_scale(y, scale, point, temperature, energy_scale, out=free[0], work=free[1])
+            by_rows = row_residual(F, rows, n, work=free[1])
             if by_rows <= rtol:
                 return _result(y, 0, history, it, by_rows)
         if it == max_iter:

@@ -85,8 +85,6 @@ class Linearisation:
         The terms the residual read (:class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`).
     dq_carriers : ndarray (n,) or float
         ``∂q/∂φ`` of the band carriers per plane (e/V; 0.0 without carriers).
-    carrier_sizes : ndarray (n,) or float
-        The gross size of the band carriers' terms of the Poisson rows (e/Å²; 0.0 without).
     charge_sizes : ndarray (..., n) or None
         The gross size of every charge term of each Poisson row (e/Å²), when the residual
         kept them (None in a solve's workspace, where their array is reused).
@@ -104,7 +102,6 @@ class Linearisation:
     inv_g: object
     terms: object
     dq_carriers: object = 0.0
-    carrier_sizes: object = 0.0
     charge_sizes: np.ndarray | None = None
 
     @property

@@ -199,10 +199,10 @@ def add_flux_rows(op, phi, rho_b, below, above, F, *, work=None):
     return np.maximum(flux, op.w.max() * np.abs(rho_b[..., 0])) if background else flux
 
 
-def row_scales(op, phi, rho_b, below, above, charge_sizes, floor, cap):
+def row_scales(op, phi, rho_b, below, above, charge_sizes, floor, cap, *, work=None):
     """The scale of each Poisson row (e/Å²): the largest of its own terms (``charge_sizes``,
     the displacement through either face, the background), at least ``floor`` and at most
-    ``cap``.
+    ``cap``; written into ``charge_sizes``.
 
     Parameters
     ----------
@@ -212,15 +212,18 @@ def row_scales(op, phi, rho_b, below, above, charge_sizes, floor, cap):
     rho_b, below, above
         As in :func:`poisson_rows`.
     charge_sizes : ndarray (..., n)
-        The gross size of each row's charge terms, ``c Σ|q parts|`` (e/Å²).
+        The gross size of each row's charge terms, ``c Σ|q parts|`` (e/Å²); overwritten.
     floor : ndarray (..., n)
         :meth:`PoissonOperator.row_floor`.
     cap : float or ndarray (...)
         The largest term of any row (from :func:`poisson_rows`).
+    work : ndarray (..., n), optional
+        Work space (overwritten).
 
     Returns
     -------
     ndarray (..., n)
+        ``charge_sizes``, now the scales.
 
     Examples
     --------
@@ -232,10 +235,19 @@ def row_scales(op, phi, rho_b, below, above, charge_sizes, floor, cap):
     >>> bool(s[0] == cap == 1e3), bool(np.allclose(s[1:], op.row_floor(1e-3)[1:]))  # the others: their floor
     (True, True)
     """
-    rho_b = np.asarray(rho_b, float)[..., None]
-    up = np.abs(op.upper * (np.concatenate((phi[..., 1:], np.asarray(above, float)[..., None]), axis=-1) - phi))
-    down = np.abs(op.lower * (phi - np.concatenate((np.asarray(below, float)[..., None], phi[..., :-1]), axis=-1)))
-    out = np.maximum(np.maximum(charge_sizes, up), np.maximum(down, floor))
+    out, t = charge_sizes, np.empty_like(phi) if work is None else work
+    np.subtract(phi[..., 1:], phi[..., :-1], out=t[..., :-1])  # the displacement through the upper faces
+    t[..., -1] = np.asarray(above) - phi[..., -1]
+    t *= op.upper
+    np.abs(t, out=t)
+    np.maximum(out, t, out=out)
+    if op.symmetric:  # and through the lower faces: the upper face of the plane below
+        np.maximum(out[..., 1:], t[..., :-1], out=out[..., 1:])
+    else:
+        np.maximum(out[..., 1:], np.abs(op.lower[1:] * (phi[..., :-1] - phi[..., 1:])), out=out[..., 1:])
+    out[..., 0] = np.maximum(out[..., 0], np.abs(op.lower[0] * (np.asarray(below) - phi[..., 0])))
+    np.maximum(out, floor, out=out)
+    rho_b = np.abs(np.asarray(rho_b, float))[..., None]
     if rho_b.any():
-        np.maximum(out, op.w * np.abs(rho_b), out=out)
+        np.maximum(out, np.multiply(op.w, rho_b, out=t), out=out)
     return np.minimum(out, np.asarray(cap, float)[..., None], out=out)

@@ -258,11 +258,9 @@ class Problem(CarrierTerms, SiteTerms):
             charges = np.multiply(self.operator.c, q, out=F[..., :n])
             planes *= self.operator.c
         planes += terms.fixed_row_sizes
-        carrier_sizes = 0.0
         if self.carrier_labels:
             charges += self.operator.c * q_c
-            carrier_sizes = self.operator.c * gross_c
-            planes += carrier_sizes
+            planes += self.operator.c * gross_c
         charge_scale = planes.max(axis=-1)
         charges += terms.fixed_rows
         # in a solve's workspace the sizes' array is reused for the fluxes (row_scale recomputes them)
@@ -277,22 +275,33 @@ class Problem(CarrierTerms, SiteTerms):
         if len(self.fitted):
             avg = np.einsum("...ks,...sk->...k", terms.fit_weights, p[..., self.fit_columns])
             F[..., row:] = avg / terms.target - 1.0
-        return F, scale, Linearisation(p, inv_g, terms, dq_c, carrier_sizes, None if work is not None else planes)
+        return F, scale, Linearisation(p, inv_g, terms, dq_c, None if work is not None else planes)
 
-    def row_scale(self, y, scale, point):
+    def row_scale(self, y, scale, point, temperature=None, energy_scale=1.0, *, out=None, work=None):
         """The scale of each Poisson row at state ``y`` (e/Å², (..., n)): the largest of the
         row's own terms, at least its floor and at most ``scale``, the residual's (see
         :func:`~ase_spacecharge.equilibrium.poisson.row_scales`); ``point``: the residual's
-        :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` at ``y``."""
+        :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` at ``y``
+        (``temperature``, ``energy_scale``: the residual's, for band carriers; ``out``,
+        ``work``: arrays like ``phi`` for the result and the work, or None for fresh ones)."""
         phi, rho_b, phi_d, _ = self.unpack(y)
         terms, sizes = point.terms, point.charge_sizes
         if sizes is None:
-            sizes = self.mobile_charge(point.p)[1]
-            sizes *= self.operator.c
+            z = np.abs(self.active.valence)
+            if z.size == 0:
+                sizes = np.zeros(phi.shape) if out is None else out
+                sizes.fill(0.0)
+            else:
+                values = point.p[..., 0] if z.size == 1 else np.einsum("...sk,k->...s", point.p, z)
+                sizes = self.plane_sum(values, out=out)
+                sizes *= self.operator.c
+                if z.size == 1:
+                    sizes *= z[0]
             sizes += terms.fixed_row_sizes
-            sizes += point.carrier_sizes
+            if self.carrier_labels:
+                sizes += self.operator.c * self._carrier_charges(phi, temperature, energy_scale)[1]
         return row_scales(self.operator, phi, rho_b, *self._boundary_values(phi, phi_d, terms), sizes, terms.row_floor,
-                          scale)
+                          scale, work=work)
 
     def evaluate(self, y, temperature=None, *, jacobian=True, energy_scale=1.0, terms=None, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
