@@ -16,13 +16,13 @@ problems keep their state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import STATUS, NewtonResult, SingularMatrixError
 from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes, row_residual
-from .newton_matrix import newton_matrix
+from .newton_matrix import Linearisation, newton_matrix
 from .terms import ProblemTerms, stack_arrays, stacked_terms
 
 __all__ = ["ProblemStack", "BatchResult", "stack_problems", "batch_newton"]
@@ -228,23 +228,30 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
     history = np.full((B, max_iter + 1), np.nan)
     history[:, 0] = res
     its, status, detail = np.zeros(B, int), np.ones(B, int), ""  # status 1 (iteration limit) unless another comes
-    residual, running = np.full(B, np.nan), np.ones(B, bool)
+    residual, running, waiting = np.full(B, np.nan), np.ones(B, bool), np.zeros(B, bool)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for it in range(max_iter + 1):
-            status[running & ~np.isfinite(res)] = 4
-            passing = running & (res <= rtol)  # at the one scale: the test by rows decides
-            if passing.any():
+        while True:
+            finite = np.isfinite(res)
+            if not finite.all():
+                status[running & ~finite] = 4
+                running &= finite
+            waiting |= running & (res <= rtol)  # passed at the one scale; the rows' test decides, for all at once
+            running &= ~waiting & (its < max_iter)
+            if not running.any():
+                if not waiting.any():
+                    break
                 by_rows = row_residual(F, p0.row_scale(Y, scale, point), n)
-                done = passing & (by_rows <= rtol)
+                done = waiting & (by_rows <= rtol)
                 status[done], residual[done] = 0, by_rows[done]
-            running &= status == 1
-            if not running.any() or it == max_iter:
-                break
+                running, waiting = waiting & ~done & (its < max_iter), np.zeros(B, bool)  # the others go on
+                if not running.any():
+                    break
             try:
                 dY = p0.newton_step(F, newton_matrix(p0, point))
             except SingularMatrixError as exc:  # one LAPACK call for all: some row's matrix, not known which
                 status[running], detail = 3, f"in the stack's solve (this row's or another's): {exc}"
-                break
+                running[:] = False
+                continue  # the rows waiting for their test have it, then the loop ends
             cap = STEP_CAP_KT * st.terms.kT[:, 0, 0] / np.maximum(np.max(np.abs(dY[:, :n]), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]
             dY[~running] = 0.0
@@ -252,7 +259,7 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
             status[failed] = 2
             running &= ~failed
             its += running
-            history[running, it + 1] = res[running]
+            history[running, its[running]] = res[running]
         open_rows = status != 0
         if open_rows.any():  # the failed rows' residual by rows, from their last state
             F, scale, point = p0.residual(Y, terms=st.terms)
@@ -272,14 +279,14 @@ def _line_search(st, Y, dY, F, scale, point, todo, rtol):
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
-    for _ in range(MAX_HALVINGS):
+    for halvings in range(MAX_HALVINGS):
         trial = Y + t[:, None] * dY
         F_t, scale_t, point_t = st.first.residual(trial, terms=st.terms)
         rows = residual_sizes(F_t, n)
         norm = relative_norms(rows, scale)[0]
         accept = pending & np.isfinite(norm) & ((norm <= (1.0 - ARMIJO * t) * norm0)
                                                 | (relative_norms(rows, scale_t)[1] <= rtol))
-        if np.array_equal(accept, pending):  # every open problem took its step (converged ones stand still)
+        if halvings == 0 and np.array_equal(accept, pending):  # every open problem took its full step at once
             Y, F, scale, p, sizes = trial, F_t, scale_t, point_t.p, point_t.charge_sizes
         else:
             Y, F, scale, sizes = (np.where(accept[:, None], trial, Y), np.where(accept[:, None], F_t, F),
@@ -289,4 +296,6 @@ def _line_search(st, Y, dY, F, scale, point, todo, rtol):
         if not pending.any():
             break
         t = np.where(pending, 0.5 * t, t)
-    return Y, F, scale, replace(point, p=p, charge_sizes=sizes), relative_norms(residual_sizes(F, n), scale)[1], pending
+    if p is not point_t.p:  # some rows stood still: their fractions and sizes are the old point's
+        point_t = Linearisation(p, point_t.inv_g, point_t.terms, point_t.dq_carriers, sizes)
+    return Y, F, scale, point_t, relative_norms(residual_sizes(F, n), scale)[1], pending

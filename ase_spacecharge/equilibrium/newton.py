@@ -61,6 +61,7 @@ import numpy as np
 
 from ..constants import thermal_voltage
 from ..errors import STATUS, ConvergenceError, NewtonResult, SingularMatrixError
+from .newton_matrix import newton_matrix
 from .workspace import Workspace
 
 __all__ = ["newton", "solve_problem", "row_residual", "relative_residual", "residual_sizes", "relative_norms"]
@@ -248,7 +249,6 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
     >>> r.success, r.message
     (False, 'iteration limit reached')
     """
-    from .newton_matrix import newton_matrix
     n = problem.grid.n
     cap = STEP_CAP_KT * thermal_voltage(temperature) if step_cap is None else step_cap
     y = problem.initial_guess() if y0 is None else np.array(y0, dtype=float)

@@ -28,7 +28,7 @@ class NewtonMatrix(NamedTuple):
     ----------
     lower, diag, upper : ndarray (n,)
         The tridiagonal block ``T`` (periodic corners in ``lower[0]`` and ``upper[-1]``).
-    B : ndarray (n, m)
+    B : ndarray (n, m), or (B, n, m) for a stack (or (n, m) if its problems share it)
     C : ndarray (m, len(support))
         The border rows on the planes ``support``; zero on every other plane (the gauge and
         the fitted fractions only weigh the bulk region).
@@ -159,7 +159,7 @@ def _border(problem, point, dp_dphi):
     Newton matrix."""
     a, op, terms = problem.active, problem.operator, point.terms
     lead = point.p.shape[:-2]  # () for one problem, (B,) for a stack
-    cols, dp_deta = [np.broadcast_to(problem.border_columns, lead + problem.border_columns.shape)], []
+    cols, dp_deta = [problem.border_columns], []  # shared by a stack's problems
     for col_k in problem.fit_columns:
         v = np.zeros((1, point.p.shape[-1]))
         v[0, col_k] = 1.0
@@ -168,6 +168,8 @@ def _border(problem, point, dp_dphi):
             dp *= point.inv_g
         dp_deta.append(dp)
         cols.append((op.c * problem.plane_sum(np.einsum("...sk,k->...s", dp, a.valence)))[..., None])
+    if len(cols) > 1:
+        cols[0] = np.broadcast_to(cols[0], lead + cols[0].shape) if lead else cols[0]
     B = np.concatenate(cols, axis=-1) if len(cols) > 1 else cols[0]
     m = B.shape[-1]
     rows = [] if problem.gauge is None else [terms.gauge_row]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..grid import Grid
 from .linalg import solve_bordered_tridiagonal, solve_bordered_tridiagonal_batch
+from .newton_matrix import Linearisation, newton_matrix
 from .poisson import PoissonOperator, add_flux_rows, row_scales
 from .carrier_terms import CarrierTerms
 from ..errors import InputError
@@ -238,7 +239,6 @@ class Problem(CarrierTerms, SiteTerms):
         the occupancies (``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`; ``out``: where to write
         ``F``).  With ``terms`` (a stack's :class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`, instead of
         ``temperature``) the states are a stack ``y`` (B, N), and so are ``F`` and the scale (B,)."""
-        from .newton_matrix import Linearisation
         if terms is None:
             terms = self.thermal_terms(temperature, energy_scale)
         phi, rho_b, phi_d, eta = self.unpack(y)
@@ -250,7 +250,7 @@ class Problem(CarrierTerms, SiteTerms):
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
         if self.charge_row_factor is not None:  # one mobile species: c z times the plane sums
-            sums = self.plane_sum(p[..., 0], out=take(work, "site sums", phi.shape))
+            sums = self.plane_sum(p[..., 0], out=None if work is None else work.get("site sums", phi.shape))
             charges = np.multiply(sums, self.charge_row_factor, out=F[..., :n])
             planes = np.abs(charges, out=take(work, "planes", phi.shape))
         else:
@@ -306,7 +306,6 @@ class Problem(CarrierTerms, SiteTerms):
     def evaluate(self, y, temperature=None, *, jacobian=True, energy_scale=1.0, terms=None, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
         (:meth:`residual` and :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`; a stack with ``terms``)."""
-        from .newton_matrix import newton_matrix
         F, scale, point = self.residual(y, temperature, energy_scale=energy_scale, terms=terms, work=work, out=out)
         return F, scale, newton_matrix(self, point, work=work) if jacobian else None
 

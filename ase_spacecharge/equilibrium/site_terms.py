@@ -112,7 +112,8 @@ def site_occupancy_response(p, capacity, v, statistics, *, out=None):
     if p.ndim <= 2:
         return occupancy_response(p, capacity, v, statistics, out=out)
     k = p.shape[-1]
-    v = np.broadcast_to(v, p.shape).reshape(-1, k)
+    if v.ndim > 2:  # one direction per problem (or site): to the flattened sites' rows
+        v = (v if v.shape == p.shape else np.broadcast_to(v, p.shape)).reshape(-1, k)
     flat = occupancy_response(p.reshape(-1, k), _per_row(capacity), v, statistics,
                               out=None if out is None else out.reshape(-1, k))
     return flat.reshape(p.shape)
@@ -210,8 +211,9 @@ class SiteTerms:
     def _mobile_occupancies(self, phi, eta, terms, work=None):
         """Site fractions of the mobile species on the active sites, (..., n_active, n_mobile),
         and the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
-        shift = np.zeros(phi.shape[:-1] + self.active.columns.shape)
+        shift = None
         if len(self.fitted):
+            shift = np.zeros(phi.shape[:-1] + self.active.columns.shape)
             shift[..., self.fit_columns] = eta
         return self.site_occupancies(phi, shift, None, work=work, terms=terms)
 
@@ -242,14 +244,16 @@ class SiteTerms:
             raise InputError(f"phi: expected {self.grid.n} plane potentials (V), got shape {phi.shape}")
         if terms is None:
             terms = self.thermal_terms(temperature, energy_scale)
-        shift = np.asarray(shift, float)
+        shift = None if shift is None else np.asarray(shift, float)
         u = np.take(phi, a.plane, axis=-1, out=take(work, "site phi", phi.shape[:-1] + a.plane.shape), mode="clip")
         u = np.multiply(u[..., None], terms.phi_factor, out=u[..., None] if terms.u0.shape[-1] == 1 else None)
         u += terms.u0
-        if shift.ndim > phi.ndim:  # one shift per plane and species
+        if shift is None:
+            pass
+        elif shift.ndim > phi.ndim:  # one shift per plane and species
             u += shift[a.plane]
         elif shift.any():
-            u += shift[..., None, :]
+            u += shift[..., None, :] if shift.ndim else shift
         p = site_occupancy(u, terms.capacity, self.statistics, out=None if a.activities else u)
         inv_g = np.ones_like(p) if a.activities else 1.0
         kT = terms.kT

@@ -26,7 +26,7 @@ class ProblemTerms(NamedTuple):
     ----------
     kT : float, ndarray (n_active, 1) or (B, 1, 1)
         eV (per active site for a temperature profile, per problem for a stack).
-    phi_factor : ndarray (1, k), (n_active, k) or (B, 1, k)
+    phi_factor : ndarray (1, k), (n_active, k) or (B, n_active, k)
         ``-z/kT`` (1/V).
     u0 : ndarray (..., n_active, k)
         ``ln(x/A) - energy_scale ΔE/kT`` (``-inf`` where a species is not hosted).
@@ -154,7 +154,8 @@ def stacked_terms(problems, temperatures):
     gauge_row = None if gauge is None else gauge[:, support] / kT[:, 0]
     capacity = 1.0 if all(isinstance(p.site_capacity, float) for p in problems) else \
         stack_arrays([p.active.capacity for p in problems])
-    return ProblemTerms(kT, p0.active.valence / -kT, u0, gauge_row, capacity,
+    phi_factor = np.broadcast_to(p0.active.valence / -kT, u0.shape).copy()  # per site: a view of the sites' rows
+    return ProblemTerms(kT, phi_factor, u0, gauge_row, capacity,
                         stack_arrays([p.fixed_rows for p in problems]),
                         stack_arrays([p.fixed_row_sizes for p in problems]), p0.operator.row_floor(kT[:, 0]),
                         stack_arrays([p.target for p in problems]), fit_weights, ends, support)
