@@ -142,3 +142,18 @@ def test_batched_rows_report_their_own_failures():
         serial = newton(q, T, max_iter=10)
         assert (r.row(i).status, r.row(i).iterations, r.row(i).message) == (serial.status, serial.iterations,
                                                                             serial.message)
+
+
+def test_a_batched_line_search_moves_each_row_once():
+    """One row of the stack halves its step while the other took it whole: every iterate
+    equals the serial Newton's (a later round of halvings used to move the row that had
+    already taken its step a second time, by 1.8e-2 V here)."""
+    from ase_spacecharge.equilibrium.batch_newton import batch_newton
+    from ase_spacecharge.equilibrium.newton import newton
+    p = ceria_like_problem()
+    problems = [p, with_energies(p, p.energies * 8)]
+    stack = stack_problems(problems, np.full(2, T))
+    for steps in range(1, 30):
+        states = batch_newton(stack, max_iter=steps).states
+        for q, y in zip(problems, states):
+            np.testing.assert_allclose(y, newton(q, T, max_iter=steps).state, rtol=0, atol=1e-12)
