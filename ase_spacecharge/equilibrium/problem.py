@@ -285,8 +285,10 @@ class Problem(CarrierTerms, SiteTerms):
         (``temperature``, ``energy_scale``: the residual's, for band carriers; ``out``,
         ``work``: arrays like ``phi`` for the result and the work, or None for fresh ones)."""
         phi, rho_b, phi_d, _ = self.unpack(y)
-        terms, sizes = point.terms, point.charge_sizes
-        if sizes is None:
+        terms = point.terms
+        if point.charge_sizes is not None:  # kept by the residual (a copy: the scales are written into it)
+            sizes = point.charge_sizes.copy()
+        else:
             z = np.abs(self.active.valence)
             if z.size == 0:
                 sizes = np.zeros(phi.shape) if out is None else out
