@@ -113,7 +113,8 @@ def test_huge_fractions_in_a_batch_are_the_same_solutions():
 
 
 def test_fractions_beyond_what_double_precision_resolves_raise():
-    """1e164: the wells' round-off exceeds the other rows' terms; no state is returned."""
+    """A 40 eV well (site fractions of order 1e190 at the wells): their round-off swamps the
+    other rows' terms, and no state is returned."""
     problem = two_wells(-40.0, "periodic")
     with pytest.raises(ConvergenceError, match="continuation") as caught:
         solve(problem, T)
