@@ -31,7 +31,7 @@ from .errors import InputError, SpaceChargeWarning
 from .grid import control_volume_widths, region_weights
 from .equilibrium.linalg import solve_bordered_tridiagonal
 from .occupancy import occupancy_response
-from .equilibrium.newton import relative_norms, residual_sizes
+from .equilibrium.newton import row_residual
 from . import transport
 
 __all__ = ["Sensitivities", "sensitivities"]
@@ -133,7 +133,7 @@ def _checked(problem, solution):
     from .equilibrium.newton_matrix import newton_matrix
     F, scale, linearisation = problem.residual(y, solution.temperature)
     n = problem.grid.n
-    residual = relative_norms(residual_sizes(F, n), scale)[1]
+    residual = row_residual(F, problem.row_scale(y, scale, linearisation, solution.temperature), n)
     if not residual <= 1e-6:
         raise InputError(f"solution: relative residual {residual:.3g} in this problem: it is not a converged "
                          "solution of this problem (solve it with rtol <= 1e-10)")

@@ -77,8 +77,9 @@ def test_bad_batch_input_is_named():
 
 @pytest.mark.parametrize("kw", [dict(), dict(approximation="gouy-chapman"), dict(statistics="boltzmann"),
                                 dict(boundary="dirichlet"), dict(boundary="dirichlet", dirichlet=(0.05, -0.02)),
-                                dict(model="continuum")],
-                         ids=["periodic", "gouy-chapman", "boltzmann", "floating", "fixed-ends", "continuum"])
+                                dict(model="continuum"), dict(model="continuum", approximation="gouy-chapman")],
+                         ids=["periodic", "gouy-chapman", "boltzmann", "floating", "fixed-ends", "continuum",
+                              "continuum-gouy-chapman"])
 def test_batched_newton_takes_each_problems_own_newton_steps(kw):
     """The batched loop is a second copy of the equations: its residual and matrix must be each
     problem's own, so every iterate equals the serial Newton's to round-off and the stack
@@ -91,9 +92,68 @@ def test_batched_newton_takes_each_problems_own_newton_steps(kw):
     temperatures = np.array([700.0, 800.0, 950.0])
     stack = stack_problems(problems, temperatures)
     for steps in (1, 2, 100):
-        states, its, _, ok = batch_newton(stack, max_iter=steps)
-        for q, t, y, n in zip(problems, temperatures, states, its):
-            serial = newton(q, t, max_iter=steps)
-            np.testing.assert_allclose(y, serial.state, rtol=1e-9, atol=1e-12)
-            assert n == serial.iterations
-    assert ok.all()
+        batched = batch_newton(stack, max_iter=steps)
+        for i, (q, t) in enumerate(zip(problems, temperatures)):
+            serial, row = newton(q, t, max_iter=steps), batched.row(i)
+            np.testing.assert_allclose(row.state, serial.state, rtol=1e-9, atol=1e-12)
+            assert (row.iterations, row.status, row.message) == (serial.iterations, serial.status, serial.message)
+            np.testing.assert_allclose(row.residual_history, serial.residual_history, rtol=1e-6, atol=1e-13)
+    assert batched.success.all() and not batched.alone.any()
+
+
+def test_rows_the_batch_does_not_converge_are_solved_alone_and_say_so():
+    """A row the batched Newton leaves unconverged is solved alone; its record says so
+    (``alone``, the message, the iterations of both attempts) instead of a blanket success."""
+    from ase_spacecharge.equilibrium.newton import solve_problem
+    from ase_spacecharge.errors import NewtonResult
+    p = ceria_like_problem(statistics="boltzmann")
+    hard = with_energies(p, p.energies * 20)  # 88 Newton iterations from zero: more than max_iter
+    r = solve_batch([p, hard], T, max_iter=30)
+    assert r.success.tolist() == [True, True] and r.status.tolist() == [0, 0]
+    assert r.alone.tolist() == [False, True]
+    assert r.message == ("converged", "converged (solved alone after the batched Newton: iteration limit reached)")
+    alone = solve_problem(hard, T, max_iter=30)
+    assert r.iterations[1] == alone.iterations + 30
+    np.testing.assert_array_equal(r.states[1], alone.state)
+    row = r.row(1)
+    assert isinstance(row, NewtonResult) and row.residual == r.residual[1] <= 1e-10
+    np.testing.assert_array_equal(row.residual_history, alone.residual_history)
+
+
+def test_a_row_that_fails_alone_too_raises_with_its_record():
+    from ase_spacecharge.errors import ConvergenceError
+    p = ceria_like_problem(statistics="boltzmann")
+    with pytest.raises(ConvergenceError, match=r"batch problem 1: iteration limit reached; continuation") as caught:
+        solve_batch([p, with_energies(p, p.energies * 60)], T, max_iter=16)
+    record = caught.value.result
+    assert not record.success and record.status == 5 and record.residual > 1e-10
+    assert record.state.shape == (p.grid.n + p.n_extra,) and record.residual_history[0] == 1.0
+
+
+def test_batched_rows_report_their_own_failures():
+    """batch_newton itself never raises: each row ends with its own status, as newton's."""
+    from ase_spacecharge.equilibrium.batch_newton import batch_newton
+    from ase_spacecharge.equilibrium.newton import newton
+    p = ceria_like_problem(statistics="boltzmann")
+    problems = [p, with_energies(p, p.energies * 20)]
+    r = batch_newton(stack_problems(problems, np.full(2, T)), max_iter=10)
+    assert r.success.tolist() == [True, False] and r.status.tolist() == [0, 1]
+    for i, q in enumerate(problems):
+        serial = newton(q, T, max_iter=10)
+        assert (r.row(i).status, r.row(i).iterations, r.row(i).message) == (serial.status, serial.iterations,
+                                                                            serial.message)
+
+
+def test_a_batched_line_search_moves_each_row_once():
+    """One row of the stack halves its step while the other took it whole: every iterate
+    equals the serial Newton's (a later round of halvings used to move the row that had
+    already taken its step a second time, by 1.8e-2 V here)."""
+    from ase_spacecharge.equilibrium.batch_newton import batch_newton
+    from ase_spacecharge.equilibrium.newton import newton
+    p = ceria_like_problem()
+    problems = [p, with_energies(p, p.energies * 8)]
+    stack = stack_problems(problems, np.full(2, T))
+    for steps in range(1, 30):
+        states = batch_newton(stack, max_iter=steps).states
+        for q, y in zip(problems, states):
+            np.testing.assert_allclose(y, newton(q, T, max_iter=steps).state, rtol=0, atol=1e-12)

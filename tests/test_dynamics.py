@@ -205,6 +205,7 @@ def test_bad_dynamic_input_is_named():
                   equilibrium=solve(problem, T_GB))
 
 
+@pytest.mark.slow
 def test_case_file_runs_a_transient_and_a_steady_state(tmp_path, capsys):
     import json
     from ase_spacecharge.cli import main

@@ -131,6 +131,7 @@ def _impedance_case(tmp_path, extra=""):
     return case
 
 
+@pytest.mark.slow
 def test_case_file_impedance_reads_the_arcs_and_their_activation_energies(tmp_path, capsys):
     """A temperature list gives a spectrum per temperature with its two arcs; the bulk arc's
     capacitance is the geometric one and its activation energy (ln σT against 1/kT) the
@@ -224,6 +225,7 @@ def test_mott_schottky_analysis_of_restricted_spectra_underestimates_phi0():
     assert "| 773.15 | restricted (1673 K) |" in module.table(out)
 
 
+@pytest.mark.slow
 def test_equivalent_circuit_fit_through_impedance_py_recovers_the_arcs():
     """The optional impedance.py fit (weighted by the modulus) of a two-RC spectrum returns
     its elements, and agrees with our own arc fit on the shipped Σ3 spectrum."""

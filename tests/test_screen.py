@@ -25,6 +25,8 @@ from ase_spacecharge.screen import plan_screen, read_results, run_plan, screen
 from ase_spacecharge.screen.example import example_study
 from ase_spacecharge.structure import db_data
 
+pytestmark = pytest.mark.slow  # the screen: subprocesses, Dask schedulers, LocalClusters
+
 ROOT = Path(__file__).resolve().parents[1]
 NUMBERS = ["phi0", "r_perp", "r_par", "residual"]
 

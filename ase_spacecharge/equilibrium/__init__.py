@@ -3,6 +3,8 @@
 Floor plan, bottom up (each module imports only those above it in this list):
 
 - :mod:`.workspace` (reused buffers), :mod:`.linalg` (the O(N) bordered tridiagonal solves);
+- :mod:`.terms` (:class:`~.terms.ProblemTerms`, the numbers the equations read, of one
+  problem at a temperature or of a stack of problems);
 - :mod:`.site_terms` (:class:`~.site_terms.ActiveSites`, the solver's view of the sites, and
   their occupancies), :mod:`.carrier_terms` (band carriers), :mod:`.poisson` (the one Poisson
   operator on the planes), :mod:`.newton_matrix` (the bordered Newton matrix);
@@ -32,7 +34,8 @@ True
 (True, 3)
 """
 
-from .batch import BatchResult, solve_batch
+from .batch import solve_batch
+from .batch_newton import BatchResult
 from ..errors import STATUS, NewtonResult
 from .newton import newton, solve_problem
 from .problem import Problem

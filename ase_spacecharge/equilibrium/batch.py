@@ -8,45 +8,15 @@ arrays, one row per problem; :mod:`ase_spacecharge.equilibrium.batch_newton` is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import ConvergenceError, InputError
+from .batch_newton import BatchResult, batch_newton, stack_problems
+from .newton import solve_problem
 
-__all__ = ["BatchResult", "solve_batch", "with_energies"]
-
-
-@dataclass
-class BatchResult:
-    """Solutions of a batch, one row per problem.
-
-    Attributes
-    ----------
-    states : ndarray (B, n + m)
-        Converged state vectors (plane potentials in V, then the bordered unknowns).
-    phi : ndarray (B, n)
-        Plane potentials (V).
-    phi0 : ndarray (B,)
-        Φ0 (V), as :attr:`~.solution.SpaceChargeSolution.phi0` defines it.
-    iterations : ndarray (B,) of int
-    residual : ndarray (B,)
-        Relative residuals.
-    success : ndarray (B,) of bool
-
-    Examples
-    --------
-    >>> BatchResult(np.zeros((1, 3)), np.zeros((1, 2)), np.zeros(1), np.ones(1, int), np.zeros(1),
-    ...             np.ones(1, bool)).phi0.shape
-    (1,)
-    """
-
-    states: np.ndarray
-    phi: np.ndarray
-    phi0: np.ndarray
-    iterations: np.ndarray
-    residual: np.ndarray
-    success: np.ndarray
+__all__ = ["solve_batch", "with_energies"]
 
 
 def with_energies(problem, energies):
@@ -94,7 +64,8 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=Non
     activity models) are stacked and solved at once; the residual, the Newton matrix, the
     linear solve (one LAPACK call) and the line search all act on the whole batch.  Problems
     that cannot be stacked, and any that the batched Newton does not converge, are solved one
-    by one with :func:`~.solution.solve` (continuation included).
+    by one with :func:`~.solution.solve` (continuation included); their rows say so
+    (``alone``, ``message``).
 
     Parameters
     ----------
@@ -111,21 +82,23 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=Non
     Returns
     -------
     BatchResult
+        Every row converged (``success`` all True): the record of how (:meth:`BatchResult.row`
+        reads row ``i`` as a :class:`~ase_spacecharge.errors.NewtonResult`).
 
     Raises
     ------
     ConvergenceError
-        When a problem does not converge even alone (its index named).
+        When a problem does not converge even alone: its index named, carrying the record
+        of its solve alone (last iterate, residual history).
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> p = ceria_like_problem()
     >>> r = solve_batch([p, with_energies(p, p.energies * 0.5)], 773.15)
-    >>> r.phi0.round(4).tolist(), bool(r.success.all())
-    ([0.1076, 0.0512], True)
+    >>> r.phi0.round(4).tolist(), r.success.tolist(), r.alone.tolist()
+    ([0.1076, 0.0512], [True, True], [False, False])
     """
-    from .batch_newton import batch_newton, stack_problems
     problems = list(problems)
     if not problems:
         raise InputError("solve_batch needs at least one problem")
@@ -133,26 +106,38 @@ def solve_batch(problems, temperatures, *, rtol=1e-10, max_iter=100, initial=Non
     if np.any(~np.isfinite(T)) or np.any(T <= 0):
         raise InputError(f"temperatures must be positive (K), got {np.asarray(temperatures).tolist()}")
     stack = stack_problems(problems, T)
-    if stack is not None:
-        states, iterations, residual, success = batch_newton(stack, rtol=rtol, max_iter=max_iter, initial=initial)
-    else:
-        n_state = problems[0].grid.n + problems[0].n_extra
-        states, iterations = np.zeros((len(problems), n_state)), np.zeros(len(problems), int)
-        residual, success = np.full(len(problems), np.inf), np.zeros(len(problems), bool)
-    for i in np.flatnonzero(~success):  # alone, with continuation
-        states[i], iterations[i], residual[i] = _solve_one(problems[i], T[i], i, rtol, max_iter)
-    phi = states[:, :problems[0].grid.n]
-    return BatchResult(states, phi.copy(), _phi0(problems, phi), iterations, residual, np.ones(len(problems), bool))
+    batched = None if stack is None else batch_newton(stack, rtol=rtol, max_iter=max_iter, initial=initial)
+    if batched is not None and batched.success.all():
+        result = batched
+    else:  # the rows the batch did not converge (all, if it could not stack them) alone
+        alone = np.ones(len(problems), bool) if batched is None else ~batched.success
+        rows = [_solve_alone(p, t, i, rtol, max_iter, None if batched is None else batched.row(i)) if alone[i]
+                else batched.row(i) for i, (p, t) in enumerate(zip(problems, T))]
+        result = _records(rows, alone, problems[0].grid.n)
+    result.phi0 = _phi0(problems, result.phi)
+    return result
 
 
-def _solve_one(problem, temperature, index, rtol, max_iter):
-    from ..errors import ConvergenceError
-    from .newton import solve_problem
+def _solve_alone(problem, temperature, index, rtol, max_iter, batched=None):
+    """Row ``index`` solved by itself, with continuation, as a NewtonResult whose iterations
+    include those the batched Newton (``batched``, its record, if any) spent on it."""
     try:
         r = solve_problem(problem, float(temperature), rtol=rtol, max_iter=max_iter)
     except ConvergenceError as exc:
-        raise ConvergenceError(f"batch problem {index}: {exc}", exc.result) from None
-    return r.state, r.iterations, r.residual
+        raise ConvergenceError(f"batch problem {index}: {exc.result.message}", exc.result) from None
+    if batched is None:
+        return r
+    return replace(r, iterations=r.iterations + batched.iterations,
+                   message=f"{r.message} (solved alone after the batched Newton: {batched.message})")
+
+
+def _records(rows, alone, n):
+    """The :class:`BatchResult` of one NewtonResult per row (``alone``: the rows solved by
+    themselves; ``n`` planes)."""
+    states = np.array([r.state for r in rows])
+    return BatchResult(states, states[:, :n], np.array([r.success for r in rows]), np.array([r.status for r in rows]),
+                       tuple(r.message for r in rows), np.array([r.iterations for r in rows]),
+                       np.array([r.residual for r in rows]), tuple(r.residual_history for r in rows), alone)
 
 
 def _phi0(problems, phi):

@@ -1,12 +1,17 @@
 """The vectorised Newton loop of :func:`~ase_spacecharge.equilibrium.batch.solve_batch`: the equilibrium equations of
 :mod:`ase_spacecharge.equilibrium.problem` for a stack of problems on one grid, with arrays of shape (B, ...).
 
-The per-problem arrays (log-fractions, energies, capacities, fixed charges, gauges, fitted
-targets, temperatures) are stacked; the grid, the active sites and the Poisson operator are
-shared.  Each iteration evaluates every problem's residual and matrix at once, solves the
-bordered tridiagonal systems by one LAPACK call for the whole batch
-(:func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal_batch`) and backtracks each problem's step on its
-own; converged problems keep their state.
+The stack shares the grid, the active sites and the Poisson operator of its first problem;
+the per-problem numbers (log-weights, capacities, fixed charges, gauges, fitted targets,
+temperatures) are one :class:`~ase_spacecharge.equilibrium.terms.ProblemTerms` with a
+leading axis ``B``.  The residual, the Newton matrix and the Newton step are the single
+problem's own (:meth:`~ase_spacecharge.equilibrium.problem.Problem.residual`,
+:func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`,
+:meth:`~ase_spacecharge.equilibrium.problem.Problem.newton_step`) called on the stack: one
+LAPACK call solves every problem's bordered tridiagonal system
+(:func:`~ase_spacecharge.equilibrium.linalg.solve_bordered_tridiagonal_batch`).  This module
+keeps the stack and the loop, which backtracks each problem's step on its own; converged
+problems keep their state.
 """
 
 from __future__ import annotations
@@ -15,66 +20,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import thermal_voltage
-from .linalg import solve_bordered_tridiagonal_batch
-from ..occupancy import occupancy, occupancy_response
-from .poisson import poisson_rows
-from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes
+from ..errors import STATUS, NewtonResult, SingularMatrixError
+from .newton import ARMIJO, MAX_HALVINGS, STEP_CAP_KT, relative_norms, residual_sizes, row_residual
+from .newton_matrix import Linearisation, newton_matrix
+from .terms import ProblemTerms, stack_arrays, stacked_terms
 
-__all__ = ["ProblemStack", "stack_problems", "batch_newton"]
+__all__ = ["ProblemStack", "BatchResult", "stack_problems", "batch_newton"]
 
 
 @dataclass
 class ProblemStack:
-    """Problems on one grid, stacked (B problems; ``n`` planes, ``s`` active sites, ``k``
-    mobile species, ``f`` fitted species).
+    """Problems on one grid, stacked (B problems).
 
     Attributes
     ----------
     first : Problem
-        Supplies the shared grid, active sites, operator and options.
-    kT : ndarray (B,)
-        eV.
-    log_x, energies : ndarray (B, s, k)
-    capacity : ndarray (B, s)
-    fixed, gross_fixed : ndarray (B, n)
-        Fixed charge per plane (e) and its gross size.
-    gauge : ndarray (B, n) or None
-    target : ndarray (B, f)
-    fit_weights : ndarray (B, f, s)
-    ends : ndarray (B, 2) or None
-        Fixed end potentials (V) of Dirichlet grids.
-    base : ndarray (B, s, k)
-        ``log_x - ΔE/kT``, the potential-independent part of the log-weights.
-    flat_plane : ndarray (B s,)
-        Each stacked site's plane in the flattened (B n) per-plane arrays.
+        Supplies the shared grid, active sites, operator and options (and the equations).
+    temperatures : ndarray (B,)
+        K.
+    terms : ProblemTerms
+        Every problem's terms at its temperature, along a leading axis ``B``.
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
     >>> st = stack_problems([ceria_like_problem()] * 3, np.full(3, 773.15))
-    >>> st.log_x.shape[0], st.kT.shape
-    (3, (3,))
+    >>> st.terms.u0.shape, st.terms.kT.shape
+    ((3, 60, 1), (3, 1, 1))
     """
 
     first: object
-    kT: np.ndarray
-    log_x: np.ndarray
-    energies: np.ndarray
-    capacity: np.ndarray
-    fixed: np.ndarray
-    gross_fixed: np.ndarray
-    gauge: np.ndarray | None
-    target: np.ndarray
-    fit_weights: np.ndarray
-    ends: np.ndarray | None
-    base: np.ndarray = None
-    flat_plane: np.ndarray = None
+    temperatures: np.ndarray
+    terms: ProblemTerms
 
-    def __post_init__(self):
-        self.base = self.log_x - self.energies / self.kT[:, None, None]
-        n, plane = self.first.grid.n, self.first.active.plane
-        self.flat_plane = (np.arange(self.kT.size)[:, None] * n + plane[None, :]).ravel()
+    @property
+    def size(self):
+        """Number of problems B."""
+        return self.temperatures.size
 
 
 def _stackable(problems):
@@ -104,14 +86,8 @@ def _all_equal(arrays):
         return True
     if any(a.shape != first.shape for a in arrays):
         return False
-    stacked = _stack(arrays)
+    stacked = stack_arrays(arrays)
     return bool(np.all(stacked == first))
-
-
-def _stack(arrays):
-    """The arrays (one shape) stacked along a new first axis (``np.array`` copies them in C;
-    ``np.stack`` takes a Python step per array)."""
-    return np.array(arrays, dtype=arrays[0].dtype)
 
 
 def stack_problems(problems, temperatures):
@@ -137,104 +113,90 @@ def stack_problems(problems, temperatures):
     problems = list(problems)
     if not _stackable(problems):
         return None
-    ends = None
-    if problems[0].grid.boundary != "periodic" and problems[0].dirichlet != "floating":
-        ends = np.array([p.dirichlet for p in problems], float)
-    gauge = None if problems[0].gauge is None else _stack([p.gauge for p in problems])
-    return ProblemStack(problems[0], thermal_voltage(np.asarray(temperatures, float)),
-                 _stack([p.active.log_x for p in problems]), _stack([p.active.energies for p in problems]),
-                 _stack([p.active.capacity for p in problems]), _stack([p.fixed_plane_charge for p in problems]),
-                 _stack([p.gross_fixed_charge for p in problems]), gauge,
-                 _stack([p.target for p in problems]), _stack([p.fit_weights for p in problems]), ends)
+    temperatures = np.asarray(temperatures, float)
+    return ProblemStack(problems[0], temperatures, stacked_terms(problems, temperatures))
 
 
-def _plane_sum(st, values):
-    """Per-plane sums (B, n) of a per-active-site quantity (B, s) times the site weights."""
-    p0, B = st.first, values.shape[0]
-    n, a = p0.grid.n, p0.active
-    weighted = values if p0.unit_weights else values * a.weight
-    if p0.one_site_per_plane:
-        out = np.zeros((B, n))
-        out[:, a.plane] = weighted
-        return out
-    return np.bincount(st.flat_plane, weights=weighted.ravel(), minlength=B * n).reshape(B, n)
+@dataclass
+class BatchResult:
+    """Outcome of a batched solve, one row per problem: the fields of
+    :class:`~ase_spacecharge.errors.NewtonResult` as arrays (:meth:`row` reads row ``i`` as
+    one), for the Newton contract of :mod:`ase_spacecharge.equilibrium.newton`.
 
+    Attributes
+    ----------
+    states : ndarray (B, n + m)
+        Each row's last iterate (plane potentials in V, then the bordered unknowns).
+    phi : ndarray (B, n)
+        Plane potentials (V).
+    success : ndarray (B,) of bool
+        Whether the row converged (its relative residual reached the tolerance).
+    status : ndarray (B,) of int
+        As :attr:`NewtonResult.status` (:data:`~ase_spacecharge.errors.STATUS`).
+    message : tuple of str
+    iterations : ndarray (B,) of int
+        Newton iterations spent on the row (the batched ones and, for a row solved alone,
+        its own).
+    residual : ndarray (B,)
+        Relative residual (max-norm) of each row's state.
+    residual_history : tuple of ndarray
+        Each row's relative residuals, from the start.
+    alone : ndarray (B,) of bool
+        Rows solved by themselves (with continuation): problems that could not be stacked,
+        or that the batched Newton did not converge.
+    phi0 : ndarray (B,) or None
+        Φ0 (V) of each row, as :attr:`~.solution.SpaceChargeSolution.phi0` defines it
+        (:func:`~ase_spacecharge.equilibrium.batch.solve_batch` fills it).
 
-def _occupancies(st, phi, eta):
-    """Site fractions (B, s, k) of the mobile species at plane potentials ``phi`` (B, n)."""
-    p0 = st.first
-    a = p0.active
-    u = st.base - (a.valence / st.kT[:, None, None]) * phi[:, a.plane, None]
-    if len(p0.fitted):
-        u[:, :, p0.fit_columns] += eta[:, None, :]
-    B, s, k = u.shape
-    return occupancy(u.reshape(B * s, k), st.capacity.reshape(B * s), p0.statistics).reshape(B, s, k)
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
+    >>> r.success.tolist(), r.message[0], r.row(1).iterations == int(r.iterations[1]), len(r)
+    ([True, True], 'converged', True, 2)
+    """
 
+    states: np.ndarray
+    phi: np.ndarray
+    success: np.ndarray
+    status: np.ndarray
+    message: tuple
+    iterations: np.ndarray
+    residual: np.ndarray
+    residual_history: tuple
+    alone: np.ndarray
+    phi0: np.ndarray | None = None
 
-def _residual(st, Y):
-    """Residuals (B, N), their scales (B,) and the site fractions (B, s, k)."""
-    p0 = st.first
-    phi, rho_b, phi_d, eta = p0.unpack(Y)
-    p = _occupancies(st, phi, eta)
-    z = p0.active.valence
-    if z.size == 1:
-        mobile = _plane_sum(st, p[:, :, 0])
-        q, gross = st.fixed + z[0] * mobile, st.gross_fixed + abs(z[0]) * mobile
-    else:
-        q = st.fixed + _plane_sum(st, np.einsum("bsk,k->bs", p, z))
-        gross = st.gross_fixed + _plane_sum(st, np.einsum("bsk,k->bs", p, np.abs(z)))
-    if p0.grid.boundary == "periodic":
-        below, above = phi[:, -1], phi[:, 0]
-    elif p0.dirichlet == "floating":
-        below = above = phi_d
-    else:
-        below, above = st.ends[:, 0], st.ends[:, 1]
-    F, scale = poisson_rows(p0.operator, phi, q, gross, rho_b, below, above)
-    rows = [F]
-    if st.gauge is not None:
-        rows.append((np.einsum("bn,bn->b", st.gauge, phi) / st.kT)[:, None])
-    if len(p0.fitted):
-        avg = np.einsum("bfs,bsf->bf", st.fit_weights, p[:, :, p0.fit_columns])
-        rows.append(avg / st.target - 1.0)
-    return np.concatenate(rows, axis=1), scale, p
+    def __len__(self):
+        return self.states.shape[0]
 
+    def row(self, i):
+        """Row ``i`` as a :class:`~ase_spacecharge.errors.NewtonResult`.
 
-def _matrix(st, p):
-    """The batched Newton matrix: diagonal (B, n) and border blocks (B, n, m), (B, m, n), (B, m, m)."""
-    p0 = st.first
-    op, a, n = p0.operator, p0.active, p0.grid.n
-    B, s, k = p.shape
-    flat_p, cap = p.reshape(B * s, k), st.capacity.reshape(B * s)
-    v = -(a.valence[None, None, :] / st.kT[:, None, None]) * np.ones((B, s, 1))
-    dp_dphi = occupancy_response(flat_p, cap, v.reshape(B * s, k), p0.statistics).reshape(B, s, k)
-    diag = op.diag + op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp_dphi, a.valence))
-    cols, dp_deta = [np.broadcast_to(col, (B, n)) for col in p0.border_columns.T], []
-    for col_k in p0.fit_columns:
-        e = np.zeros(k)
-        e[col_k] = 1.0
-        dp = occupancy_response(flat_p, cap, np.broadcast_to(e, (B * s, k)), p0.statistics).reshape(B, s, k)
-        dp_deta.append(dp)
-        cols.append(op.c * _plane_sum(st, np.einsum("bsk,k->bs", dp, a.valence)))
-    m = len(cols)
-    Bm = np.stack(cols, axis=2) if m else np.zeros((B, n, 0))
-    C, D = np.zeros((B, m, n)), np.zeros((B, m, m))
-    r = 0
-    if st.gauge is not None:
-        C[:, r] = st.gauge / st.kT[:, None]
-        r += 1
-    eta_col = m - len(p0.fitted)
-    for f, col_k in enumerate(p0.fit_columns):
-        w = st.fit_weights[:, f] / st.target[:, f, None]
-        C[:, r] = _plane_sum(st, w * dp_dphi[:, :, col_k])
-        for j, dp in enumerate(dp_deta):
-            D[:, r, eta_col + j] = np.einsum("bs,bs->b", w, dp[:, :, col_k])
-        r += 1
-    return diag, Bm, C, D
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        NewtonResult
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_problem
+        >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)), max_iter=1)
+        >>> r.row(0).success, r.row(0).message, r.row(0).residual_history.size
+        (False, 'iteration limit reached', 2)
+        """
+        return NewtonResult(self.states[i], bool(self.success[i]), int(self.status[i]), self.message[i],
+                            int(self.iterations[i]), float(self.residual[i]), self.residual_history[i])
 
 
 def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
-    """Globalised Newton on the whole stack (the loop of :func:`~ase_spacecharge.equilibrium.newton.newton`, per problem:
-    steps capped at 10 kT/e in φ, Armijo backtracking, convergence at ``rtol``).
+    """Globalised Newton on the whole stack: the loop of
+    :func:`~ase_spacecharge.equilibrium.newton.newton` for every problem at once (steps capped
+    at 10 kT/e in φ, Armijo backtracking per problem, convergence at ``rtol``, the same
+    outcomes); a row stops at its own outcome and keeps its state.
 
     Parameters
     ----------
@@ -246,68 +208,94 @@ def batch_newton(st, *, rtol=1e-10, max_iter=100, initial=None):
 
     Returns
     -------
-    states : ndarray (B, N)
-    iterations : ndarray (B,) of int
-    residual : ndarray (B,)
-        Relative residuals (max-norm).
-    success : ndarray (B,) of bool
+    BatchResult
+        Without ``phi0``; ``alone`` all False.  Does not raise for rows that fail.
 
     Examples
     --------
     >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> states, its, res, ok = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
-    >>> bool(ok.all()), bool(np.all(res <= 1e-10))
-    (True, True)
+    >>> r = batch_newton(stack_problems([ceria_like_problem()] * 2, np.full(2, 773.15)))
+    >>> bool(r.success.all()), bool(np.all(r.residual <= 1e-10)), r.iterations.tolist()
+    (True, True, [5, 5])
     """
     p0 = st.first
-    n, B = p0.grid.n, st.kT.size
+    n, B = p0.grid.n, st.size
     Y = np.zeros((B, n + p0.n_extra))
     if initial is not None:
         Y[:] = initial
-    F, scale, p = _residual(st, Y)
+    F, scale, point = p0.residual(Y, terms=st.terms)
     res = relative_norms(residual_sizes(F, n), scale)[1]
-    its = np.zeros(B, int)
+    history = np.full((B, max_iter + 1), np.nan)
+    history[:, 0] = res
+    its, status, detail = np.zeros(B, int), np.ones(B, int), ""  # status 1 (iteration limit) unless another comes
+    residual, running, waiting = np.full(B, np.nan), np.ones(B, bool), np.zeros(B, bool)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for _ in range(max_iter):
-            todo = np.isfinite(res) & (res > rtol)
-            if not todo.any():
-                break
-            diag, Bm, C, D = _matrix(st, p)
-            dphi, dz = solve_bordered_tridiagonal_batch(p0.operator.lower, diag, p0.operator.upper, Bm, C, D,
-                                                        -F[:, :n], -F[:, n:], periodic=p0.grid.boundary == "periodic",
-                                                        symmetric=p0.operator.symmetric)
-            dY = np.concatenate((dphi, dz), axis=1)
-            cap = STEP_CAP_KT * st.kT / np.maximum(np.max(np.abs(dphi), axis=1), 1e-300)
+        while True:
+            finite = np.isfinite(res)
+            if not finite.all():
+                status[running & ~finite] = 4
+                running &= finite
+            waiting |= running & (res <= rtol)  # passed at the one scale; the rows' test decides, for all at once
+            running &= ~waiting & (its < max_iter)
+            if not running.any():
+                if not waiting.any():
+                    break
+                by_rows = row_residual(F, p0.row_scale(Y, scale, point), n)
+                done = waiting & (by_rows <= rtol)
+                status[done], residual[done] = 0, by_rows[done]
+                running, waiting = waiting & ~done & (its < max_iter), np.zeros(B, bool)  # the others go on
+                if not running.any():
+                    break
+            try:
+                dY = p0.newton_step(F, newton_matrix(p0, point))
+            except SingularMatrixError as exc:  # one LAPACK call for all: some row's matrix, not known which
+                status[running], detail = 3, f"in the stack's solve (this row's or another's): {exc}"
+                running[:] = False
+                continue  # the rows waiting for their test have it, then the loop ends
+            cap = STEP_CAP_KT * st.terms.kT[:, 0, 0] / np.maximum(np.max(np.abs(dY[:, :n]), axis=1), 1e-300)
             dY *= np.minimum(cap, 1.0)[:, None]
-            dY[~todo] = 0.0
-            Y, F, scale, p, res = _line_search(st, Y, dY, F, scale, p, todo, rtol)
-            its += todo
-    return Y, its, res, np.isfinite(res) & (res <= rtol)
+            dY[~running] = 0.0
+            Y, F, scale, point, res, failed = _line_search(st, Y, dY, F, scale, point, running, rtol)
+            status[failed] = 2
+            running &= ~failed
+            its += running
+            history[running, its[running]] = res[running]
+        open_rows = status != 0
+        if open_rows.any():  # the failed rows' residual by rows, from their last state
+            F, scale, point = p0.residual(Y, terms=st.terms)
+            residual[open_rows] = row_residual(F, p0.row_scale(Y, scale, point), n)[open_rows]
+    message = tuple(STATUS[k] + (f" {detail}" if k == 3 else "") for k in status)
+    return BatchResult(Y, Y[:, :n], status == 0, status, message, its, residual,
+                       tuple(history[i, :its[i] + 1] for i in range(B)), np.zeros(B, bool))
 
 
-def _line_search(st, Y, dY, F, scale, p, todo, rtol):
-    """Armijo backtracking of every problem's step on its own; returns the new state and
-    its residual, scale, site fractions and max-norm residual."""
+def _line_search(st, Y, dY, F, scale, point, todo, rtol):
+    """Armijo backtracking of every problem's step on its own (the merit at each problem's
+    one scale, as :func:`~ase_spacecharge.equilibrium.newton.newton`'s); returns the new
+    state, its residual, scale, linearisation point and one-scale max-norm residual, and the
+    rows whose line search failed (they keep their state)."""
     n = st.first.grid.n
+    p, sizes = point.p, point.charge_sizes
     norm0 = relative_norms(residual_sizes(F, n), scale)[0]
     t = np.ones(Y.shape[0])
     pending = todo.copy()
-    for _ in range(MAX_HALVINGS):
+    for halvings in range(MAX_HALVINGS):
         trial = Y + t[:, None] * dY
-        F_t, scale_t, p_t = _residual(st, trial)
-        sizes = residual_sizes(F_t, n)
-        norm = relative_norms(sizes, scale)[0]
+        F_t, scale_t, point_t = st.first.residual(trial, terms=st.terms)
+        rows = residual_sizes(F_t, n)
+        norm = relative_norms(rows, scale)[0]
         accept = pending & np.isfinite(norm) & ((norm <= (1.0 - ARMIJO * t) * norm0)
-                                                | (relative_norms(sizes, scale_t)[1] <= rtol))
-        if np.array_equal(accept, pending):  # every open problem took its step (converged ones stand still)
-            Y, F, scale, p = trial, F_t, scale_t, p_t
+                                                | (relative_norms(rows, scale_t)[1] <= rtol))
+        if halvings == 0 and np.array_equal(accept, pending):  # every open problem took its full step at once
+            Y, F, scale, p, sizes = trial, F_t, scale_t, point_t.p, point_t.charge_sizes
         else:
-            Y, F, scale, p = (np.where(accept[:, None], trial, Y), np.where(accept[:, None], F_t, F),
-                              np.where(accept, scale_t, scale), np.where(accept[:, None, None], p_t, p))
+            Y, F, scale, sizes = (np.where(accept[:, None], trial, Y), np.where(accept[:, None], F_t, F),
+                                  np.where(accept, scale_t, scale), np.where(accept[:, None], point_t.charge_sizes, sizes))
+            p = np.where(accept[:, None, None], point_t.p, p)
         pending &= ~accept
         if not pending.any():
             break
         t = np.where(pending, 0.5 * t, t)
-    res = relative_norms(residual_sizes(F, n), scale)[1]
-    res[pending] = np.nan  # the line search failed: solved alone afterwards
-    return Y, F, scale, p, res
+    if p is not point_t.p:  # some rows stood still: their fractions and sizes are the old point's
+        point_t = Linearisation(p, point_t.inv_g, point_t.terms, point_t.dq_carriers, sizes)
+    return Y, F, scale, point_t, relative_norms(residual_sizes(F, n), scale)[1], pending

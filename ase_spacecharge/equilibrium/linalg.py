@@ -155,7 +155,8 @@ def _tridiagonal_solve(lower, d, upper, rhs, sign, work=None):
     return X
 
 
-def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False):
+def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, *, periodic, symmetric=False,
+                                     C_columns=None):
     """:func:`solve_bordered_tridiagonal` for a batch of matrices that share their off-diagonals
     (``b`` problems on one grid).  The tridiagonal blocks are decoupled blocks of one
     tridiagonal matrix of size ``b n``: one LAPACK call solves them all.
@@ -165,10 +166,12 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     lower, upper : ndarray (n,)
         Shared off-diagonals (periodic corners in ``lower[0]`` and ``upper[n-1]``).
     diag : ndarray (b, n)
-    B, C, D : ndarray (b, n, m), (b, m, n), (b, m, m)
+    B, C, D : ndarray (b, n, m) (or (n, m), shared), (b, m, n), (b, m, m)
     rhs_n, rhs_m : ndarray (b, n), (b, m)
     periodic, symmetric : bool
         As in :func:`solve_bordered_tridiagonal`.
+    C_columns : int ndarray, optional
+        ``C`` holds only these columns, (b, m, len(C_columns)); its other columns are zero.
 
     Returns
     -------
@@ -193,13 +196,13 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     True
     """
     b, n = diag.shape
-    m = B.shape[2]
+    m = B.shape[-1]
     sign = -1.0 if symmetric else 1.0
     d = np.negative(diag) if symmetric else np.array(diag, float)  # the diagonals of sign T
     extra = 1 if periodic else 0
     k = m + extra
     R = np.empty((k + 1, b, n))  # each column, block after block: Fortran order of (b n, k + 1)
-    R[extra:k] = np.transpose(B, (2, 0, 1))
+    R[extra:k] = B.T[:, None, :] if B.ndim == 2 else np.transpose(B, (2, 0, 1))
     R[k] = rhs_n
     C, D, rhs_m = np.asarray(C, float), np.asarray(D, float), np.asarray(rhs_m, float)
     if periodic:
@@ -209,11 +212,13 @@ def solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D, rhs_n, rhs_m, 
     X = _tridiagonal_solve(low, d.ravel(), up, R.reshape(k + 1, b * n).T, sign)
     if X is None:  # some -T is not positive definite
         return solve_bordered_tridiagonal_batch(lower, diag, upper, B, C, D if not periodic else D[:, 1:, 1:],
-                                                rhs_n, rhs_m[:, extra:], periodic=periodic)
+                                                rhs_n, rhs_m[:, extra:], periodic=periodic, C_columns=C_columns)
     X = (sign * X).T.reshape(k + 1, b, n)
     if k == 0:
         return X[0], np.zeros((b, 0))
-    CX = np.einsum("bmn,kbn->bmk", C, X)
+    if C_columns is not None and C_columns.size and C_columns[-1] - C_columns[0] + 1 == C_columns.size:
+        C_columns = slice(C_columns[0], C_columns[-1] + 1)  # a run of planes (the bulk region): a view
+    CX = np.einsum("bmn,kbn->bmk", C, X if C_columns is None else X[:, :, C_columns])
     if periodic:
         CX = np.concatenate(((X[:, :, 0] + corner * X[:, :, n - 1]).T[:, None, :], CX), axis=1)
     try:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..occupancy import occupancy_response
+from .site_terms import site_occupancy_response
 from .workspace import take
 
 __all__ = ["Linearisation", "NewtonMatrix", "newton_matrix"]
@@ -28,7 +28,7 @@ class NewtonMatrix(NamedTuple):
     ----------
     lower, diag, upper : ndarray (n,)
         The tridiagonal block ``T`` (periodic corners in ``lower[0]`` and ``upper[-1]``).
-    B : ndarray (n, m)
+    B : ndarray (n, m), or (B, n, m) for a stack (or (n, m) if its problems share it)
     C : ndarray (m, len(support))
         The border rows on the planes ``support``; zero on every other plane (the gauge and
         the fitted fractions only weigh the bulk region).
@@ -73,37 +73,52 @@ class NewtonMatrix(NamedTuple):
 
 @dataclass
 class Linearisation:
-    """Where the residual was evaluated, as the matrix needs it.
+    """Where the residual was evaluated, as the matrix needs it (one problem, or a stack).
 
     Attributes
     ----------
-    p : ndarray (n_active, k)
+    p : ndarray (..., n_active, k)
         Site fractions of the mobile species on the active sites.
     inv_g : ndarray or float
         Inverse non-ideality factors (1.0 when every species is ideal).
-    kT : float
-        eV.
+    terms : ProblemTerms
+        The terms the residual read (:class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`).
     dq_carriers : ndarray (n,) or float
         ``∂q/∂φ`` of the band carriers per plane (e/V; 0.0 without carriers).
-    gauge_row : ndarray or None
-        The gauge's row of the matrix on the planes ``problem.border_support`` (1/V; None
-        without a gauge).
+    charge_sizes : ndarray (..., n) or None
+        The gross size of every charge term of each Poisson row (e/Å²), when the residual
+        kept them (None in a solve's workspace, where their array is reused).
 
     Examples
     --------
-    >>> Linearisation(np.zeros((2, 1)), 1.0, 0.0666, 0.0).kT
-    0.0666
+    >>> from ase_spacecharge.examples import ceria_like_problem
+    >>> p = ceria_like_problem()
+    >>> point = p.residual(p.initial_guess(), 773.15)[2]
+    >>> point.p.shape, round(point.kT, 4)
+    ((60, 1), 0.0666)
     """
 
     p: np.ndarray
     inv_g: object
-    kT: float
-    dq_carriers: object
-    gauge_row: np.ndarray | None = None
+    terms: object
+    dq_carriers: object = 0.0
+    charge_sizes: np.ndarray | None = None
+
+    @property
+    def kT(self):
+        """kT (eV) of the terms."""
+        return self.terms.kT
+
+    @property
+    def gauge_row(self):
+        """The gauge's row of the matrix on the planes ``terms.support`` (1/V; None without a
+        gauge)."""
+        return self.terms.gauge_row
 
 
 def newton_matrix(problem, point, *, work=None):
-    """The Newton matrix of ``problem`` at ``point``.
+    """The Newton matrix of ``problem`` at ``point`` (of one problem, or of a stack: then every
+    block but the shared off-diagonals has a leading axis ``B``).
 
     Parameters
     ----------
@@ -126,39 +141,44 @@ def newton_matrix(problem, point, *, work=None):
     >>> J.diag.shape, J.B.shape, J.dense_C().shape, J.D.shape
     ((90,), (90, 1), (1, 90), (1, 1))
     """
-    op, a = problem.operator, problem.active
-    dp_dphi = occupancy_response(point.p, problem.site_capacity, -a.valence[None, :] / point.kT, problem.statistics,
-                                 out=take(work, "response", point.p.shape))
+    op, a, terms = problem.operator, problem.active, point.terms
+    dp_dphi = site_occupancy_response(point.p, terms.capacity, terms.phi_factor, problem.statistics,
+                                      out=take(work, "response", point.p.shape))
     if a.activities:
         dp_dphi *= point.inv_g
-    diag = problem.mobile_charge(dp_dphi, gross=False, out=take(work, "diag", op.diag.size))[0]  # ∂q/∂φ (e/V)
+    diag = problem.mobile_charge(dp_dphi, gross=False, out=take(work, "diag", point.p.shape[:-2] + op.diag.shape))[0]
     if isinstance(point.dq_carriers, np.ndarray) or point.dq_carriers:
-        diag += point.dq_carriers
+        diag += point.dq_carriers  # ∂q/∂φ (e/V)
     diag *= op.c
     diag += op.diag
-    return NewtonMatrix(op.lower, diag, op.upper, *_border(problem, point, dp_dphi), problem.border_support)
+    return NewtonMatrix(op.lower, diag, op.upper, *_border(problem, point, dp_dphi), terms.support)
 
 
 def _border(problem, point, dp_dphi):
-    """Border blocks ``B`` (n, m), ``C`` (m, len(support)), ``D`` (m, m) of the Newton matrix."""
-    n, a, op = problem.grid.n, problem.active, problem.operator
-    cols, dp_deta = [problem.border_columns], []
+    """Border blocks ``B`` (..., n, m), ``C`` (..., m, len(support)), ``D`` (..., m, m) of the
+    Newton matrix."""
+    a, op, terms = problem.active, problem.operator, point.terms
+    lead = point.p.shape[:-2]  # () for one problem, (B,) for a stack
+    cols, dp_deta = [problem.border_columns], []  # shared by a stack's problems
     for col_k in problem.fit_columns:
-        v = np.zeros(point.p.shape[1])
-        v[col_k] = 1.0
-        dp = occupancy_response(point.p, a.capacity, v[None, :], problem.statistics)
+        v = np.zeros((1, point.p.shape[-1]))
+        v[0, col_k] = 1.0
+        dp = site_occupancy_response(point.p, terms.capacity, v, problem.statistics)
         if a.activities:
             dp *= point.inv_g
         dp_deta.append(dp)
-        cols.append((op.c * problem.plane_sum(np.einsum("sk,k->s", dp, a.valence)))[:, None])
-    B = np.hstack(cols) if len(cols) > 1 else cols[0]
-    m = B.shape[1]
-    rows = [] if problem.gauge is None else [point.gauge_row]
+        cols.append((op.c * problem.plane_sum(np.einsum("...sk,k->...s", dp, a.valence)))[..., None])
+    if len(cols) > 1:
+        cols[0] = np.broadcast_to(cols[0], lead + cols[0].shape) if lead else cols[0]
+    B = np.concatenate(cols, axis=-1) if len(cols) > 1 else cols[0]
+    m = B.shape[-1]
+    rows = [] if problem.gauge is None else [terms.gauge_row]
     eta_col = m - len(problem.fitted)
-    D = np.zeros((m, m))
+    D = np.zeros(lead + (m, m))
     for k, col_k in enumerate(problem.fit_columns):
-        w = problem.fit_weights[k] / problem.target[k]
-        rows.append(np.bincount(a.plane, weights=w * dp_dphi[:, col_k], minlength=n)[problem.border_support])
-        D[len(rows) - 1, eta_col:] = [w @ dp[:, col_k] for dp in dp_deta]
-    C = np.vstack(rows) if len(rows) > 1 else (rows[0][None, :] if rows else np.zeros((0, 0)))
+        w = terms.fit_weights[..., k, :] / terms.target[..., k, None]
+        rows.append(problem.plane_sum(w * dp_dphi[..., col_k], weighted=False)[..., terms.support])
+        for j, dp in enumerate(dp_deta):
+            D[..., len(rows) - 1, eta_col + j] = np.einsum("...s,...s->...", w, dp[..., col_k])
+    C = np.stack(rows, axis=-2) if len(rows) > 1 else (rows[0][..., None, :] if rows else np.zeros(lead + (0, 0)))
     return B, C, D

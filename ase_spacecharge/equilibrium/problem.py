@@ -18,8 +18,9 @@ from functools import cached_property
 import numpy as np
 
 from ..grid import Grid
-from .linalg import solve_bordered_tridiagonal
-from .poisson import PoissonOperator, add_flux_rows
+from .linalg import solve_bordered_tridiagonal, solve_bordered_tridiagonal_batch
+from .newton_matrix import Linearisation, newton_matrix
+from .poisson import PoissonOperator, add_flux_rows, row_scales
 from .carrier_terms import CarrierTerms
 from ..errors import InputError
 from .site_terms import SiteTerms
@@ -214,7 +215,8 @@ class Problem(CarrierTerms, SiteTerms):
         ``mobile``: the active sites' fractions, if already computed)."""
         phi = np.asarray(phi, float)
         eta = np.zeros(len(self.fitted)) if eta is None else np.asarray(eta, float)
-        p = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0] if mobile is None else mobile
+        p = self._mobile_occupancies(phi, eta, self.thermal_terms(temperature, energy_scale))[0] if mobile is None \
+            else mobile
         q = self.fixed_plane_charge + self.mobile_charge(p)[0]
         if self.carrier_labels:
             q = q + self._carrier_charges(phi, temperature, energy_scale)[0]
@@ -222,74 +224,111 @@ class Problem(CarrierTerms, SiteTerms):
 
     # ------------------------------------------------------------------ residual, matrix
 
-    def _boundary_values(self, phi, phi_d):
+    def _boundary_values(self, phi, phi_d, terms):
         if self.grid.boundary == "periodic":
-            return phi[-1], phi[0]
+            return phi[..., -1], phi[..., 0]
         if self.dirichlet == "floating":
             return phi_d, phi_d
-        return self.dirichlet
+        return terms.ends
 
-    def residual(self, y, temperature, *, energy_scale=1.0, work=None, out=None):
+    def residual(self, y, temperature=None, *, energy_scale=1.0, terms=None, work=None, out=None):
         """Residual ``F`` at state ``y``, its scale (the largest charge, background or flux term
         of any Poisson row, for the relative residual) and the
         :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` point from which
         :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix` builds the Newton matrix without recomputing
         the occupancies (``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`; ``out``: where to write
-        ``F``)."""
-        from .newton_matrix import Linearisation
+        ``F``).  With ``terms`` (a stack's :class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`, instead of
+        ``temperature``) the states are a stack ``y`` (B, N), and so are ``F`` and the scale (B,)."""
+        if terms is None:
+            terms = self.thermal_terms(temperature, energy_scale)
         phi, rho_b, phi_d, eta = self.unpack(y)
-        terms = self.thermal_terms(temperature, energy_scale)
-        p, inv_g = self._mobile_occupancies(phi, eta, temperature, energy_scale, work=work)
-        below, above = self._boundary_values(phi, phi_d)
-        F = np.empty(y.size) if out is None else out
+        p, inv_g = self._mobile_occupancies(phi, eta, terms, work=work)
+        below, above = self._boundary_values(phi, phi_d, terms)
+        F = np.empty(y.shape) if out is None else out
+        n = phi.shape[-1]
         dq_c = 0.0
         if self.carrier_labels:
             q_c, gross_c, dq_c = self._carrier_charges(phi, temperature, energy_scale)
-        if self.charge_row_factor is not None:  # one mobile species
-            sums = self.plane_sum(p[:, 0], out=take(work, "site sums", phi.size))
-            charges = np.multiply(sums, self.charge_row_factor, out=F[:phi.size])
-            planes = np.abs(charges, out=take(work, "planes", phi.size))
-            planes += self.fixed_row_sizes
-            if self.carrier_labels:
-                charges += self.operator.c * q_c
-                planes += self.operator.c * gross_c
-            charge_scale = planes.max()
-            charges += self.fixed_rows
+        if self.charge_row_factor is not None:  # one mobile species: c z times the plane sums
+            sums = self.plane_sum(p[..., 0], out=None if work is None else work.get("site sums", phi.shape))
+            charges = np.multiply(sums, self.charge_row_factor, out=F[..., :n])
+            planes = np.abs(charges, out=take(work, "planes", phi.shape))
         else:
-            q, gross = self.mobile_charge(p)
-            q += self.fixed_plane_charge
-            gross += self.gross_fixed_charge
-            if self.carrier_labels:
-                q, gross = q + q_c, gross + gross_c
-            charges = np.multiply(self.operator.c, q, out=F[:phi.size])
-            charge_scale = np.multiply(self.operator.c, gross, out=gross).max()
-            planes = q
-        scale = max(charge_scale, add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=planes))
-        row = phi.size
+            q, planes = self.mobile_charge(p)
+            charges = np.multiply(self.operator.c, q, out=F[..., :n])
+            planes *= self.operator.c
+        planes += terms.fixed_row_sizes
+        if self.carrier_labels:
+            charges += self.operator.c * q_c
+            planes += self.operator.c * gross_c
+        charge_scale = planes.max(axis=-1)
+        charges += terms.fixed_rows
+        # in a solve's workspace the sizes' array is reused for the fluxes (row_scale recomputes them)
+        flux = add_flux_rows(self.operator, phi, rho_b, below, above, charges, work=None if work is None else planes)
+        scale = float(max(charge_scale, flux)) if phi.ndim == 1 else np.maximum(charge_scale, flux)
+        row = n
         if self.gauge is not None:
             if terms.gauge_row is None:
                 raise InputError("temperature: the equilibrium residual takes one temperature (K), not a profile")
-            F[row] = terms.gauge_row @ phi[self.border_support]
+            F[..., row] = _dot(terms.gauge_row, phi[..., terms.support])
             row += 1
         if len(self.fitted):
-            avg = np.einsum("ks,sk->k", self.fit_weights, p[:, self.fit_columns])
-            F[row:] = avg / self.target - 1.0
-        return F, float(scale), Linearisation(p, inv_g, terms.kT, dq_c, terms.gauge_row)
+            avg = np.einsum("...ks,...sk->...k", terms.fit_weights, p[..., self.fit_columns])
+            F[..., row:] = avg / terms.target - 1.0
+        return F, scale, Linearisation(p, inv_g, terms, dq_c, None if work is not None else planes)
 
-    def evaluate(self, y, temperature, *, jacobian=True, energy_scale=1.0, work=None, out=None):
+    def row_scale(self, y, scale, point, temperature=None, energy_scale=1.0, *, out=None, work=None):
+        """The scale of each Poisson row at state ``y`` (e/Å², (..., n)): the largest of the
+        row's own terms, at least its floor and at most ``scale``, the residual's (see
+        :func:`~ase_spacecharge.equilibrium.poisson.row_scales`); ``point``: the residual's
+        :class:`~ase_spacecharge.equilibrium.newton_matrix.Linearisation` at ``y``
+        (``temperature``, ``energy_scale``: the residual's, for band carriers; ``out``,
+        ``work``: arrays like ``phi`` for the result and the work, or None for fresh ones)."""
+        phi, rho_b, phi_d, _ = self.unpack(y)
+        terms = point.terms
+        if point.charge_sizes is not None:  # kept by the residual (a copy: the scales are written into it)
+            sizes = point.charge_sizes.copy()
+        else:
+            z = np.abs(self.active.valence)
+            if z.size == 0:
+                sizes = np.zeros(phi.shape) if out is None else out
+                sizes.fill(0.0)
+            else:
+                values = point.p[..., 0] if z.size == 1 else np.einsum("...sk,k->...s", point.p, z)
+                sizes = self.plane_sum(values, out=out)
+                sizes *= self.operator.c
+                if z.size == 1:
+                    sizes *= z[0]
+            sizes += terms.fixed_row_sizes
+            if self.carrier_labels:
+                sizes += self.operator.c * self._carrier_charges(phi, temperature, energy_scale)[1]
+        return row_scales(self.operator, phi, rho_b, *self._boundary_values(phi, phi_d, terms), sizes, terms.row_floor,
+                          scale, work=work)
+
+    def evaluate(self, y, temperature=None, *, jacobian=True, energy_scale=1.0, terms=None, work=None, out=None):
         """Residual ``F``, its scale and, with ``jacobian``, the Newton matrix at state ``y``
-        (:meth:`residual` and :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`)."""
-        from .newton_matrix import newton_matrix
-        F, scale, point = self.residual(y, temperature, energy_scale=energy_scale, work=work, out=out)
+        (:meth:`residual` and :func:`~ase_spacecharge.equilibrium.newton_matrix.newton_matrix`; a stack with ``terms``)."""
+        F, scale, point = self.residual(y, temperature, energy_scale=energy_scale, terms=terms, work=work, out=out)
         return F, scale, newton_matrix(self, point, work=work) if jacobian else None
 
     def newton_step(self, F, matrix, *, work=None):
         """The Newton update ``-J⁻¹ F`` for residual ``F`` and the
         :class:`~ase_spacecharge.equilibrium.newton_matrix.NewtonMatrix` from :meth:`evaluate` (``work``: a
-        :class:`~ase_spacecharge.equilibrium.workspace.Workspace`)."""
+        :class:`~ase_spacecharge.equilibrium.workspace.Workspace`); for a stack (``F`` (B, N)), one LAPACK call for all."""
         n = self.grid.n
+        periodic, symmetric = self.grid.boundary == "periodic", self.operator.symmetric
+        if F.ndim > 1:
+            dphi, dz = solve_bordered_tridiagonal_batch(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C,
+                                                        matrix.D, -F[:, :n], -F[:, n:], periodic=periodic,
+                                                        symmetric=symmetric, C_columns=matrix.support)
+            return np.concatenate((dphi, dz), axis=1)
         dy = take(work, "step", F.size)
         solve_bordered_tridiagonal(matrix.lower, matrix.diag, matrix.upper, matrix.B, matrix.C, matrix.D, F[:n], F[n:],
-                                   periodic=self.grid.boundary == "periodic", symmetric=self.operator.symmetric,
-                                   out=dy, C_columns=matrix.support, alpha=-1.0, work=work)
+                                   periodic=periodic, symmetric=symmetric, out=dy, C_columns=matrix.support,
+                                   alpha=-1.0, work=work)
         return dy
+
+
+def _dot(a, b):
+    """``a · b`` over the last axis (``@`` for one problem, ``einsum`` for a stack)."""
+    return a @ b if a.ndim == 1 else np.einsum("...j,...j->...", a, b)

@@ -7,16 +7,15 @@ Boltzmann, with optional activity models) and the charge they put on each plane.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
-from ..constants import thermal_voltage
 from ..errors import InputError
-from ..occupancy import activity_occupancy, occupancy
+from ..occupancy import activity_occupancy, occupancy, occupancy_response
+from .terms import problem_terms
 from .workspace import take
 
-__all__ = ["ActiveSites", "SiteTerms", "ThermalTerms"]
+__all__ = ["ActiveSites", "SiteTerms", "site_occupancy", "site_occupancy_response"]
 
 
 @dataclass
@@ -58,34 +57,70 @@ class ActiveSites:
     activities: list
 
 
-class ThermalTerms(NamedTuple):
-    """A problem's terms at one temperature (:meth:`Problem.thermal_terms`): the active sites'
-    log-weights are ``u = phi_factor φ[plane] + u0``.
+def site_occupancy(u, capacity, statistics, *, out=None):
+    """:func:`~ase_spacecharge.occupancy.occupancy` of active-site log-weights ``u`` of one
+    problem (n_active, k) or of a stack (B, n_active, k), with capacities (..., n_active) or
+    the float 1.0.
 
-    Attributes
+    Parameters
     ----------
-    kT : float or ndarray (n_active, 1)
-        eV (per active site for a temperature profile).
-    phi_factor : ndarray (k,) or (n_active, k)
-        ``-z/kT`` (1/V).
-    u0 : ndarray (n_active, k)
-        ``ln(x/A) - energy_scale ΔE/kT`` (``-inf`` where a species is not hosted).
-    gauge_row : ndarray or None
-        The gauge weights over kT (1/V) on the planes ``border_support``: the gauge's row of
-        the Newton matrix (None without a gauge, or for a temperature profile).
+    u : ndarray (..., n_active, k)
+    capacity : float or ndarray (..., n_active)
+    statistics : {"fermi-dirac", "boltzmann"}
+    out : ndarray like ``u``, optional
+        May be ``u`` itself.
+
+    Returns
+    -------
+    ndarray like ``u``
 
     Examples
     --------
-    >>> from ase_spacecharge.examples import ceria_like_problem
-    >>> terms = ceria_like_problem().thermal_terms(773.15)
-    >>> round(terms.kT, 6), terms.u0.shape
-    (0.066625, (60, 1))
+    >>> site_occupancy(np.zeros((2, 3, 1)), 1.0, "fermi-dirac").ravel().tolist()
+    [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
     """
+    if u.ndim <= 2:
+        return occupancy(u, capacity, statistics, out=out)
+    k = u.shape[-1]
+    flat = occupancy(u.reshape(-1, k), _per_row(capacity), statistics, out=None if out is None else out.reshape(-1, k))
+    return flat.reshape(u.shape)
 
-    kT: object
-    phi_factor: np.ndarray
-    u0: np.ndarray
-    gauge_row: np.ndarray | None
+
+def site_occupancy_response(p, capacity, v, statistics, *, out=None):
+    """:func:`~ase_spacecharge.occupancy.occupancy_response` of active-site fractions ``p``
+    of one problem (n_active, k) or of a stack (B, n_active, k) in the direction ``v``
+    (broadcastable to ``p``: ``phi_factor`` gives ``dp/dφ``).
+
+    Parameters
+    ----------
+    p : ndarray (..., n_active, k)
+    capacity : float or ndarray (..., n_active)
+    v : ndarray
+    statistics : {"fermi-dirac", "boltzmann"}
+    out : ndarray like ``p``, optional
+        Work space for the result.
+
+    Returns
+    -------
+    ndarray like ``p``
+
+    Examples
+    --------
+    >>> site_occupancy_response(np.full((2, 1, 1), 0.5), 1.0, np.ones((2, 1, 1)), "fermi-dirac").ravel().tolist()
+    [0.25, 0.25]
+    """
+    if p.ndim <= 2:
+        return occupancy_response(p, capacity, v, statistics, out=out)
+    k = p.shape[-1]
+    if v.ndim > 2:  # one direction per problem (or site): to the flattened sites' rows
+        v = (v if v.shape == p.shape else np.broadcast_to(v, p.shape)).reshape(-1, k)
+    flat = occupancy_response(p.reshape(-1, k), _per_row(capacity), v, statistics,
+                              out=None if out is None else out.reshape(-1, k))
+    return flat.reshape(p.shape)
+
+
+def _per_row(capacity):  # stacked capacities (B, n_active) as one column of the flattened sites
+    return capacity.reshape(-1) if isinstance(capacity, np.ndarray) else capacity
 
 
 class SiteTerms:
@@ -113,7 +148,7 @@ class SiteTerms:
                                   self.capacity[active], self.log_x[np.ix_(active, mob)],
                                   np.where(hosted[active], self.energies[np.ix_(active, mob)], 0.0),
                                   self.valence[mob], self._activity_models(mob, hosted[active], active))
-        self._thermal_memo = None
+        self._thermal_memo = self._stack_memo = None
         self.site_capacity = 1.0 if np.all(self.active.capacity == 1.0) else self.active.capacity
         self.fit_columns = np.searchsorted(mob, self.fitted)
         self.unit_weights = bool(np.all(self.active.weight == 1.0))
@@ -150,7 +185,7 @@ class SiteTerms:
     def mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0):
         """Site fractions (n_active, k) of the mobile species on the active sites at plane
         potentials ``phi`` (V) and fitted shifts ``eta`` (kT)."""
-        return self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+        return self._mobile_occupancies(phi, eta, self.thermal_terms(temperature, energy_scale))[0]
 
     def bulk_site_fractions(self, eta, temperature):
         """Each defect's fraction on a bulk site (φ = 0, ΔE = 0) at the fitted shifts ``eta``:
@@ -173,59 +208,55 @@ class SiteTerms:
         out[a.columns] = p[np.arange(a.columns.size), np.arange(a.columns.size)]
         return out
 
-    def _mobile_occupancies(self, phi, eta, temperature, energy_scale=1.0, work=None):
-        """Site fractions of the mobile species on the active sites, (n_active, n_mobile), and
-        the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
-        shift = np.zeros(len(self.active.columns))
+    def _mobile_occupancies(self, phi, eta, terms, work=None):
+        """Site fractions of the mobile species on the active sites, (..., n_active, n_mobile),
+        and the inverse non-ideality factors ``1/g`` scaling their response (1 if ideal)."""
+        shift = None
         if len(self.fitted):
-            shift[self.fit_columns] = eta
-        return self.site_occupancies(phi, shift, temperature, energy_scale, work=work)
+            shift = np.zeros(phi.shape[:-1] + self.active.columns.shape)
+            shift[..., self.fit_columns] = eta
+        return self.site_occupancies(phi, shift, None, work=work, terms=terms)
 
     def thermal_terms(self, temperature, energy_scale=1.0):
         """The problem's terms at ``temperature`` (K; may be one value per plane, a temperature
-        profile) and segregation energies scaled by ``energy_scale``, as a
-        :class:`ThermalTerms`; for one temperature they are kept until another temperature
-        or scale is asked for."""
-        a = self.active
-        one_temperature = np.ndim(temperature) == 0
-        if one_temperature:
+        profile) and segregation energies scaled by ``energy_scale``
+        (:func:`~ase_spacecharge.equilibrium.terms.problem_terms`); for one temperature they
+        are kept until another temperature or scale is asked for."""
+        if np.ndim(temperature) == 0:
             key, memo = (float(temperature), float(energy_scale)), self._thermal_memo  # one read: thread-safe
             if memo is not None and memo[0] == key:
                 return memo[1]
-        kT = thermal_voltage(np.asarray(temperature, float))
-        kT = kT[a.plane][:, None] if kT.ndim else float(kT)
-        u0 = a.energies * (-energy_scale / kT)
-        u0 += a.log_x
-        gauge_row = self.gauge[self.border_support] / kT if self.gauge is not None and one_temperature else None
-        for kept in (u0, gauge_row):  # handed out (the gauge row as the matrix's C): read-only
-            if kept is not None:
-                kept.setflags(write=False)
-        terms = ThermalTerms(kT, a.valence / -kT, u0, gauge_row)
-        if one_temperature:
-            self._thermal_memo = (key, terms)
-        return terms
+            self._thermal_memo = (key, problem_terms(self, temperature, energy_scale))
+            return self._thermal_memo[1]
+        return problem_terms(self, temperature, energy_scale)
 
-    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0, *, work=None):
+    def site_occupancies(self, phi, shift, temperature, energy_scale=1.0, *, work=None, terms=None):
         """Site fractions of the mobile species on the active sites (n_active, k) at plane
         potentials ``phi`` (V) with the chemical potentials shifted by ``shift`` (in kT: one
         value per species, or one per plane and species, (n, k)), and the inverse
         non-ideality factors ``1/g`` (1 for ideal species).  ``temperature`` (K) may be one
-        value per plane (a temperature profile); ``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`."""
+        value per plane (a temperature profile); ``work``: a :class:`~ase_spacecharge.equilibrium.workspace.Workspace`;
+        ``terms`` (:class:`~ase_spacecharge.equilibrium.terms.ProblemTerms`) instead of ``temperature``: a stack's ``phi`` (B, n)
+        and ``shift`` (B, k) give fractions (B, n_active, k)."""
         a = self.active
         phi = np.asarray(phi, float)
-        if phi.shape != (self.grid.n,):
+        if phi.shape[-1:] != (self.grid.n,) or phi.ndim > 2:
             raise InputError(f"phi: expected {self.grid.n} plane potentials (V), got shape {phi.shape}")
-        kT, phi_factor, u0, _ = self.thermal_terms(temperature, energy_scale)
-        shift = np.asarray(shift, float)
-        u = np.take(phi, a.plane, out=take(work, "site phi", a.plane.size), mode="clip")[:, None]
-        u = np.multiply(u, phi_factor, out=u if u.shape == u0.shape else None)
-        u += u0
-        if shift.ndim == 2:
+        if terms is None:
+            terms = self.thermal_terms(temperature, energy_scale)
+        shift = None if shift is None else np.asarray(shift, float)
+        u = np.take(phi, a.plane, axis=-1, out=take(work, "site phi", phi.shape[:-1] + a.plane.shape), mode="clip")
+        u = np.multiply(u[..., None], terms.phi_factor, out=u[..., None] if terms.u0.shape[-1] == 1 else None)
+        u += terms.u0
+        if shift is None:
+            pass
+        elif shift.ndim > phi.ndim:  # one shift per plane and species
             u += shift[a.plane]
         elif shift.any():
-            u += shift
-        p = occupancy(u, self.site_capacity, self.statistics, out=None if a.activities else u)
+            u += shift[..., None, :] if shift.ndim else shift
+        p = site_occupancy(u, terms.capacity, self.statistics, out=None if a.activities else u)
         inv_g = np.ones_like(p) if a.activities else 1.0
+        kT = terms.kT
         for col, model, mu_bulk, label in a.activities:
             on = np.isfinite(u[:, col])
             try:
@@ -242,7 +273,7 @@ class SiteTerms:
         (``mobile``: the active sites' fractions, if already computed)."""
         p = np.full(self.energies.shape, unhosted)
         if mobile is None:
-            mobile = self._mobile_occupancies(phi, eta, temperature, energy_scale)[0]
+            mobile = self._mobile_occupancies(phi, eta, self.thermal_terms(temperature, energy_scale))[0]
         block = np.ix_(self.active.sites, self.active.columns)
         p[block] = np.where(np.isfinite(self.energies[block]), mobile, unhosted)
         frozen = ~self.mobile
@@ -253,34 +284,54 @@ class SiteTerms:
             p[:, frozen] = np.where(hosted, values, unhosted)
         return p
 
-    def plane_sum(self, values, *, out=None):
-        """Sum over each plane of a per-active-site quantity times the site weight (into
-        ``out``, (n,), if given)."""
-        a = self.active
-        weighted = values if self.unit_weights else a.weight * values
+    def plane_sum(self, values, *, out=None, weighted=True):
+        """Sum over each plane of a per-active-site quantity (..., n_active) times the site
+        weight (without it if not ``weighted``), (..., n) (into ``out``, if given)."""
+        a, n = self.active, self.grid.n
+        if weighted and not self.unit_weights:
+            values = a.weight * values
         if self.one_site_per_plane:  # a scatter instead of a reduction
             if out is None:
-                out = np.zeros(self.grid.n)
+                out = np.zeros(values.shape[:-1] + (n,))
             else:
                 out.fill(0.0)
-            out[a.plane] = weighted
+            if values.ndim == 1:
+                out[a.plane] = values
+            else:  # (``out[..., plane]`` would take NumPy's slower path for one problem too)
+                out[:, a.plane] = values
             return out
-        sums = np.bincount(a.plane, weights=weighted, minlength=self.grid.n)
+        if values.ndim == 1:
+            sums = np.bincount(a.plane, weights=values, minlength=n)
+        else:  # a stack: each problem's planes in a block of its own
+            B = values.shape[0]
+            sums = np.bincount(self._stacked_planes(B), weights=values.ravel(), minlength=B * n).reshape(B, n)
         if out is None:
             return sums
-        out[:] = sums
+        out[...] = sums
         return out
 
+    def _stacked_planes(self, size):
+        """Each active site's plane in a stack of ``size`` problems, flattened (plane ``i`` of
+        problem ``b`` is ``b n + i``); kept for the last stack size asked for."""
+        memo = self._stack_memo  # one read: thread-safe
+        if memo is not None and memo[0] == size:
+            return memo[1]
+        planes = (np.arange(size)[:, None] * self.grid.n + self.active.plane).ravel()
+        planes.setflags(write=False)
+        self._stack_memo = (size, planes)
+        return planes
+
     def mobile_charge(self, p, *, gross=True, out=None):
-        """Charge per plane (e) of the mobile species at site fractions ``p`` (or of any
-        per-site, per-species quantity; into ``out``, (n,), if given), and (with ``gross``,
-        else None) its gross size."""
+        """Charge per plane (e) of the mobile species at site fractions ``p`` (..., n_active, k)
+        (or of any per-site, per-species quantity; into ``out``, (..., n), if given), and (with
+        ``gross``, else None) its gross size."""
         z = self.active.valence
         if z.size == 0:
-            return np.zeros(self.grid.n), np.zeros(self.grid.n) if gross else None
+            shape = p.shape[:-2] + (self.grid.n,)
+            return np.zeros(shape), np.zeros(shape) if gross else None
         if z.size == 1:
-            s = self.plane_sum(p[:, 0], out=out)
+            s = self.plane_sum(p[..., 0], out=out)
             size = np.multiply(s, abs(z[0])) if gross else None
             return np.multiply(s, z[0], out=s), size
-        return (self.plane_sum(np.einsum("sk,k->s", p, z), out=out),
-                self.plane_sum(np.einsum("sk,k->s", p, np.abs(z))) if gross else None)
+        return (self.plane_sum(np.einsum("...sk,k->...s", p, z), out=out),
+                self.plane_sum(np.einsum("...sk,k->...s", p, np.abs(z))) if gross else None)
