@@ -99,8 +99,10 @@ def _groups(system):
     return groups
 
 
-def _side(system, state, idx, k_all, wall, t):
-    """χ, ν and ln χ derivatives (φ, ν of the group) of one side of the faces."""
+def _side(system, state, idx, k_all, wall, t, across):
+    """χ, ν and ln χ derivatives (φ, ν of the group) of one side of the faces.  On a wall face
+    this side is the electrode's reservoir: its χ is the reservoir's χ per width times the
+    width of the plane ``across`` the face (the species' own first or last hosting plane)."""
     phi_nu = system.unpack(state["y"])
     st = state["st"]
     n = system.n
@@ -108,7 +110,7 @@ def _side(system, state, idx, k_all, wall, t):
     j = np.where(inside, idx, 0)
     chi = st.chi[j][:, k_all]
     nu = phi_nu[1][j][:, k_all]
-    chi_res = system.chi_reservoir[wall][k_all] * system.widths[j][:, k_all]
+    chi_res = system.chi_reservoir[wall][k_all] * system.widths[np.clip(across, 0, n - 1)][:, k_all]
     nu_res = system.reservoir_nu(t)[wall][k_all]
     chi = np.where(inside[:, None], chi, chi_res)
     nu = np.where(inside[:, None], nu, nu_res[None, :])
@@ -141,8 +143,8 @@ def _group_fluxes(system, state, members, t, tr_rate, flux_jac):
     k = np.array(members)
     R = system.R[np.ix_(k, k)]
     g = np.array([system.faces[m].g for m in members]).T  # (nf, kg)
-    lo = _side(system, state, f.lo, k, 0, t)
-    hi = _side(system, state, f.hi, k, 1, t)
+    lo = _side(system, state, f.lo, k, 0, t, f.hi)
+    hi = _side(system, state, f.hi, k, 1, t, f.lo)
     T_lo, T_hi, T_f, thermal = _face_temperatures(system, f, k)
     # the force X = (Δμ̃ + Q* ΔT/T) / kT on the face, with μ̃ = kT (ℓ + ν): Δν when isothermal
     d = (T_hi * hi[1] - T_lo * lo[1]) / T_f + thermal

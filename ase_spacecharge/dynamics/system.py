@@ -54,10 +54,10 @@ def _sublattice_faces(x, hosts, x_min, x_max, D, skip):
     """Faces between consecutive hosting planes (``skip``: across planes of other sublattices;
     else only between grid neighbours), and to the walls."""
     H = np.flatnonzero(hosts)
-    if H.size < 2:
+    if H.size == 0:
         return Faces([], [], []), np.zeros(0)
     xs = x[H]
-    w = control_volume_widths(xs, walls=(x_min, x_max))
+    w = control_volume_widths(xs, walls=(x_min, x_max))  # one plane: its wall-to-wall width
     lo, hi = H[:-1], H[1:]
     keep = np.ones(lo.size, bool) if skip else (hi - lo == 1)
     n = x.size
@@ -155,8 +155,22 @@ class PNPSystem:
         self.hosts[:, self.n_sites:] = (p.carrier_dos > 0).T
         self.y_eq = self.pack(phi, np.broadcast_to(self.nu_eq, (n, K)))
 
+    def _check_exchanged(self):
+        """An electrode exchanges a species at that species' own first and last planes: it
+        must have some (a band carrier, which hops between neighbouring planes only, on the
+        grid's end planes)."""
+        for k in np.flatnonzero(self.reversible):
+            H = np.flatnonzero(self.hosts[:, k])
+            carrier = k >= self.n_sites
+            if H.size == 0 or (carrier and (H[0] != 0 or H[-1] != self.n - 1)):
+                where = "no plane" if H.size == 0 else f"planes {H[0]}..{H[-1]} of 0..{self.n - 1} only"
+                raise InputError(f"electrodes: {self.labels[k]!r} is exchanged by the electrodes but hosted on {where}; "
+                                 "an electrode exchanges a species on its end planes (use electrodes = 'blocking' or "
+                                 "'mixed', or give it states there)")
+
     def _faces(self):
         g, n = self.problem.grid, self.n
+        self._check_exchanged()
         self.faces, self.widths = [], np.zeros((n, self.K))
         for k in range(self.K):
             faces, w = _sublattice_faces(g.x, self.hosts[:, k], g.x_min, g.x_max, self.D[k], k < self.n_sites)
