@@ -1,6 +1,7 @@
 """Electrodes exchange each species at that species' own end planes (issue 16, point 2): the
 reservoir terms of both walls use the first (last) plane hosting the species and that
-plane's width, for every arrangement of sublattices on the end planes."""
+plane's width, for every arrangement of sublattices on the end planes; the floating-end
+equilibrium solves every arrangement that fixed ends solve."""
 
 import numpy as np
 import pytest
@@ -102,6 +103,21 @@ def test_every_sublattice_arrangement_on_the_end_planes_conducts(first, n, mobil
     expected = sum(_series_current(system, V, k) for k in range(system.K))
     assert iv.current[0] == pytest.approx(expected, rel=1e-7)
     assert iv.current[0] > 0
+
+
+@pytest.mark.parametrize("first, n", ARRANGEMENTS + [("Zr", 100), ("Zr", 180), ("O", 181)], ids=lambda v: str(v))
+def test_floating_ends_solve_every_arrangement_fixed_ends_solve(first, n):
+    """``boundary = "dirichlet"`` without potentials: φ at both walls is one unknown fixed by
+    the bulk gauge.  With the bulk region many screening lengths from the walls the gauge
+    hardly feels the walls (the floating potential is fixed only through the double layers'
+    tails); the solve still converges, and where the walls sit at the fixed ends' potential
+    it is the fixed-end solution."""
+    T_float = 823.0  # where the full Newton step in φ_d is 1e7..1e29 V from 100 planes on
+    floating = solve(_zr_o(n, first, dirichlet=None), T_float)
+    phi_d = floating.state[n]
+    shifted = solve(_zr_o(n, first, dirichlet=(phi_d, phi_d)), T_float)
+    np.testing.assert_allclose(floating.phi, shifted.phi, rtol=0, atol=1e-9)
+    assert abs(phi_d) < 0.1  # no wandering along the near-null direction
 
 
 def test_a_species_on_a_single_plane_is_exchanged_through_both_walls():
