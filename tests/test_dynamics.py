@@ -120,7 +120,8 @@ def test_blocking_steady_state_is_the_end_of_the_transient():
     problem = _slab(n_points=400, length=100.0)
     system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, electrodes="blocking", voltage=V,
                        equilibrium=solve(problem, T))
-    y, current, _ = steady_state(system, V)
+    steady = steady_state(system, V)
+    y, current = steady.states[0], steady.current[0]
     run = transient(system, [1e-6, 1e-3])
     assert abs(current) < 1e-9
     np.testing.assert_allclose(run.states[-1], y, rtol=0, atol=1e-8)
@@ -237,7 +238,8 @@ def test_open_circuit_thermovoltage(statistics):
     profile = lambda x: T0 + 0.1 * x  # noqa: E731 - 20 K over the slab
     system = PNPSystem(problem, Kinetics({"Vo": 1e-11}, heat_of_transport={"Vo": Q}), temperature=T0,
                        electrodes="blocking", equilibrium=solve(problem, T0), temperature_profile=profile)
-    y, current, _ = steady_state(system, 0.0)
+    steady = steady_state(system, 0.0)
+    y, current = steady.states[0], steady.current[0]
     phi, _ = system.unpack(y)
     T = system.plane_temperature
     middle = slice(150, 250)
@@ -272,7 +274,8 @@ def test_heterojunction_carriers_cross_the_material_boundary():
     assert np.max(np.abs(evaluate(system, system.y_eq, 0.0).rate)) <= 1e-9 * np.max(evaluate(system, system.y_eq,
                                                                                                0.0).N)
     V = 1e-6
-    y, current, _ = steady_state(system, V)
+    steady = steady_state(system, V)
+    y, current = steady.states[0], steady.current[0]
     ev = evaluate(system.with_voltage(V), y, 0.0)
     for k in range(2):  # the flux is the same through every face, the material boundary included
         np.testing.assert_allclose(ev.fluxes[k], ev.fluxes[k][0], rtol=1e-9)
@@ -300,7 +303,8 @@ def test_mixed_electrodes_pass_electrons_and_block_ions():
     eq = solve(problem, 823.0)
     system = PNPSystem(problem, Kinetics({"Vo": 1e-11, "e": 1e-8, "h": 1e-8}), temperature=823.0,
                        electrodes="mixed", equilibrium=eq)
-    y, current, _ = steady_state(system, 0.01)
+    steady = steady_state(system, 0.01)
+    y, current = steady.states[0], steady.current[0]
     ev = evaluate(system.with_voltage(0.01), y, 0.0)
     assert np.max(np.abs(ev.fluxes[0])) <= 1e-9 * np.max(np.abs(ev.fluxes[1]))
     assert current > 0
@@ -340,7 +344,7 @@ def _blocking_layer_charge(n_points, V=0.1, T=823.0, length=200.0):
     problem = _slab(n_points=n_points, length=length)
     system = PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=T, electrodes="blocking",
                        equilibrium=solve(problem, T))
-    y, _, _ = steady_state(system, V)
+    y = steady_state(system, V).states[0]
     phi, _ = system.unpack(y)
     ev = evaluate(system.with_voltage(V), y, 0.0)
     q = 2.0 * ev.N[:, 0] + problem.fixed_plane_charge  # e per plane

@@ -137,7 +137,9 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
         production = [_profiles(system.with_voltage(v), [y])[2][0] for v, y in zip(iv.voltage, iv.states)]
         summary["steady_state"] = dict(voltage=iv.voltage.tolist(), current=iv.current.tolist(),
                                        resistance=iv.resistance.tolist(), electrodes=ss["electrodes"],
-                                       entropy_production=production)
+                                       entropy_production=production, residual=iv.residual.tolist(),
+                                       current_spread=iv.current_spread.tolist(),
+                                       current_spread_roundoff=iv.current_spread_roundoff.tolist())
         runs["steady_state"] = iv
     return summary, runs
 

@@ -194,7 +194,10 @@ class BandFactor:
         """The solution for ``rhs`` (one vector)."""
         x = self._band_solve(np.asarray(rhs, dtype=np.result_type(rhs, self._lu)))
         if self.replaced.size:
-            x = x - self._Z @ np.linalg.solve(self._small, self._V @ x)
+            try:
+                x = x - self._Z @ np.linalg.solve(self._small, self._V @ x)
+            except np.linalg.LinAlgError as exc:  # the dense rows are dependent on the band part
+                raise SingularMatrixError(f"banded matrix with replaced rows is singular (Woodbury: {exc})") from None
         return x
 
     def matvec(self, x):

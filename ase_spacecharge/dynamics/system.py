@@ -147,6 +147,13 @@ class PNPSystem:
                 raise InputError("floating ends: give the equilibrium solution (its ends become the electrodes)")
             self.ends_eq, phi = np.array(p.dirichlet, float), np.zeros(n)
         else:
+            solved_at = float(equilibrium.temperature)
+            if abs(solved_at - self.temperature) > 1e-9 * self.temperature:
+                raise InputError(f"equilibrium: solved at {solved_at:g} K, but the system is at {self.temperature:g} K; "
+                                 "solve the equilibrium at the system's temperature (its reference state)")
+            if np.shape(equilibrium.state) != (n + p.n_extra,):
+                raise InputError(f"equilibrium: its state has {np.size(equilibrium.state)} unknowns, this problem's "
+                                 f"{n + p.n_extra}; give the equilibrium of this problem")
             phi, _, phi_d, eta = p.unpack(equilibrium.state)
             self.ends_eq = np.array(p.dirichlet if isinstance(p.dirichlet, tuple) else (phi_d, phi_d), float)
             self.nu_eq[np.searchsorted(p.active.columns, p.fitted)] = eta
@@ -224,6 +231,53 @@ class PNPSystem:
         """The row that species ``k``'s conservation constraint replaces: its first hosting
         plane's."""
         return int(np.flatnonzero(self.hosts[:, k])[0]) * (1 + self.K) + 1 + k
+
+    def check_state(self, y, what="state"):
+        """``y`` as a float array, or an InputError naming ``what`` unless it is a finite
+        state of this system (``n_unknowns`` values).
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> ceria_like_system().check_state(np.zeros(3), "start")
+        Traceback (most recent call last):
+        ...
+        ase_spacecharge.errors.InputError: start: expected 180 finite unknowns ((1 + 1) per plane, 90 planes), got an array of shape (3,)
+        """
+        y = np.asarray(y, float)
+        if y.shape != (self.n_unknowns,) or not np.all(np.isfinite(y)):
+            raise InputError(f"{what}: expected {self.n_unknowns} finite unknowns ((1 + {self.K}) per plane, "
+                             f"{self.n} planes), got an array of shape {y.shape}"
+                             + ("" if y.shape != (self.n_unknowns,) else " with non-finite values"))
+        return y
+
+    def check_transport(self, what):
+        """InputError unless every hosted moving species can move (D > 0): ``what`` (a steady
+        state, a spectrum) needs each one's transport; a species that does not move belongs
+        frozen in the equilibrium (mobility 0).
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> ceria_like_system(diffusivity=0.0).check_transport("a steady state")
+        Traceback (most recent call last):
+        ...
+        ase_spacecharge.errors.InputError: a steady state needs every moving species to move, but 'Vo' has diffusivity 0 (m²/s); give it one, or freeze it in the equilibrium (mobility = 0)
+        """
+        still = [self.labels[k] for k in range(self.K) if self.D[k] == 0 and self.hosts[:, k].any()]
+        if still:
+            raise InputError(f"{what} needs every moving species to move, but {', '.join(map(repr, still))} "
+                             f"{'has' if len(still) == 1 else 'have'} diffusivity 0 (m²/s); give "
+                             f"{'it' if len(still) == 1 else 'them'} one, or freeze "
+                             f"{'it' if len(still) == 1 else 'them'} in the equilibrium (mobility = 0)")
+
+    def closed(self):
+        """The same system with no flux through any face (every conductance 0): its implicit
+        step keeps every amount, and Poisson alone moves (a voltage step's consistent state)."""
+        import copy
+        out = copy.copy(self)
+        out.faces = [Faces(f.lo, f.hi, np.zeros_like(f.g)) for f in self.faces]
+        return out
 
     def pack(self, phi, nu):
         """State vector from φ (n,) and ν (n, K)."""
