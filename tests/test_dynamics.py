@@ -106,6 +106,7 @@ def test_blocking_electrodes_charge_as_the_linear_theory_says_and_conserve_ions(
     system = PNPSystem(problem, Kinetics({"Vo": D}), temperature=T, electrodes="blocking", voltage=V,
                        equilibrium=eq)
     tau = _blocking_current_exact(1e-9, V, T, D, 1e27, 29.0, L * 1e-10)[1]
+    assert system.relaxation_time == pytest.approx(tau, rel=1e-9)  # ε/σ (it was τ/area)
     run = transient(system, np.array([1, 10, 100, 300]) * tau, rtol=1e-6, atol=1e-10)
     exact = [_blocking_current_exact(t, V, T, D, 1e27, 29.0, L * 1e-10)[0] for t in run.t]
     np.testing.assert_allclose(run.current, exact, rtol=1e-2)  # h = λ/6.7; the error falls as h²

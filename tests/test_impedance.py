@@ -71,13 +71,13 @@ def _gb_system():
 
 def test_grain_boundary_dc_limit_is_the_steady_state_resistance_and_high_frequency_is_geometric():
     system = _gb_system()
-    z = impedance(system, [1e-3, 1e18]).z
+    z = impedance(system, [1e-3, 1e16]).z  # 1e16 Hz: 2.4e8 times the fastest local relaxation rate
     r_dc = iv_curve(system, [1e-7]).resistance[0]
     assert z[0].real == pytest.approx(r_dc, rel=1e-8)
     g = system.problem.grid
     from ase_spacecharge.constants import EPSILON_0_SI
     c_geometric = EPSILON_0_SI * 55.0 / ((g.x_max - g.x_min) * 1e-10)
-    assert -1 / (2 * np.pi * 1e18 * z[1].imag) == pytest.approx(c_geometric, rel=1e-6)
+    assert -1 / (2 * np.pi * 1e16 * z[1].imag) == pytest.approx(c_geometric, rel=1e-6)
 
 
 def test_spectra_satisfy_kramers_kronig():

@@ -24,7 +24,7 @@ from .banded import band_matrix, solve_band_with_rows
 from .equations import evaluate
 from .rows import conservation_rows, implicit_rows, residual_and_matrix, voltage_drive
 
-__all__ = ["Spectrum", "impedance"]
+__all__ = ["Spectrum", "impedance", "fastest_relaxation_rate", "RESOLVED_RATIO"]
 
 
 @dataclass
@@ -166,6 +166,62 @@ def _check_frequencies(frequencies):
     return f
 
 
+def fastest_relaxation_rate(system, ev):
+    """The fastest local dielectric relaxation rate (1/s): ``σ_f / (ε0 ε_f)`` over the faces,
+    with ``σ_f = Σ_k z_k² C_kf h_f / (kT A)`` the face's conductivity at the state (``C`` the
+    face conductance of the flux law, particles/s per unit Δν).
+
+    Parameters
+    ----------
+    system : PNPSystem
+    ev : Evaluation
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> s = ceria_like_system()
+    >>> rate = fastest_relaxation_rate(s, evaluate(s, s.y_eq, 0.0))
+    >>> bool(rate * s.relaxation_time > 1)  # the core conducts better than the bulk
+    True
+    """
+    g = system.problem.grid
+    x = np.concatenate(([g.x_min], g.x, [g.x_max]))
+    eps = np.concatenate((g.eps_lower, g.eps_upper[-1:]))  # the n + 1 faces of the grid
+    fastest = 0.0
+    for k, f in enumerate(system.faces):
+        if not f.lo.size:
+            continue
+        lo = np.where(f.lo >= 0, f.lo, f.hi)  # a wall face: the reservoir is its end plane's
+        hi = np.where(f.hi < system.n, f.hi, f.lo)
+        chi = np.sqrt(ev.state.chi[lo, k] * ev.state.chi[hi, k])
+        span = x[f.hi + 1] - x[f.lo + 1]
+        sigma = system.valence[k] ** 2 * f.g * chi * span / (system.kT * g.area)
+        fastest = max(fastest, float(np.max(sigma / (EPSILON_0 * eps[np.clip(f.hi, 0, system.n)]), initial=0.0)))
+    return fastest
+
+
+#: The highest ω over the fastest local relaxation rate a spectrum resolves.  Above the rate
+#: the conduction current is a part in ωτ of the displacement current; on the uniform slab
+#: (Z = R/(1 + iωRC) exactly) Re Z keeps every digit up to ωτ = 1e10, 2e-10 at 1e12, 4e-3 at
+#: 1e14, and none from 1e18 on (the fuzz: NaN or 1e15-1e86 off the geometric capacitance from 1e20).
+RESOLVED_RATIO = 1e10
+
+
+def _check_resolved(system, ev, f):
+    rate = fastest_relaxation_rate(system, ev)
+    top = 2 * np.pi * float(np.max(f))
+    if rate > 0 and top > RESOLVED_RATIO * rate:
+        raise InputError(f"frequencies up to {float(np.max(f)):.3g} Hz: beyond what double precision resolves for "
+                         f"this system (ω = {top / rate:.2g} × its fastest local relaxation rate, "
+                         f"{rate / (2 * np.pi):.3g} Hz; at most {RESOLVED_RATIO:.0e} ×, "
+                         f"{RESOLVED_RATIO * rate / (2 * np.pi):.3g} Hz): far above it the cell is its geometric "
+                         "capacitance, and the conduction current is lost in round-off")
+
+
 def impedance(system, frequencies, *, state=None, voltage=None):
     """The small-signal impedance spectrum of ``system`` about a steady state.
 
@@ -197,6 +253,7 @@ def impedance(system, frequencies, *, state=None, voltage=None):
     system.check_transport("a spectrum")
     y0 = system.y_eq.copy() if state is None else system.check_state(state, "impedance state")
     biased, ev, rows = _base(system, y0, voltage, state is not None)
+    _check_resolved(biased, ev, f)
     M, K, size = _linear_parts(biased, ev, y0, rows)
     b = -voltage_drive(biased, ev) / size
     probe = _CurrentProbe(biased, ev)

@@ -208,11 +208,40 @@ class PNPSystem:
         """Unknowns: (1 + K) per plane."""
         return self.n * (1 + self.K)
 
+    def bulk_conductivity(self):
+        """Each moving species' conductivity (S/m) in the bulk the electrodes hold (the lower
+        reservoir: the equilibrium's end plane of that species), as the flux law conducts:
+        ``σ_k = z_k² e² D_k χ_k / kT`` with ``χ = ∂c/∂ν`` the susceptibility per volume.  For a
+        lattice gas on sites (Fermi–Dirac) this is ``z² e² D c (1 - x) / kT`` — hopping needs an
+        empty site, and ``D`` is the jump (Fick) diffusivity of the lattice gas; for Boltzmann
+        sites ``z² e² D c / kT`` (Nernst–Einstein); for band carriers the generalised Einstein
+        relation (``χ = ∂n/∂η``); with an activity model its thermodynamic factor.
+
+        Returns
+        -------
+        ndarray (K,)
+            S/m, in the order of ``labels``.
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> s = ceria_like_system()  # V_O: x = 0.05 on the O sites, Fermi–Dirac
+        >>> c = 0.05 * 2 / (3.124 * 58.5725) * 1e30  # V_O per m³
+        >>> from ase_spacecharge.constants import BOLTZMANN_SI, ELEMENTARY_CHARGE
+        >>> sigma = 4 * ELEMENTARY_CHARGE ** 2 * 1e-11 * c * (1 - 0.05) / (BOLTZMANN_SI * 773.15)
+        >>> round(float(s.bulk_conductivity()[0] / sigma), 3)
+        1.0
+        """
+        from ..constants import ELEMENTARY_CHARGE
+        per_volume = self.chi_reservoir[0] / self.problem.grid.area  # Å⁻³
+        return self.valence ** 2 * self.D * per_volume / self.kT * ELEMENTARY_CHARGE * 1e10  # e²/(V s Å) -> S/m
+
     @property
     def relaxation_time(self):
-        """The bulk's dielectric relaxation time (s), ``ε ε0 kT / Σ z² e² D c`` over the
-        reservoir concentrations (1e-12 s without any mobile charge)."""
-        sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / self.kT
+        """The bulk's dielectric relaxation time (s), ``ε ε0 / Σ_k σ_k`` over the electrodes'
+        reservoirs (:meth:`bulk_conductivity`, the better conducting end per species); 1e-12 s
+        without any mobile charge."""
+        sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / (self.kT * self.problem.grid.area)
         return float(EPSILON_0 * np.mean(self.problem.grid.eps_lower) / sigma) if sigma > 0 else 1e-12
 
     @property
