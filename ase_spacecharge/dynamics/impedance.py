@@ -129,7 +129,7 @@ def _conserved_rows(system, ev):
     conservation rows becomes ``Σ_i δN_i = 0`` (the sum of its rows divided by iω), which keeps
     the system well conditioned as ω → 0."""
     blocked = [(k, 0.0) for k in system.blocked]
-    replaced = [system.conservation_row(k) for k, _ in blocked]
+    replaced = [system.conservation_row(k, ev.N) for k, _ in blocked]
     dense = [row / (np.max(np.abs(row)) + 1e-300) for row, _ in conservation_rows(system, ev, blocked)]
     return np.array(replaced, int), np.array(dense).reshape(len(dense), system.n_unknowns)
 

@@ -44,7 +44,8 @@ def newton_update(system, ev, y, rows, conserved=(), c0_dt=0.0, rhs=None):
     y : ndarray
     rows : Rows
         :func:`~.rows.implicit_rows` at ``y``.
-    conserved : sequence of (int, float)
+    conserved : sequence of (int, float, int)
+        Species, total amount and the row its constraint replaces.
     c0_dt : float
     rhs : ndarray (n_unknowns,), optional
         Unscaled, in the rows' units (e.g. ``-∂F/∂V`` for the tangent of a steady branch).
@@ -68,8 +69,7 @@ def newton_update(system, ev, y, rows, conserved=(), c0_dt=0.0, rhs=None):
     R, ab, size = residual_and_matrix(system, ev, y, c0_dt, 0.0, rows)
     b = -R if rhs is None else np.asarray(rhs, float) / size
     replaced, dense = [], []
-    for (k, _), (row, resid) in zip(conserved, conservation_rows(system, ev, conserved)):
-        r = system.conservation_row(k)
+    for (_, _, r), (row, resid) in zip(conserved, conservation_rows(system, ev, conserved)):
         replaced.append(r)
         norm = np.max(np.abs(row)) + 1e-300
         dense.append(row / norm)
@@ -98,7 +98,8 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     history : ndarray (n, K) or float
         The BDF terms of earlier states divided by Δt.
     conserved : sequence of (species, total)
-        Steady state: species whose total amount is fixed instead of one conservation row.
+        Steady state: species whose total amount is fixed instead of one conservation row
+        (that of the plane holding most of the species at ``y0``).
     tol : float
         Largest full Newton update of any unknown (φ in kT/e, ν in kT) at the converged state.
     rtol : float, optional
@@ -122,7 +123,6 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     (True, True, True)
     """
     rtol = tol if rtol is None else rtol
-    args = (t, c0_dt, history, conserved, rtol)
     y = np.array(y0, float)
     scale = np.ones(system.n_unknowns)
     scale[::1 + system.K] = system.kT
@@ -130,9 +130,11 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     hosted[system.absent_rows] = False
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         ev = evaluate(system, y, t)
+        conserved = tuple((k, total, system.conservation_row(k, ev.N)) for k, total, *_ in conserved)
         rows = implicit_rows(system, ev, y, t, c0_dt, history, rtol)
         rel = scaled_residual(system, ev, y, rows.scale, conserved, c0_dt, history)
     hist = [float(np.max(rel))]
+    args = (t, c0_dt, history, conserved, rtol)
     for it in range(max_iter):
         if not np.isfinite(hist[-1]):
             return _record(y, 4, hist, it), ev

@@ -159,8 +159,9 @@ def scaled_residual(system, ev, y, scale, conserved=(), c0_dt=0.0, history=0.0):
     y : ndarray
     scale : ndarray (n_unknowns,)
         Row scales (:func:`implicit_rows`; a line search keeps its start's).
-    conserved : sequence of (int, float)
-        Species and total amount (particles) of the steady state's conserved species.
+    conserved : sequence of (int, float, int)
+        Species, total amount (particles) and replaced row of the steady state's conserved
+        species (:meth:`~.system.PNPSystem.conservation_row`).
     c0_dt, history : as :func:`implicit_rows`
 
     Returns
@@ -177,8 +178,8 @@ def scaled_residual(system, ev, y, scale, conserved=(), c0_dt=0.0, history=0.0):
     True
     """
     out = np.abs(_residual(system, ev, y, c0_dt, history)) / scale
-    for k, total in conserved:
-        out[system.conservation_row(k)] = abs(float(ev.N[:, k].sum()) - total) / max(abs(total), 1e-300)
+    for k, total, row in conserved:
+        out[row] = abs(float(ev.N[:, k].sum()) - total) / max(abs(total), 1e-300)
     return out
 
 
@@ -236,7 +237,7 @@ def conservation_rows(system, ev, conserved):
     system : PNPSystem
     ev : Evaluation
         :func:`~.equations.evaluate` at the state.
-    conserved : sequence of (int, float)
+    conserved : sequence of (int, float, ...)
         Species index ``k`` and its total amount ``N_total`` (particles).
 
     Returns
@@ -255,7 +256,7 @@ def conservation_rows(system, ev, conserved):
     K1 = 1 + system.K
     out = []
     i = np.arange(system.n)
-    for k, total in conserved:
+    for k, total, *_ in conserved:
         row = np.zeros(system.n_unknowns)
         row[i * K1] = ev.state.dN_dphi[:, k]
         for m in range(system.K):

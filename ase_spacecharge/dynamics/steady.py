@@ -132,7 +132,8 @@ def _tangent(system, y, ev, conserved, tol):
     (conserved amounts fixed); zero where the matrix is singular."""
     from ..errors import SingularMatrixError
     try:
-        return newton_update(system, ev, y, implicit_rows(system, ev, y, rtol=tol), conserved,
+        replaced = [(k, total, system.conservation_row(k, ev.N)) for k, total in conserved]
+        return newton_update(system, ev, y, implicit_rows(system, ev, y, rtol=tol), replaced,
                              rhs=-voltage_drive(system, ev))
     except SingularMatrixError:
         return np.zeros_like(y)
@@ -203,8 +204,9 @@ def _start(system, start, start_voltage, tol):
     conserved = _conserved(system, y)
     biased = system.with_voltage(v0)
     ev = evaluate(biased, y, 0.0)
+    replaced = [(k, total, system.conservation_row(k, ev.N)) for k, total in conserved]
     if start is not None and np.max(scaled_residual(biased, ev, y, implicit_rows(biased, ev, y, rtol=tol).scale,
-                                                     conserved)) > tol:
+                                                     replaced)) > tol:
         (y, *_), ev = _point(system, v0, y, ev, v0, conserved, tol)
     return y, v0, conserved, ev
 

@@ -256,10 +256,15 @@ class PNPSystem:
         """The hosted species no electrode exchanges: their amounts are conserved."""
         return [int(k) for k in np.flatnonzero(~self.reversible) if self.hosts[:, k].any()]
 
-    def conservation_row(self, k):
-        """The row that species ``k``'s conservation constraint replaces: its first hosting
-        plane's."""
-        return int(np.flatnonzero(self.hosts[:, k])[0]) * (1 + self.K) + 1 + k
+    def conservation_row(self, k, amounts=None):
+        """The row that species ``k``'s conservation constraint replaces: that of the plane
+        holding most of it at ``amounts`` (n, K) (the first hosting plane without): the rows
+        of a conserved species sum to zero, so one is implied by the others, and the plane's
+        own row is best dropped where the species is most abundant — a depleted plane keeps
+        the equation that fixes its ν."""
+        hosting = np.flatnonzero(self.hosts[:, k])
+        plane = hosting[0] if amounts is None else hosting[int(np.argmax(np.asarray(amounts)[hosting, k]))]
+        return int(plane) * (1 + self.K) + 1 + k
 
     def check_state(self, y, what="state"):
         """``y`` as a float array, or an InputError naming ``what`` unless it is a finite
