@@ -190,8 +190,10 @@ def test_bad_dynamic_input_is_named():
         Kinetics({"Vo": -1e-11})
     with pytest.raises(InputError, match="voltage table: the times must increase"):
         Voltage([[0.0, 0.0], [1e-6, 0.1], [5e-7, 0.2]])
-    with pytest.raises(InputError, match="not positive semidefinite"):
+    with pytest.raises(InputError, match=r"must be a number in \[-1, 1\]"):
         _two_species_system(1.5)
+    with pytest.raises(InputError, match="not positive semidefinite"):  # each pair within ±1, the three not
+        Kinetics(correlation={("a", "b"): 0.9, ("b", "c"): 0.9, ("a", "c"): -0.9}).correlation_matrix(["a", "b", "c"])
     with pytest.raises(InputError, match="given twice with different values"):
         Kinetics(correlation={("Vo", "Oi"): 0.2, ("Oi", "Vo"): 0.3}).correlation_matrix(["Vo", "Oi"])
     with pytest.raises(InputError, match="no diffusivity .* 'Vo'"):

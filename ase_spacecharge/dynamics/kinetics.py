@@ -116,6 +116,9 @@ class Kinetics:
         """R (K, K) for the species ``labels``; raises unless symmetric positive semidefinite."""
         R = np.eye(len(labels))
         for (a, b), r in self.correlation.items():
+            if not (is_number(r) and math.isfinite(r) and -1.0 <= r <= 1.0):  # NaN passed the eigenvalue test
+                raise InputError(f"correlation ({a!r}, {b!r}) must be a number in [-1, 1] (the correlation of the two "
+                                 f"species' fluxes), got {r!r}")
             if a not in labels or b not in labels or a == b:
                 raise InputError(f"correlation ({a!r}, {b!r}): needs two different moving species of {labels}")
             i, j = labels.index(a), labels.index(b)
