@@ -100,7 +100,7 @@ def _frequencies():
 
 TEMPERATURE = one_of(number("K", positive=True), numbers("K", positive=True))
 KINETIC = dict(diffusivity=number("m²/s", nonnegative=True, default=None),
-               heat_of_transport=number("eV", default=None))
+               conductivity=number("S/m", positive=True, default=None), heat_of_transport=number("eV", default=None))
 DEFECT = dict(label=text(), valence=number("e"), mole_fraction=number(minimum=0.0, maximum=1.0),
               mobility=number(nonnegative=True, default=0.0), site=text(None, "a host species (string)"),
               interaction=number("eV", default=None), diffusivity_prefactor=number("m²/s", positive=True, default=None),
@@ -233,8 +233,20 @@ _CARRIER_FIELDS = ("label", "valence", "density", "dos", "statistics", "mobility
 def _dynamics_checks(case, path):
     """A transient or steady state needs electrodes and transport data for every moving species."""
     for d in case.get("defects", []):
-        if (d["diffusivity_prefactor"] is None) != (d["migration_energy"] is None):
+        given = [k for k in ("diffusivity", "diffusivity_prefactor", "conductivity") if d[k] is not None]
+        if len(given) > 1:
+            raise InputError(f"{path}: defect {d['label']!r}: give one of diffusivity, diffusivity_prefactor (with "
+                             f"migration_energy) and conductivity, not {' and '.join(given)}")
+        if d["migration_energy"] is not None and not {"diffusivity_prefactor", "conductivity"} & set(given):
+            raise InputError(f"{path}: defect {d['label']!r}: migration_energy needs a prefactor: "
+                             "diffusivity_prefactor (m²/s) or conductivity (S/m)")
+        if d["diffusivity_prefactor"] is not None and d["migration_energy"] is None:
             raise InputError(f"{path}: defect {d['label']!r}: give both diffusivity_prefactor and migration_energy")
+    for c in case["carriers"]:
+        given = [k for k in ("diffusivity", "drift_mobility", "conductivity") if c.get(k) is not None]
+        if len(given) > 1:
+            raise InputError(f"{path}: carrier {c['label']!r}: give one of diffusivity, drift_mobility and "
+                             f"conductivity, not {' and '.join(given)}")
     runs = [name for name in ("transient", "steady_state", "impedance") if case[name] is not None]
     if not runs:
         return
@@ -247,12 +259,13 @@ def _dynamics_checks(case, path):
     gc = case.get("approximation") == "gouy-chapman" and (case["transient"] or case["steady_state"])
     for d in case.get("defects", []):
         moving = gc or d["mobility"] > 0
-        if moving and d["diffusivity"] is None and d["diffusivity_prefactor"] is None:
+        if moving and d["diffusivity"] is None and d["diffusivity_prefactor"] is None and d["conductivity"] is None:
             raise InputError(f"{path}: defect {d['label']!r} moves but has no diffusivity (m²/s; or "
-                             "diffusivity_prefactor and migration_energy)")
+                             "diffusivity_prefactor and migration_energy, or its conductivity in S/m)")
     for c in case["carriers"]:
-        if c["diffusivity"] is None and c["drift_mobility"] is None:
-            raise InputError(f"{path}: carrier {c['label']!r} has no diffusivity (m²/s) or drift_mobility (m²/(V s))")
+        if c["diffusivity"] is None and c["drift_mobility"] is None and c["conductivity"] is None:
+            raise InputError(f"{path}: carrier {c['label']!r} has no diffusivity (m²/s), drift_mobility (m²/(V s)) "
+                             "or conductivity (S/m)")
 
 
 def _impedance_checks(case, path):
@@ -262,7 +275,8 @@ def _impedance_checks(case, path):
     if imp is None:
         return
     moving = [d["label"] for d in case.get("defects", []) if d["mobility"] > 0] + \
-        [c["label"] for c in case["carriers"] if c["mobility"] > 0 or c["drift_mobility"] or c["diffusivity"]]
+        [c["label"] for c in case["carriers"] if c["mobility"] > 0 or c["drift_mobility"] or c["diffusivity"]
+         or c["conductivity"]]
     if not moving:
         raise InputError(f"{path}: [impedance] with electrodes = {imp['electrodes']!r} needs a mobile carrier: no "
                          "defect has mobility > 0 and no carrier has transport data")

@@ -19,9 +19,17 @@ exactly symmetric-barrier hopping ``Γ [θ_i (1-θ_j) e^{-ψ/2} - θ_j (1-θ_i) 
 exclusion, activities and band statistics entering through χ.  Why this flux: it vanishes at
 the discrete equilibrium (uniform ν) for every statistics, conserves each species (a
 difference of face fluxes), cannot push an occupancy out of [0, capacity] (occupancies are
-functions of ν), reduces to ``j = -D c ∇(μ̃/kT)`` (Nernst–Planck) as the spacing shrinks, and
-is the physical atomic hop between the planes of a grain boundary.  ``L`` is symmetric
-positive semidefinite, so the entropy production ``k Σ Δν·L Δν`` is never negative.
+functions of ν), reduces to ``j = -D χ ∇(μ̃/kT)`` as the spacing shrinks (χ = ∂c/∂(μ/kT):
+``c (1 - x)`` for a lattice gas on sites; Nernst–Planck ``j = -D c ∇(μ̃/kT)`` only for
+Boltzmann statistics), and is the physical atomic hop between the planes of a grain boundary.
+``L`` is symmetric positive semidefinite, so the entropy production ``k Σ Δν·L Δν`` is never
+negative.  A uniform region conducts ``σ = z² e² D χ / kT`` (:meth:`PNPSystem.bulk_conductivity`):
+``z² e² D c (1 - x) / kT`` on Fermi–Dirac sites, so ``D`` is the lattice gas's jump diffusivity.
+
+**Against Scharfetter–Gummel.**  With Boltzmann χ = c the flux is the Scharfetter–Gummel flux
+times ``sinhc(z Δφ / 2kT)``: both vanish at equilibrium and agree in the small-signal
+response; under bias they differ at second order in the spacing and converge to the same
+continuum answer.
 
 **Electrodes** at the domain ends (the walls ``x_min``, ``x_max``) hold φ; a reversible
 electrode is a reservoir of the species at its equilibrium state shifted by the applied
@@ -124,6 +132,7 @@ class PNPSystem:
         self.voltage = voltage if isinstance(voltage, Voltage) else Voltage(voltage)
         self._reference(equilibrium)
         self._faces()
+        self._from_conductivities(kinetics.conductivity)
 
     # ---------------------------------------------------------------- setup
 
@@ -200,6 +209,20 @@ class PNPSystem:
             if f.lo.size:
                 i0, i1 = f.hi[0], f.lo[-1]
                 self.chi_reservoir[:, k] = state.chi[[i0, i1], k] / self.widths[[i0, i1], k]
+
+    def _from_conductivities(self, conductivity):
+        """Species given by their bulk conductivity σ (S/m) were set up with D = 1 Å²/s: scale
+        D and their faces so that :meth:`bulk_conductivity` is σ."""
+        for k, label in enumerate(self.labels):
+            if label not in conductivity:
+                continue
+            per_diffusivity = self.bulk_conductivity()[k] / self.D[k]  # σ is linear in D
+            if not per_diffusivity > 0:
+                raise InputError(f"conductivity of {label!r}: the electrodes' bulk holds none of it, so no "
+                                 "diffusivity gives it a conductivity; give its diffusivity (m²/s)")
+            scale = float(conductivity[label]) / per_diffusivity / self.D[k]
+            self.D[k] *= scale
+            self.faces[k].g = self.faces[k].g * scale
 
     # ---------------------------------------------------------------- layout
 
