@@ -161,10 +161,31 @@ def test_case_file_impedance_reads_the_arcs_and_their_activation_energies(tmp_pa
     assert main(["run", case, "--plot", str(tmp_path / "z.png"), "--spectrum", str(tmp_path / "z.csv")]) == 0
     out = capsys.readouterr().out
     assert "activation energies from the spectra" in out and "wrote Nyquist plot" in out
-    table = np.loadtxt(tmp_path / "z_773.15K.csv", delimiter=",")
     first = summary["results"][1]["impedance"]
     assert summary["results"][1]["temperature"] == 773.15
-    np.testing.assert_array_equal(table, np.column_stack([first["frequency"], first["z_real"], first["z_imag"]]))
+    f, z = np.array(first["frequency"]), np.array(first["z_real"]) + 1j * np.array(first["z_imag"])
+    path = tmp_path / "z_773.15K.csv"
+    from impedance.preprocessing import readCSV  # impedance.py, as its users read a CSV
+    f_read, z_read = readCSV(str(path))
+    np.testing.assert_array_equal(f_read, f)
+    np.testing.assert_array_equal(z_read, z)
+    import pyimpspec  # pyimpspec, as its users read one
+    data = pyimpspec.parse_data(str(path))
+    assert len(data) == 1
+    order = np.argsort(data[0].get_frequencies())  # pyimpspec keeps frequencies in descending order
+    np.testing.assert_array_equal(data[0].get_frequencies()[order], f)
+    np.testing.assert_array_equal(data[0].get_impedances()[order], z)
+    # impedance.py's circuit fit on this spectrum needs weight_by_modulus=True (the README's
+    # example): the boundary arc is 5e4 times the bulk's, and unweighted least squares drops it
+    from impedance.models.circuits import CustomCircuit
+    guess = [2 * first[k] for k in ("bulk_resistance", "bulk_capacitance", "gb_resistance", "gb_capacitance")]
+    fitted = {}
+    for weighted in (False, True):
+        circuit = CustomCircuit("p(R1,C1)-p(R2,C2)", initial_guess=guess)
+        circuit.fit(f_read, z_read, weight_by_modulus=weighted)
+        fitted[weighted] = circuit.parameters_[0] / first["bulk_resistance"]
+    assert first["gb_resistance"] > 1e4 * first["bulk_resistance"]
+    assert fitted[True] == pytest.approx(1.0, rel=1e-2) and fitted[False] > 2.0
     assert (tmp_path / "z_bode.png").stat().st_size > 10000
 
 
