@@ -90,6 +90,19 @@ def test_spectra_satisfy_kramers_kronig():
         assert np.max(np.abs(kramers_kronig_residuals(spectrum))) > 1e-3
 
 
+def test_the_impedance_evaluates_its_base_state_once(monkeypatch):
+    """One evaluation of the equations at set-up (it was seven: the voltage derivatives by
+    finite differences, each part evaluating again); the derivative in V is analytic."""
+    import ase_spacecharge.dynamics.equations as equations
+    impedance_module = __import__("sys").modules["ase_spacecharge.dynamics.impedance"]
+    system = _gb_system()
+    calls = []
+    real = equations.evaluate
+    monkeypatch.setattr(impedance_module, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    z = impedance(system, np.logspace(-2, 12, 29)).z
+    assert len(calls) == 1 and np.all(np.isfinite(z))
+
+
 def test_bad_impedance_input_is_named():
     system = _gb_system()
     for bad in ([0.0, 1.0], [-1.0], [float("nan")], []):

@@ -34,7 +34,11 @@ def band_matrix(size, bandwidth, rows, cols, vals):
     """
     if rows.size and np.max(np.abs(rows - cols)) > bandwidth:
         raise ValueError(f"an entry lies outside the band of half-width {bandwidth}")
-    ab = np.zeros((2 * bandwidth + 1, size), dtype=np.result_type(vals, float))
+    dtype = np.result_type(vals, float)
+    if dtype.kind == "f":  # one pass: bincount sums repeated positions
+        flat = np.bincount((bandwidth + rows - cols) * size + cols, vals, (2 * bandwidth + 1) * size)
+        return flat.reshape(2 * bandwidth + 1, size)
+    ab = np.zeros((2 * bandwidth + 1, size), dtype=dtype)
     np.add.at(ab, (bandwidth + rows - cols, cols), vals)
     return ab
 

@@ -145,7 +145,7 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
         if not np.all(np.isfinite(dy)):
             return _record(y, 3, hist, it), ev
         if hist[-1] <= rtol and float(np.max(np.abs(dy[hosted]) / scale[hosted], initial=0.0)) <= tol:
-            return _finish(system, y, dy, ev, hist, it, args)
+            return _finish(system, y, dy, ev, rows.scale, hist, it, args)
         first = min(1.0, STEP_CAP_KT / max(float(np.max(np.abs(dy) / scale)), 1e-300))
         accepted = _line_search(system, y, first * dy, rel, rows.scale, args)
         if accepted is None:
@@ -157,14 +157,14 @@ def solve_implicit(system, y0, t, *, c0_dt=0.0, history=0.0, conserved=(), tol=1
     return _record(y, 1, hist, max_iter), ev
 
 
-def _finish(system, y, dy, ev, hist, it, args):
+def _finish(system, y, dy, ev, scale, hist, it, args):
     """The converged state: ``y + dy`` with its evaluation, or ``y`` itself (which passed both
-    tests) if round-off leaves ``y + dy`` above the tolerance."""
+    tests) if round-off leaves ``y + dy`` above the tolerance (measured with ``y``'s row
+    scales: the last update is within the tolerance, the scales do not move)."""
     t, c0_dt, history, conserved, rtol = args
     y_new = y + dy
     ev_new = evaluate(system, y_new, t)
-    rows = implicit_rows(system, ev_new, y_new, t, c0_dt, history, rtol)
-    rel = float(np.max(scaled_residual(system, ev_new, y_new, rows.scale, conserved, c0_dt, history)))
+    rel = float(np.max(scaled_residual(system, ev_new, y_new, scale, conserved, c0_dt, history)))
     if rel <= rtol:
         return _record(y_new, 0, hist + [rel], it + 1), ev_new
     return _record(y, 0, hist, it + 1), ev

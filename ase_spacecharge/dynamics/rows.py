@@ -83,7 +83,11 @@ def _entries(system, ev, c0_dt):
     dummy_rows = system.absent_rows
     parts.append((dummy_rows, dummy_rows, np.ones(dummy_rows.size)))
     rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
-    keep = ~np.isin(rows, dummy_rows) | (rows == cols)
+    if not dummy_rows.size:
+        return rows, cols, vals
+    dummy = np.zeros(system.n_unknowns, bool)
+    dummy[dummy_rows] = True
+    keep = ~dummy[rows] | (rows == cols)
     return rows[keep], cols[keep], vals[keep]
 
 
