@@ -89,6 +89,17 @@ Dask runs the tasks: in this process by default, on N local worker processes wit
 dask-jobqueue on Slurm/PBS).  See the README, section "Screening"."""
 
 
+def _seconds(text):
+    """A positive, finite number of seconds (argparse names the option when this raises)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError(text)
+    return value
+
+
+_seconds.__name__ = "positive number of seconds"
+
+
 def _screen_parser(sub):
     scr = sub.add_parser("screen", help="screen structures x parameter sets into an ase.db",
                          description="Screen structures x parameter sets.", epilog=SCREEN_HELP,
@@ -103,7 +114,7 @@ def _screen_parser(sub):
                        "e.g. tcp://host:8786")
     where.add_argument("--workers", type=int, metavar="N", help="a local cluster of N worker processes")
     where.add_argument("--serial", action="store_true", help="a plain loop in this process (no Dask)")
-    scr.add_argument("--timeout", type=float, default=10.0, metavar="S",
+    scr.add_argument("--timeout", type=_seconds, default=10.0, metavar="S",
                      help="seconds to reach --scheduler (default 10)")
     scr.add_argument("--retry-failed", action="store_true", help="compute the failed rows again")
     scr.add_argument("--no-writeback", action="store_true", help="store the structures without per-atom results")
@@ -174,6 +185,7 @@ def _screen_report(args, table, computed):
 
 def _screen(args):
     """``ase-spacecharge screen``: plan (every input checked), connect, run, report."""
+    import sqlite3
     from .errors import InputError
     from .screen import connect, plan_screen, run_plan
     try:
@@ -185,7 +197,7 @@ def _screen(args):
         with connect(args.scheduler, args.workers, args.timeout) as client:
             table = run_plan(plan, "serial" if args.serial else client, out=args.out, progress=progress,
                              retry_failed=args.retry_failed, writeback=not args.no_writeback)
-    except (InputError, OSError) as exc:
+    except (InputError, OSError, sqlite3.Error) as exc:
         return _fail(args, exc)
     except KeyboardInterrupt:
         print(f"\nase-spacecharge: interrupted; the finished rows are in {args.out}: rerun the same command to "

@@ -37,7 +37,8 @@ class NewtonResult:
     ----------
     state : ndarray
         The last iterate (the problem's state vector: plane potentials in V, then the
-        bordered unknowns, see :mod:`ase_spacecharge.equilibrium.problem`).
+        bordered unknowns, see :mod:`ase_spacecharge.equilibrium.problem`; for a dynamics
+        Newton the PNP state, φ and ν per plane, see :mod:`ase_spacecharge.dynamics.system`).
     success : bool
         Whether the relative residual reached the tolerance.
     status : int
@@ -48,7 +49,8 @@ class NewtonResult:
     iterations : int
         Newton iterations spent (all continuation steps included).
     residual : float
-        Relative residual (max-norm) of ``state``.
+        Relative residual (max-norm) of ``state`` (the dynamics: each row relative to its
+        own terms, :mod:`ase_spacecharge.dynamics.rows`).
     residual_history : ndarray
         Relative residual at the start and after every accepted iteration.
 

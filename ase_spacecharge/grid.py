@@ -94,6 +94,8 @@ def control_volume_widths(x, *, period=None, lower_end=None, upper_end=None, wal
     """
     x = np.asarray(x, dtype=float)
     if x.size == 1:
+        if walls is not None:
+            return np.array([float(walls[1] - walls[0])])
         return np.array([period if period is not None else (lower_end or 0.0)])
     h = np.diff(x)
     if walls is not None:

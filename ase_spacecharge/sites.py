@@ -87,7 +87,7 @@ class DefectSpecies:
     #: structure cases, ``interaction`` a regular-solution Ω (eV); the transport data
     #: (diffusivity, ...) are read by :mod:`~ase_spacecharge.dynamics`
     TABLE_KEYS = ("label", "valence", "mole_fraction", "mobility", "interaction", "site", "diffusivity",
-                  "diffusivity_prefactor", "migration_energy", "heat_of_transport")
+                  "diffusivity_prefactor", "migration_energy", "heat_of_transport", "conductivity")
 
     @classmethod
     def from_dict(cls, table):

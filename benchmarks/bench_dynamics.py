@@ -52,9 +52,9 @@ def main():
     rows.append((f"transient, {system.n} planes, 1e-12..1e-2 s", f"{seconds:.2f} s",
                  f"{run.steps} steps ({run.rejected} rejected), {run.newton_iterations} Newton iterations"))
     big_system = gb_system(big)
-    seconds, (y, current, its) = timed(lambda: steady_state(big_system, 0.05))
+    seconds, steady = timed(lambda: steady_state(big_system, 0.05))
     rows.append((f"steady state, {big_system.n} planes, 50 mV", f"{seconds:.2f} s",
-                 f"{its} Newton iterations, I = {current:.4g} A/m²"))
+                 f"{steady.iterations[0]} Newton iterations, I = {steady.current[0]:.4g} A/m²"))
     seconds, iv = timed(lambda: iv_curve(system.with_voltage(0.0), np.linspace(0.01, 0.5, 50)))
     rows.append((f"I–V curve, 50 voltages, {system.n} planes", f"{seconds:.2f} s",
                  f"{int(iv.iterations.sum())} Newton iterations"))

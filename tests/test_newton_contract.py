@@ -74,25 +74,18 @@ def test_every_newton_reports_a_failure_as_its_record(name):
 
 def test_a_dynamics_step_from_equilibrium_stays_there():
     """An implicit step of the dynamics (the steady state at 0 V) from the equilibrium of the
-    same grounded problem keeps its Φ0, and reports success and iterations."""
+    same grounded problem keeps its Φ0 and returns the house's one record (a NewtonResult with
+    the same fields as the equilibrium Newton's), beside the evaluation at its state."""
     from ase_spacecharge.dynamics import Kinetics, PNPSystem
     from ase_spacecharge.dynamics.newton import solve_implicit
     from ase_spacecharge.solution import solve
     problem = ceria_like_problem(**PROBLEMS["grounded"])
     equilibrium = newton(problem, T)
     system = PNPSystem(problem, Kinetics({"Vo": 1e-11}), temperature=T, equilibrium=solve(problem, T))
-    step = solve_implicit(system, system.y_eq, 0.0)
-    assert step.success is True and isinstance(step.iterations, int) and step.iterations >= 1
-    phi = system.unpack(step.y)[0]
-    assert _phi0(problem, phi) == pytest.approx(_phi0(problem, equilibrium.state), abs=1e-9)
-
-
-@pytest.mark.xfail(strict=True, reason="the dynamics' implicit step still returns its own NewtonStep "
-                                       "(issue 17 point 4, in progress); remove this mark when it returns a NewtonResult")
-def test_a_dynamics_step_returns_the_contract_record():
-    from ase_spacecharge.dynamics.newton import solve_implicit
-    from ase_spacecharge.examples import ceria_like_system
-    system = ceria_like_system()
-    step = solve_implicit(system, system.y_eq, 0.0)
-    assert isinstance(step, NewtonResult) and step.status == 0 and step.message == "converged"
+    step, evaluation = solve_implicit(system, system.y_eq, 0.0)
+    assert isinstance(step, NewtonResult) and type(step) is type(equilibrium)
+    assert step.success is True and step.status == 0 and step.message == "converged"
+    assert isinstance(step.iterations, int) and step.iterations >= 1
     assert step.residual <= 1e-9 and step.residual_history.size == step.iterations + 1
+    phi = system.unpack(step.state)[0]
+    assert _phi0(problem, phi) == pytest.approx(_phi0(problem, equilibrium.state), abs=1e-9)

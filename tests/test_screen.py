@@ -353,3 +353,107 @@ def test_bad_screening_cases_are_named(study, edit, message):
 def test_run_rejects_a_sweep_and_names_screen(study, capsys):
     assert main(["run", study]) == 2
     assert "[sweep] is read by `ase-spacecharge screen`" in capsys.readouterr().err
+
+
+def _locked_after(k, monkeypatch, released=False):
+    """write_rows raises SQLite's "database is locked" from its (k + 1)-th call on, as when
+    another process holds the results database, until the run's end (or, ``released``,
+    the lock is gone by then)."""
+    import sqlite3
+    import ase_spacecharge.screen.store as store
+    real, calls = store.write_rows, []
+
+    def write_rows(db, rows, existing=None):
+        calls.append(len(rows))
+        if len(calls) > k and os.path.basename(db.filename) == "results.db":
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, rows, existing)
+    monkeypatch.setattr(store, "write_rows", write_rows)
+    merge = store.RowStore.merge
+
+    def locked_merge(self):
+        if os.path.exists(store.pending_path(self.path)):
+            raise sqlite3.OperationalError("database is locked")
+        return merge(self)
+    if not released:
+        monkeypatch.setattr(store.RowStore, "merge", locked_merge)
+
+
+def test_a_lock_released_before_the_end_loses_nothing(study, tmp_path, monkeypatch):
+    out = tmp_path / "results.db"
+    plan = plan_screen(None, study, out=out)
+    with monkeypatch.context() as m:
+        _locked_after(2, m, released=True)
+        table = run_plan(plan, "serial", out=out)
+    _once(out, plan)
+    assert not (tmp_path / "results.pending.db").exists() and set(table.status) == {"ok"}
+
+
+def test_a_locked_database_keeps_the_rows_and_the_rerun_stores_them(study, tmp_path, monkeypatch):
+    """The database locked mid-run (issue 16): the rows computed meanwhile go to
+    results.pending.db, the run ends with an InputError saying so (it raised
+    sqlite3.OperationalError and lost them), and the rerun moves them in without computing
+    them again."""
+    out = tmp_path / "results.db"
+    plan = plan_screen(None, study, out=out)
+    with monkeypatch.context() as m:
+        _locked_after(2, m)
+        with pytest.raises(InputError, match=r"the database could not be written \(database is locked\); the \d+ rows "
+                                             r"computed meanwhile are kept in .*results.pending.db: rerun"):
+            run_plan(plan, "serial", out=out)
+    written, kept = connect(out).count(), connect(tmp_path / "results.pending.db").count()
+    assert written > 0 and written + kept == len(plan["rows"])
+    computed = []
+    table = run_plan(plan, "serial", out=out, progress=lambda done, total, failed: computed.append(total))
+    assert computed == [0] and not (tmp_path / "results.pending.db").exists()
+    _once(out, plan)
+    _same_numbers(table, run_plan(plan, "serial"))
+
+
+def test_a_database_locked_before_the_run_is_named(study, tmp_path, capsys, monkeypatch):
+    import sqlite3
+    import ase.db.sqlite
+    out = tmp_path / "results.db"
+    assert main(["screen", study, "--out", str(out), "--serial"]) == 0
+    monkeypatch.setattr(ase.db.sqlite.SQLite3Database, "count",
+                        lambda self, *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")))
+    assert main(["screen", study, "--out", str(out), "--serial"]) == 2
+    err = capsys.readouterr().err
+    assert "the database cannot be used now (database is locked: another process holds it" in err
+    assert "not an ase.db database" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf"])
+def test_a_timeout_must_be_positive(study, capsys, value):
+    base = ["screen", study, "--out", str(Path(study).parent / "results.db")]
+    with pytest.raises(SystemExit):
+        main(base + ["--timeout", value])
+    err = capsys.readouterr().err
+    assert "argument --timeout: invalid positive number of seconds value" in err and "Traceback" not in err
+    from ase_spacecharge.screen import connect as connect_client
+    with pytest.raises(InputError, match="--timeout: expected a positive number of seconds"):
+        with connect_client(workers=1, timeout=float(value)):
+            pass
+
+
+@pytest.mark.slow
+def test_a_real_sqlite_lock_mid_run(study, tmp_path):
+    """The same with a real lock: another connection takes SQLite's exclusive lock after the
+    second task (each write then waits SQLite's 20 s before it gives up)."""
+    import sqlite3
+    out = tmp_path / "results.db"
+    plan = plan_screen(None, study, out=out)
+    holder = []
+
+    def lock_after_two(done, total, failed):
+        if done >= 4 and not holder:
+            con = sqlite3.connect(out, timeout=0.1, isolation_level=None)
+            con.execute("BEGIN EXCLUSIVE")
+            holder.append(con)
+    with pytest.raises(InputError, match="kept in .*results.pending.db"):
+        run_plan(plan, "serial", out=out, progress=lock_after_two)
+    holder[0].execute("ROLLBACK")
+    holder[0].close()
+    table = run_plan(plan, "serial", out=out)
+    _once(out, plan)
+    assert set(table.status) == {"ok"}

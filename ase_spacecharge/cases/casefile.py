@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from ..errors import InputError, check_writable
+from .dynamics_tables import DYNAMICS, KINETIC, dynamics_checks
 from .images import IMAGES, MISSING, images_checks
 from .schema import (Field, boolean, check_table, choice, integer, named_tables, number, numbers, one_of, table,
                      tables, text)
@@ -50,58 +51,7 @@ def _forbidden(message):
     return Field(check, "nothing", None)
 
 
-def _voltage():
-    """A voltage (V) or a table [[t (s), V], ...] with increasing times."""
-    def check(value, where):
-        from ..dynamics.kinetics import Voltage
-        try:
-            Voltage(value)
-        except InputError as exc:
-            raise InputError(f"{where}: {exc}") from None
-        return value
-    return Field(check, "a voltage (V) or a table [[t (s), V (V)], ...]", 0.0)
-
-
-def _correlations():
-    """Onsager cross coefficients as [[label_a, label_b, r], ...]."""
-    def check(value, where):
-        if not isinstance(value, list):
-            return None
-        out = {}
-        for i, item in enumerate(value):
-            if not (isinstance(item, list) and len(item) == 3 and all(isinstance(v, str) for v in item[:2])):
-                raise InputError(f"{where} entry {i}: expected [label_a, label_b, r], got {item!r}")
-            out[(item[0], item[1])] = number(minimum=-1.0, maximum=1.0)(item[2], f"{where} entry {i}")
-        return out
-    return Field(check, "a list of [label_a, label_b, r]", {})
-
-
-def _frequencies():
-    """Hz: ``[lowest, highest, count]`` (log-spaced; three values, not increasing, an integer
-    count of at least 2 last) or an increasing list of positive frequencies."""
-    def check(value, where):
-        import numpy as np
-        if not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                  for v in value) or not value:
-            return None
-        v = [float(x) for x in value]
-        if not all(np.isfinite(v)) or min(v) <= 0:
-            raise InputError(f"{where}: frequencies must be positive and finite (Hz), got {value}")
-        if len(v) == 3 and not v[0] < v[1] < v[2]:
-            lo, hi, count = v
-            if not (lo < hi and isinstance(value[2], int) and count >= 2):
-                raise InputError(f"{where}: [lowest, highest, count] needs lowest < highest (Hz) and an integer count "
-                                 f"of at least 2, got {value}")
-            return np.logspace(np.log10(lo), np.log10(hi), int(count)).tolist()
-        if not all(a < b for a, b in zip(v, v[1:])):
-            raise InputError(f"{where}: a list of frequencies must increase (Hz), got {value}")
-        return v
-    return Field(check, "[lowest, highest, count] or an increasing list of frequencies (Hz)")
-
-
 TEMPERATURE = one_of(number("K", positive=True), numbers("K", positive=True))
-KINETIC = dict(diffusivity=number("m²/s", nonnegative=True, default=None),
-               heat_of_transport=number("eV", default=None))
 DEFECT = dict(label=text(), valence=number("e"), mole_fraction=number(minimum=0.0, maximum=1.0),
               mobility=number(nonnegative=True, default=0.0), site=text(None, "a host species (string)"),
               interaction=number("eV", default=None), diffusivity_prefactor=number("m²/s", positive=True, default=None),
@@ -111,15 +61,6 @@ CARRIER = dict(label=text(), valence=number("e"), density=number("Å⁻³", posi
                statistics=choice("boltzmann", "fermi-dirac", default="boltzmann"),
                mobility=number(nonnegative=True, default=0.0), drift_mobility=number("m²/(V s)", nonnegative=True,
                                                                                        default=None), **KINETIC)
-ELECTRODE = choice("reversible", "blocking", "mixed", default="reversible")
-TRANSIENT = dict(start=choice("equilibrium", "uniform", default="equilibrium"), electrodes=ELECTRODE,
-                 voltage=_voltage(), times=numbers("s", positive=True, increasing=True),
-                 rtol=number(minimum=1e-10, maximum=1e-1, default=1e-4))
-STEADY_STATE = dict(electrodes=ELECTRODE, voltages=numbers("V"))
-IMPEDANCE = dict(frequencies=_frequencies(), electrodes=ELECTRODE, grain_size=number("m", positive=True, default=None))
-DYNAMICS = dict(transient=table(TRANSIENT, None), steady_state=table(STEADY_STATE, None),
-                impedance=table(IMPEDANCE, None),
-                onsager=table(dict(correlations=_correlations()), None))
 MATERIAL = dict(permittivity=number(positive=True), background=number("e/Å³", default=0.0),
                 offsets=_number_map("eV"), dos=_number_map("Å⁻³", nonnegative=True))
 LAYER = dict(MATERIAL, thickness=number("Å", positive=True), label=text(None))
@@ -266,44 +207,6 @@ def check_write_structure(case, path=None):
 _CARRIER_FIELDS = ("label", "valence", "density", "dos", "statistics", "mobility")
 
 
-def _dynamics_checks(case, path):
-    """A transient or steady state needs electrodes and transport data for every moving species."""
-    for d in case.get("defects", []):
-        if (d["diffusivity_prefactor"] is None) != (d["migration_energy"] is None):
-            raise InputError(f"{path}: defect {d['label']!r}: give both diffusivity_prefactor and migration_energy")
-    runs = [name for name in ("transient", "steady_state", "impedance") if case[name] is not None]
-    if not runs:
-        return
-    _impedance_checks(case, path)
-    if case["kind"] != "layered" and case["boundary"] != "dirichlet":
-        raise InputError(f"{path}: [{runs[0]}] needs electrodes at the ends: set boundary = \"dirichlet\" (a periodic "
-                         "cell has no ends to apply a voltage to)")
-    # under Gouy–Chapman every species moves in a transient; an impedance holds the species
-    # without transport data at their equilibrium profile (frozen on its time scale)
-    gc = case.get("approximation") == "gouy-chapman" and (case["transient"] or case["steady_state"])
-    for d in case.get("defects", []):
-        moving = gc or d["mobility"] > 0
-        if moving and d["diffusivity"] is None and d["diffusivity_prefactor"] is None:
-            raise InputError(f"{path}: defect {d['label']!r} moves but has no diffusivity (m²/s; or "
-                             "diffusivity_prefactor and migration_energy)")
-    for c in case["carriers"]:
-        if c["diffusivity"] is None and c["drift_mobility"] is None:
-            raise InputError(f"{path}: carrier {c['label']!r} has no diffusivity (m²/s) or drift_mobility (m²/(V s))")
-
-
-def _impedance_checks(case, path):
-    """An impedance needs a species that conducts, and one that crosses blocking electrodes'
-    bulk (a mobile carrier) when the electrodes block."""
-    imp = case["impedance"]
-    if imp is None:
-        return
-    moving = [d["label"] for d in case.get("defects", []) if d["mobility"] > 0] + \
-        [c["label"] for c in case["carriers"] if c["mobility"] > 0 or c["drift_mobility"] or c["diffusivity"]]
-    if not moving:
-        raise InputError(f"{path}: [impedance] with electrodes = {imp['electrodes']!r} needs a mobile carrier: no "
-                         "defect has mobility > 0 and no carrier has transport data")
-
-
 def _cross_checks(case, path):
     """Checks that span keys (the schema checks each key alone)."""
     restricted = case.get("approximation") == "restricted"
@@ -313,7 +216,7 @@ def _cross_checks(case, path):
     if not restricted and case.get("equilibration_temperature") is not None:
         raise InputError(f"{path}: equilibration_temperature applies to approximation = \"restricted\" only (this "
                          f"case has {case.get('approximation', 'layers')!r})")
-    _dynamics_checks(case, path)
+    dynamics_checks(case, path)
     if case.get("sensitivity") is not None and case["tolerance"] > 1e-6:
         raise InputError(f"{path}: [sensitivity] needs tolerance <= 1e-6 (the derivatives are as accurate as the "
                          f"solve), got {case['tolerance']}")

@@ -12,7 +12,7 @@ from ..dynamics.kinetics import Kinetics, arrhenius
 from ..dynamics.steady import iv_curve
 from ..dynamics.system import PNPSystem
 
-__all__ = ["kinetics_from_case", "run_dynamics", "run_impedance"]
+__all__ = ["kinetics_from_case", "run_dynamics", "run_impedance", "bulk_conductivities"]
 
 
 def kinetics_from_case(case, temperature):
@@ -34,13 +34,24 @@ def kinetics_from_case(case, temperature):
     ...                          heat_of_transport=None)], "carriers": [], "onsager": None}
     >>> round(kinetics_from_case(case, 773.15).diffusivity["Vo"] * 1e11, 4)
     1.2272
+
+    ``conductivity`` (S/m) instead: the bulk value at the case temperature, or with
+    ``migration_energy`` the prefactor ``σ0`` of ``σ = σ0 exp(-E_m/kT)``:
+
+    >>> case["defects"][0].update(diffusivity_prefactor=None, conductivity=100.0)
+    >>> round(kinetics_from_case(case, 773.15).conductivity["Vo"], 5)
+    0.01227
     """
-    D, heats = {}, {}
+    D, sigma, heats = {}, {}, {}
     for d in case.get("defects", []):
         if d["diffusivity"] is not None:
             D[d["label"]] = d["diffusivity"]
         elif d["diffusivity_prefactor"] is not None:
             D[d["label"]] = arrhenius(d["diffusivity_prefactor"], d["migration_energy"], temperature)
+        elif d.get("conductivity") is not None:
+            energy = d.get("migration_energy")
+            sigma[d["label"]] = d["conductivity"] if energy is None else arrhenius(d["conductivity"], energy,
+                                                                                    temperature)
         if d["heat_of_transport"] is not None:
             heats[d["label"]] = d["heat_of_transport"]
     mobility = {}
@@ -50,8 +61,10 @@ def kinetics_from_case(case, temperature):
             D[table["label"]] = table["diffusivity"]
         if table.get("drift_mobility") is not None:
             mobility[table["label"]] = table["drift_mobility"]
+        if table.get("conductivity") is not None:
+            sigma[table["label"]] = table["conductivity"]
     correlation = (case.get("onsager") or {}).get("correlations", {})
-    return Kinetics(D, mobility, correlation, heats)
+    return Kinetics(D, mobility, correlation, heats, sigma)
 
 
 def _profiles(system, states):
@@ -97,9 +110,11 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
         ``transient`` {``t`` (s), ``current``, ``ionic_current`` (A/m²), ``voltage`` (V), ``phi``
         (V, per output time and plane), ``mole_fractions`` {label: per time and plane},
         ``steps``, ``rejected``, ``newton_iterations``, ``step_t`` (s), ``step_current`` and
-        ``step_ionic_current`` (A/m², after every accepted step)} and ``steady_state`` {``voltage`` (V),
-        ``current`` (A/m²), ``resistance`` (Ω·m²)}, as given; both with
-        ``entropy_production`` (W/(K m²)).
+        ``step_ionic_current`` (A/m², after every accepted step)} and ``steady_state``
+        {``voltage`` (V), ``current`` (A/m²), ``resistance`` (Ω·m²), ``residual`` (the largest
+        scaled residual of any equation), ``current_spread`` and ``current_spread_roundoff``
+        (relative: the spread of the face currents, and what round-off allows)}, as given; both
+        with ``entropy_production`` (W/(K m²)); and ``bulk_conductivity`` (:func:`bulk_conductivities`).
     runs : dict
         The :class:`~.integrate.Transient` and :class:`~.steady.SteadyState` objects.
 
@@ -112,8 +127,8 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
     ...                          heat_of_transport=None)], "carriers": [], "onsager": None, "transient": None,
     ...         "steady_state": dict(electrodes="reversible", voltages=[0.001, 0.002])}
     >>> summary, runs = run_dynamics(case, p, solve(p, 773.15))
-    >>> len(summary["steady_state"]["current"])
-    2
+    >>> len(summary["steady_state"]["current"]), sorted(summary["bulk_conductivity"])
+    (2, ['Vo', 'total'])
     """
     T = solution.temperature
     kinetics = kinetics_from_case(dict(case, carriers=list(carriers_tables)), T)
@@ -140,9 +155,37 @@ def run_dynamics(case, problem, solution, carriers_tables=(), progress=None):
         production = [_profiles(system.with_voltage(v), [y])[2][0] for v, y in zip(iv.voltage, iv.states)]
         summary["steady_state"] = dict(voltage=iv.voltage.tolist(), current=iv.current.tolist(),
                                        resistance=iv.resistance.tolist(), electrodes=ss["electrodes"],
-                                       entropy_production=production)
+                                       entropy_production=production, residual=iv.residual.tolist(),
+                                       current_spread=iv.current_spread.tolist(),
+                                       current_spread_roundoff=iv.current_spread_roundoff.tolist())
         runs["steady_state"] = iv
+    if runs:
+        summary["bulk_conductivity"] = bulk_conductivities(system)
     return summary, runs
+
+
+def bulk_conductivities(system):
+    """The bulk conductivity (S/m) of each moving species and their total, as the flux law
+    conducts (:meth:`~ase_spacecharge.dynamics.system.PNPSystem.bulk_conductivity`:
+    ``z² e² D c (1 - x)/kT`` on Fermi–Dirac sites, ``z² e² D c/kT`` on Boltzmann ones).
+
+    Parameters
+    ----------
+    system : PNPSystem
+
+    Returns
+    -------
+    dict
+        Label -> S/m, and ``"total"``.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> {k: round(v, 4) for k, v in bulk_conductivities(ceria_like_system()).items()}
+    {'Vo': 0.0499, 'total': 0.0499}
+    """
+    sigma = system.bulk_conductivity()
+    return dict({label: float(s) for label, s in zip(system.labels, sigma)}, total=float(sigma.sum()))
 
 
 def run_impedance(case, problem, solution, carriers_tables=()):
@@ -168,7 +211,9 @@ def run_impedance(case, problem, solution, carriers_tables=()):
         ``bulk_capacitance``, ``gb_capacitance`` (F/m²), ``bulk_apex_frequency``,
         ``gb_apex_frequency`` (Hz), ``r_gb`` and ``phi0_mott_schottky`` (V, None below e/2);
         otherwise these are None and ``arcs`` says why.  With ``grain_size``: ``polycrystal``
-        {``grain_size`` (m), ``z_real``, ``z_imag`` (Ω·m)} by the brick-layer model.
+        {``grain_size`` (m), ``z_real``, ``z_imag`` (Ω·m)} by the brick-layer model.  And
+        ``bulk_conductivity`` (:func:`bulk_conductivities`; the case summary keeps it beside
+        the runs, one per temperature).
     spectrum : Spectrum
 
     Examples
@@ -192,7 +237,8 @@ def run_impedance(case, problem, solution, carriers_tables=()):
     system = PNPSystem(problem, kinetics, temperature=T, electrodes=imp["electrodes"], equilibrium=solution)
     spectrum = impedance(system, imp["frequencies"])
     summary = dict(frequency=spectrum.frequency.tolist(), z_real=spectrum.z_real.tolist(),
-                   z_imag=spectrum.z_imag.tolist(), electrodes=imp["electrodes"])
+                   z_imag=spectrum.z_imag.tolist(), electrodes=imp["electrodes"],
+                   bulk_conductivity=bulk_conductivities(system))
     keys = ("bulk_resistance", "gb_resistance", "bulk_capacitance", "gb_capacitance", "bulk_apex_frequency",
             "gb_apex_frequency", "r_gb", "phi0_mott_schottky")
     moving = [k for k, label in enumerate(system.labels) if kinetics.diffusivity.get(label, 0.0) > 0]

@@ -242,6 +242,7 @@ def _impedance(case, problem, solutions, results, runs):
         measured, equilibrium = _measurement_problem(case, problem, solution)
         result["impedance"], run["impedance"] = run_impedance(case, measured, equilibrium,
                                                               case.get("carrier_tables", ()))
+        result.setdefault("bulk_conductivity", result["impedance"].pop("bulk_conductivity"))
     return runs
 
 

@@ -26,9 +26,9 @@ The workflow, from an equilibrium between two electrodes to a spectrum:
 >>> run = transient(system.with_voltage(0.01), [1e-9, 1e-6])
 >>> run.current.shape
 (2,)
->>> y, current, iterations = steady_state(system, 0.01)
->>> bool(current > 0)
-True
+>>> steady = steady_state(system, 0.01)  # a SteadyState: states, current (A/m²), residual, current_spread
+>>> bool(steady.current[0] > 0), bool(steady.residual[0] <= 1e-10)
+(True, True)
 >>> spectrum = impedance(system, np.logspace(-2, 12, 57))
 >>> bool(spectrum.z_real[0] > spectrum.z_real[-1] > 0)  # resistive at low frequency, capacitive above
 True

@@ -34,7 +34,11 @@ def band_matrix(size, bandwidth, rows, cols, vals):
     """
     if rows.size and np.max(np.abs(rows - cols)) > bandwidth:
         raise ValueError(f"an entry lies outside the band of half-width {bandwidth}")
-    ab = np.zeros((2 * bandwidth + 1, size), dtype=np.result_type(vals, float))
+    dtype = np.result_type(vals, float)
+    if dtype.kind == "f":  # one pass: bincount sums repeated positions
+        flat = np.bincount((bandwidth + rows - cols) * size + cols, vals, (2 * bandwidth + 1) * size)
+        return flat.reshape(2 * bandwidth + 1, size)
+    ab = np.zeros((2 * bandwidth + 1, size), dtype=dtype)
     np.add.at(ab, (bandwidth + rows - cols, cols), vals)
     return ab
 
@@ -194,7 +198,10 @@ class BandFactor:
         """The solution for ``rhs`` (one vector)."""
         x = self._band_solve(np.asarray(rhs, dtype=np.result_type(rhs, self._lu)))
         if self.replaced.size:
-            x = x - self._Z @ np.linalg.solve(self._small, self._V @ x)
+            try:
+                x = x - self._Z @ np.linalg.solve(self._small, self._V @ x)
+            except np.linalg.LinAlgError as exc:  # the dense rows are dependent on the band part
+                raise SingularMatrixError(f"banded matrix with replaced rows is singular (Woodbury: {exc})") from None
         return x
 
     def matvec(self, x):

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .banded import band_matrix
 from .state import species_state
 
-__all__ = ["evaluate", "entropy_production", "residual_and_matrix", "conservation_rows"]
+__all__ = ["evaluate", "entropy_production", "Evaluation"]
 
 
 class Triplets:
@@ -61,6 +60,18 @@ class Evaluation:
     flux_jacobian : list
         Per species, ``(columns, dJ, inside)`` for the lower and the upper side of its faces:
         ``∂J_f/∂y[columns[f, q]] = dJ[f, q]`` where ``inside[f]`` (walls have no unknowns).
+    flux_voltage : list of ndarray
+        Per species and face, ``∂J_f/∂V`` (particles per second per volt): the applied voltage
+        moves the upper electrode's reservoir (``ν = ν_eq + z V/kT``), so only the upper wall
+        face has one.
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> system = ceria_like_system()
+    >>> ev = evaluate(system, system.y_eq, 0.0)
+    >>> ev.N.shape, len(ev.fluxes), bool(ev.flux_voltage[0][-1] < 0 == ev.flux_voltage[0][0])
+    ((90, 1), 1, True)
     """
 
     N: np.ndarray
@@ -73,6 +84,7 @@ class Evaluation:
     dpoisson: Triplets
     state: object
     flux_jacobian: list = None
+    flux_voltage: list = None
 
 
 def _sinhc(x):
@@ -99,8 +111,10 @@ def _groups(system):
     return groups
 
 
-def _side(system, state, idx, k_all, wall, t):
-    """χ, ν and ln χ derivatives (φ, ν of the group) of one side of the faces."""
+def _side(system, state, idx, k_all, wall, t, across):
+    """χ, ν and ln χ derivatives (φ, ν of the group) of one side of the faces.  On a wall face
+    this side is the electrode's reservoir: its χ is the reservoir's χ per width times the
+    width of the plane ``across`` the face (the species' own first or last hosting plane)."""
     phi_nu = system.unpack(state["y"])
     st = state["st"]
     n = system.n
@@ -108,7 +122,7 @@ def _side(system, state, idx, k_all, wall, t):
     j = np.where(inside, idx, 0)
     chi = st.chi[j][:, k_all]
     nu = phi_nu[1][j][:, k_all]
-    chi_res = system.chi_reservoir[wall][k_all] * system.widths[j][:, k_all]
+    chi_res = system.chi_reservoir[wall][k_all] * system.widths[np.clip(across, 0, n - 1)][:, k_all]
     nu_res = system.reservoir_nu(t)[wall][k_all]
     chi = np.where(inside[:, None], chi, chi_res)
     nu = np.where(inside[:, None], nu, nu_res[None, :])
@@ -134,15 +148,16 @@ def _face_temperatures(system, f, k):
 
 
 def _group_fluxes(system, state, members, t, tr_rate, flux_jac):
-    """Fluxes of one group of species on their faces and the rows of their derivatives; the
-    per-face derivatives go to ``flux_jac`` (species -> list of (columns, dJ, inside))."""
+    """Fluxes of one group of species on their faces, the forces and ``∂J/∂V`` (the upper
+    wall's reservoir moves with the voltage), and the rows of their derivatives; the per-face
+    derivatives go to ``flux_jac`` (species -> list of (columns, dJ, inside))."""
     f = system.faces[members[0]]
     K1 = 1 + system.K
     k = np.array(members)
     R = system.R[np.ix_(k, k)]
     g = np.array([system.faces[m].g for m in members]).T  # (nf, kg)
-    lo = _side(system, state, f.lo, k, 0, t)
-    hi = _side(system, state, f.hi, k, 1, t)
+    lo = _side(system, state, f.lo, k, 0, t, f.hi)
+    hi = _side(system, state, f.hi, k, 1, t, f.lo)
     T_lo, T_hi, T_f, thermal = _face_temperatures(system, f, k)
     # the force X = (Δμ̃ + Q* ΔT/T) / kT on the face, with μ̃ = kT (ℓ + ν): Δν when isothermal
     d = (T_hi * hi[1] - T_lo * lo[1]) / T_f + thermal
@@ -169,13 +184,15 @@ def _group_fluxes(system, state, members, t, tr_rate, flux_jac):
         col = plane[:, None, None] * K1 + cols_local[None, None, :]
         for j, m in enumerate(members):
             flux_jac[m].append((col[:, 0, :], dJ[:, j, :], inside))
+        if sign > 0:  # ν of the upper reservoir is ν_eq + z V / kT: its derivative on the wall faces
+            dJ_dV = np.where((planes >= system.n)[:, None], dJ[:, :, 1:] @ (system.valence[k] / system.kT), 0.0)
         for target, tsign in ((f.lo, -1.0), (f.hi, 1.0)):  # rate: + into hi, - out of lo
             ok = inside[:, None, None] & ((target >= 0) & (target < system.n))[:, None, None]
             row = np.where(target >= 0, target, 0)[:, None, None] * K1 + 1 + k[None, :, None]
             tr_rate.add(np.broadcast_to(row, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
                         np.broadcast_to(col, dJ.shape)[np.broadcast_to(ok, dJ.shape)],
                         (tsign * dJ)[np.broadcast_to(ok, dJ.shape)])
-    return J, d
+    return J, d, dJ_dV
 
 
 def evaluate(system, y, t):
@@ -203,32 +220,42 @@ def evaluate(system, y, t):
     phi, nu = system.unpack(y)
     st = species_state(p, phi, nu, system.plane_temperature)
     state = {"y": y, "st": st}
-    dN, drate, dpoisson = Triplets(), Triplets(), Triplets()
+    dN, drate = Triplets(), Triplets()
     i = np.arange(n)
     for k in range(K):
         dN.add(i * K1 + 1 + k, i * K1, st.dN_dphi[:, k])
         for m in range(K):
             dN.add(i * K1 + 1 + k, i * K1 + 1 + m, st.dN_dnu[:, k, m])
     rate, fluxes, forces, flux_jac = np.zeros((n, K)), [None] * K, [None] * K, [[] for _ in range(K)]
+    flux_voltage = [None] * K
     for members in _groups(system):
-        J, X = _group_fluxes(system, state, members, t, drate, flux_jac)
+        J, X, dJ_dV = _group_fluxes(system, state, members, t, drate, flux_jac)
         f = system.faces[members[0]]
         for col, m in enumerate(members):
-            fluxes[m], forces[m] = J[:, col], X[:, col]
+            fluxes[m], forces[m], flux_voltage[m] = J[:, col], X[:, col], dJ_dV[:, col]
             np.add.at(rate[:, m], f.hi[f.hi < n], J[f.hi < n, col])
             np.add.at(rate[:, m], f.lo[f.lo >= 0], -J[f.lo >= 0, col])
-    lower, diag, upper = p.grid.laplacian()
+    poisson, dpoisson = _poisson(system, phi, st, t)
+    return Evaluation(st.N, rate, poisson, fluxes, forces, dN, drate, dpoisson, st, flux_jac, flux_voltage)
+
+
+def _poisson(system, phi, st, t):
+    """Poisson rows (e/Å²) with the problem's own operator (the equilibrium's discretisation)
+    and their derivatives."""
+    op, n, K1 = system.problem.operator, system.n, 1 + system.K
+    i = np.arange(n)
     ends = system.end_potentials(t)
     below = np.concatenate(([ends[0]], phi[:-1]))
     above = np.concatenate((phi[1:], [ends[1]]))
-    q = p.fixed_plane_charge + st.N @ system.valence
-    poisson = lower * (below - phi) + upper * (above - phi) + q / p.grid.area
-    dpoisson.add(i * K1, i * K1, diag + (st.dN_dphi @ system.valence) / p.grid.area)
-    dpoisson.add(i[1:] * K1, (i[1:] - 1) * K1, lower[1:])
-    dpoisson.add(i[:-1] * K1, (i[:-1] + 1) * K1, upper[:-1])
-    for m in range(K):
-        dpoisson.add(i * K1, i * K1 + 1 + m, (st.dN_dnu[:, :, m] @ system.valence) / p.grid.area)
-    return Evaluation(st.N, rate, poisson, fluxes, forces, dN, drate, dpoisson, st, flux_jac)
+    q = system.problem.fixed_plane_charge + st.N @ system.valence
+    poisson = op.lower * (below - phi) + op.upper * (above - phi) + op.c * q
+    dpoisson = Triplets()
+    dpoisson.add(i * K1, i * K1, op.diag + op.c * (st.dN_dphi @ system.valence))
+    dpoisson.add(i[1:] * K1, (i[1:] - 1) * K1, op.lower[1:])
+    dpoisson.add(i[:-1] * K1, (i[:-1] + 1) * K1, op.upper[:-1])
+    for m in range(system.K):
+        dpoisson.add(i * K1, i * K1 + 1 + m, op.c * (st.dN_dnu[:, :, m] @ system.valence))
+    return poisson, dpoisson
 
 
 def entropy_production(system, evaluation):
@@ -255,95 +282,3 @@ def entropy_production(system, evaluation):
     from ..constants import BOLTZMANN_SI
     total = sum(float(np.sum(-J * X)) for J, X in zip(evaluation.fluxes, evaluation.forces) if J is not None)
     return BOLTZMANN_SI * total / (system.problem.grid.area * 1e-20)
-
-
-def residual_and_matrix(system, ev, y, c0_dt, history):
-    """The implicit system's residual and Newton matrix at ``y``, rows equilibrated.
-
-    Parameters
-    ----------
-    system : PNPSystem
-    ev : Evaluation
-        :func:`~.equations.evaluate` at ``y``.
-    y : ndarray (n_unknowns,)
-    c0_dt : float
-        BDF coefficient over the time step (1/s); 0 for the steady state.
-    history : float or ndarray (n, K)
-        The BDF history term of the amounts (0 for the steady state).
-
-    Returns
-    -------
-    R : ndarray (n_unknowns,)
-        Residual rows divided by ``size``.
-    band : ndarray
-        Band storage (LAPACK ``gbsv`` layout) of the Newton matrix, rows divided by ``size``.
-    size : ndarray (n_unknowns,)
-        Each row's largest Jacobian entry (Poisson rows in e/Å², conservation rows in
-        particles/s): the equilibration.
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_system
-    >>> s = ceria_like_system()
-    >>> R, band, size = residual_and_matrix(s, evaluate(s, s.y_eq, 0.0), s.y_eq, 0.0, 0.0)
-    >>> R.shape == size.shape == (s.n_unknowns,), bool(np.abs(R).max() < 1e-12)
-    (True, True)
-    """
-    K1, n = 1 + system.K, system.n
-    R = np.zeros((n, K1))
-    R[:, 0] = ev.poisson
-    _, nu = system.unpack(y)
-    cons = c0_dt * ev.N + history - ev.rate if c0_dt else -ev.rate
-    R[:, 1:] = np.where(system.hosts, cons, nu - system.nu_eq[None, :])
-    rows, cols, vals = ev.dpoisson.arrays()
-    parts = [(rows, cols, vals)]
-    if c0_dt:
-        parts.append(ev.dN.scaled(c0_dt).arrays())
-    r2, c2, v2 = ev.drate.arrays()
-    parts.append((r2, c2, -v2))
-    dummy_rows = system.absent_rows
-    parts.append((dummy_rows, dummy_rows, np.ones(dummy_rows.size)))
-    rows, cols, vals = (np.concatenate(x) for x in zip(*parts))
-    keep = ~np.isin(rows, dummy_rows) | (rows == cols)  # dummy rows are the identity only
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    # equilibrate the rows (Poisson in e/Å², conservation in particles/s): LU keeps its digits
-    size = np.full(system.n_unknowns, 1e-300)
-    np.maximum.at(size, rows, np.abs(vals))
-    ab = band_matrix(system.n_unknowns, system.bandwidth, rows, cols, vals / size[rows])
-    return R.ravel() / size, ab, size
-
-
-def conservation_rows(system, ev, conserved):
-    """Dense rows ``∂(Σ_i N_ik)/∂y`` and residuals ``Σ_i N_ik - N_total`` of the constraints
-    that species keep their amounts.
-
-    Parameters
-    ----------
-    system : PNPSystem
-    ev : Evaluation
-        :func:`~.equations.evaluate` at the state.
-    conserved : sequence of (int, float)
-        Species index ``k`` and its total amount ``N_total`` (particles).
-
-    Returns
-    -------
-    list of (ndarray (n_unknowns,), float)
-
-    Examples
-    --------
-    >>> from ase_spacecharge.examples import ceria_like_system
-    >>> s = ceria_like_system()
-    >>> ev = evaluate(s, s.y_eq, 0.0)
-    >>> [(row.shape, residual) for row, residual in conservation_rows(s, ev, [(0, ev.N[:, 0].sum())])]
-    [((180,), 0.0)]
-    """
-    K1 = 1 + system.K
-    out = []
-    i = np.arange(system.n)
-    for k, total in conserved:
-        row = np.zeros(system.n_unknowns)
-        row[i * K1] = ev.state.dN_dphi[:, k]
-        for m in range(system.K):
-            row[i * K1 + 1 + m] = ev.state.dN_dnu[:, k, m]
-        out.append((row, float(ev.N[:, k].sum() - total)))
-    return out

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import E_PER_S_A2_TO_A_PER_M2, EPSILON_0
+from ..errors import ConvergenceError, InputError, NewtonResult, SingularMatrixError
 from .banded import band_matrix, solve_band_with_rows
-from .equations import conservation_rows, evaluate, residual_and_matrix
+from .equations import evaluate
+from .rows import conservation_rows, implicit_rows, residual_and_matrix, voltage_drive
 
-__all__ = ["Spectrum", "impedance"]
+__all__ = ["Spectrum", "impedance", "fastest_relaxation_rate", "RESOLVED_RATIO"]
 
 
 @dataclass
@@ -60,31 +62,14 @@ class Spectrum:
         return self.z.imag
 
 
-def _linear_parts(system, y0):
+def _linear_parts(system, ev, y0, rows):
     """Band storage of ``M`` (the amounts' rows) and ``K`` at ``y0``, both with the rows
     equilibrated by ``size`` (as the Newton matrix is)."""
-    ev = evaluate(system, y0, 0.0)
-    rows, cols, vals = ev.dN.arrays()
-    _, K, size = residual_and_matrix(system, ev, y0, 0.0, 0.0)
-    keep = ~np.isin(rows, system.absent_rows)
-    M = band_matrix(system.n_unknowns, system.bandwidth, rows[keep], cols[keep], vals[keep] / size[rows[keep]])
-    return ev, M, K, size
-
-
-def _residual(system, y):
-    """The steady residual ``(P, -rate)`` with ν = ν_eq on absent planes."""
-    ev = evaluate(system, y, 0.0)
-    R = np.zeros((system.n, 1 + system.K))
-    R[:, 0] = ev.poisson
-    R[:, 1:] = np.where(system.hosts, -ev.rate, 0.0)
-    return R.ravel(), ev
-
-
-def _voltage_drive(system, y0, v0, h=1e-6):
-    """``b = -∂R/∂V`` by a central difference in the applied voltage (R is smooth in V)."""
-    up, _ = _residual(system.with_voltage(v0 + h), y0)
-    down, _ = _residual(system.with_voltage(v0 - h), y0)
-    return -(up - down) / (2 * h)
+    rows_m, cols, vals = ev.dN.arrays()
+    _, K, size = residual_and_matrix(system, ev, y0, 0.0, 0.0, rows)
+    keep = ~np.isin(rows_m, system.absent_rows)
+    M = band_matrix(system.n_unknowns, system.bandwidth, rows_m[keep], cols[keep], vals[keep] / size[rows_m[keep]])
+    return M, K, size
 
 
 class _CurrentProbe:
@@ -93,10 +78,7 @@ class _CurrentProbe:
     its length-weighted mean ``(1/L) [Σ_faces h_f δI_cond,f + iω ε Σ_faces δΔφ_f]`` avoids the
     small difference a single face near an electrode would take at high frequency."""
 
-    def __init__(self, system, y0, v0, h=1e-6):
-        ev = evaluate(system.with_voltage(v0), y0, 0.0)
-        up = evaluate(system.with_voltage(v0 + h), y0, 0.0).fluxes
-        down = evaluate(system.with_voltage(v0 - h), y0, 0.0).fluxes
+    def __init__(self, system, ev):
         g = system.problem.grid
         self.length = g.x_max - g.x_min
         self.parts = []
@@ -105,7 +87,7 @@ class _CurrentProbe:
                 continue
             x = np.concatenate(([g.x_min], g.x, [g.x_max]))
             span = x[f.hi + 1] - x[f.lo + 1]  # each face's reach along x (Å)
-            dJ_dV = (up[k] - down[k]) / (2 * h)  # through the electrode reservoirs
+            dJ_dV = ev.flux_voltage[k]  # through the upper electrode's reservoir
             weight = -system.valence[k] * span / g.area * E_PER_S_A2_TO_A_PER_M2 / self.length
             self.parts.append((weight, dJ_dV, ev.flux_jacobian[k], span))
         self.eps_faces = EPSILON_0 * np.concatenate((g.eps_lower, g.eps_upper[-1:]))  # walls included
@@ -142,18 +124,105 @@ class _CurrentProbe:
         return np.dot(self.eps_faces, np.diff(dphi)) / self.length * E_PER_S_A2_TO_A_PER_M2
 
 
-def _conserved_rows(system, y0):
+def _conserved_rows(system, ev):
     """For each species no electrode exchanges, its total amount does not change: one of its
     conservation rows becomes ``Σ_i δN_i = 0`` (the sum of its rows divided by iω), which keeps
     the system well conditioned as ω → 0."""
-    ev = evaluate(system, y0, 0.0)
     blocked = [(k, 0.0) for k in system.blocked]
-    replaced = [system.conservation_row(k) for k, _ in blocked]
+    replaced = [system.conservation_row(k, ev.N) for k, _ in blocked]
     dense = [row / (np.max(np.abs(row)) + 1e-300) for row, _ in conservation_rows(system, ev, blocked)]
     return np.array(replaced, int), np.array(dense).reshape(len(dense), system.n_unknowns)
 
 
-def impedance(system, frequencies, *, state=None, voltage=0.0):
+def _base(system, y0, voltage, given, rtol=1e-6):
+    """The system under the state's bias, the evaluation there and its rows.  A ``given``
+    state must be steady (every scaled residual ≤ ``rtol``) at ``voltage`` (default 0 V);
+    without a voltage, the bias is read off the state where it is not steady at 0 V (the last
+    Poisson row is linear in V)."""
+    v = 0.0 if voltage is None else float(voltage)
+    ev = evaluate(system.with_voltage(v), y0, 0.0)
+    rows = implicit_rows(system.with_voltage(v), ev, y0, rtol=rtol)
+    worst = float(np.max(np.abs(rows.residual) / rows.scale))
+    if not given or worst <= rtol:
+        return system.with_voltage(v), ev, rows
+    bias = v - float(ev.poisson[-1]) / float(system.problem.operator.upper[-1])
+    ev_bias = evaluate(system.with_voltage(bias), y0, 0.0)
+    rows_bias = implicit_rows(system.with_voltage(bias), ev_bias, y0, rtol=rtol)
+    steady_at_bias = float(np.max(np.abs(rows_bias.residual) / rows_bias.scale)) <= rtol
+    if voltage is None and steady_at_bias:
+        return system.with_voltage(bias), ev_bias, rows_bias
+    hint = (f"it is steady at {bias:.6g} V: pass that voltage, or leave voltage out" if steady_at_bias else
+            "linearise about steady_state(...).states[0]")
+    raise InputError(f"impedance: the state is not a steady state at {v:g} V (scaled residual {worst:.2e} > "
+                     f"{rtol:g}); {hint}")
+
+
+def _check_frequencies(frequencies):
+    f = np.asarray(frequencies, float) if np.ndim(frequencies) else np.atleast_1d(np.asarray(frequencies, float))
+    if f.ndim != 1 or f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0):
+        shape = "" if f.ndim == 1 else f" (a 1-D list is needed, got shape {f.shape})"
+        raise InputError(f"frequencies must be positive and finite (Hz), got {np.asarray(frequencies).tolist()}"
+                         f"{shape}")
+    return f
+
+
+def fastest_relaxation_rate(system, ev):
+    """The fastest local dielectric relaxation rate (1/s): ``σ_f / (ε0 ε_f)`` over the faces,
+    with ``σ_f = Σ_k z_k² C_kf h_f / (kT A)`` the face's conductivity at the state (``C`` the
+    face conductance of the flux law, particles/s per unit Δν).
+
+    Parameters
+    ----------
+    system : PNPSystem
+    ev : Evaluation
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from ase_spacecharge.examples import ceria_like_system
+    >>> s = ceria_like_system()
+    >>> rate = fastest_relaxation_rate(s, evaluate(s, s.y_eq, 0.0))
+    >>> bool(rate * s.relaxation_time > 1)  # the core conducts better than the bulk
+    True
+    """
+    g = system.problem.grid
+    x = np.concatenate(([g.x_min], g.x, [g.x_max]))
+    eps = np.concatenate((g.eps_lower, g.eps_upper[-1:]))  # the n + 1 faces of the grid
+    fastest = 0.0
+    for k, f in enumerate(system.faces):
+        if not f.lo.size:
+            continue
+        lo = np.where(f.lo >= 0, f.lo, f.hi)  # a wall face: the reservoir is its end plane's
+        hi = np.where(f.hi < system.n, f.hi, f.lo)
+        chi = np.sqrt(ev.state.chi[lo, k] * ev.state.chi[hi, k])
+        span = x[f.hi + 1] - x[f.lo + 1]
+        sigma = system.valence[k] ** 2 * f.g * chi * span / (system.kT * g.area)
+        fastest = max(fastest, float(np.max(sigma / (EPSILON_0 * eps[np.clip(f.hi, 0, system.n)]), initial=0.0)))
+    return fastest
+
+
+#: The highest ω over the fastest local relaxation rate a spectrum resolves.  Above the rate
+#: the conduction current is a part in ωτ of the displacement current; on the uniform slab
+#: (Z = R/(1 + iωRC) exactly) Re Z keeps every digit up to ωτ = 1e10, 2e-10 at 1e12, 4e-3 at
+#: 1e14, and none from 1e18 on (the fuzz: NaN or 1e15-1e86 off the geometric capacitance from 1e20).
+RESOLVED_RATIO = 1e10
+
+
+def _check_resolved(system, ev, f):
+    rate = fastest_relaxation_rate(system, ev)
+    top = 2 * np.pi * float(np.max(f))
+    if rate > 0 and top > RESOLVED_RATIO * rate:
+        raise InputError(f"frequencies up to {float(np.max(f)):.3g} Hz: beyond what double precision resolves for "
+                         f"this system (ω = {top / rate:.2g} × its fastest local relaxation rate, "
+                         f"{rate / (2 * np.pi):.3g} Hz; at most {RESOLVED_RATIO:.0e} ×, "
+                         f"{RESOLVED_RATIO * rate / (2 * np.pi):.3g} Hz): far above it the cell is its geometric "
+                         "capacitance, and the conduction current is lost in round-off")
+
+
+def impedance(system, frequencies, *, state=None, voltage=None):
     """The small-signal impedance spectrum of ``system`` about a steady state.
 
     Parameters
@@ -164,8 +233,9 @@ def impedance(system, frequencies, *, state=None, voltage=0.0):
         Hz, positive.
     state : ndarray, optional
         The steady state to linearise about (default: the equilibrium ``system.y_eq``).
-    voltage : float
-        The DC voltage (V) of ``state``.
+    voltage : float, optional
+        The DC voltage (V) of ``state``; default: read off the state (0 V, or the bias at
+        which it is steady).  A state that is not steady at that voltage is refused.
 
     Returns
     -------
@@ -179,22 +249,25 @@ def impedance(system, frequencies, *, state=None, voltage=0.0):
     >>> bool(s.z_real[0] > s.z_real[1] > 0 and s.z_imag[1] < 0)
     True
     """
-    from ..errors import InputError
-    f = np.atleast_1d(np.asarray(frequencies, float))
-    if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0):
-        raise InputError(f"frequencies must be positive and finite (Hz), got {np.asarray(frequencies).tolist()}")
-    y0 = np.array(system.y_eq if state is None else state, float)
-    biased = system.with_voltage(voltage)
-    _, M, K, size = _linear_parts(biased, y0)
-    b = _voltage_drive(system, y0, voltage) / size
-    probe = _CurrentProbe(system, y0, voltage)
+    f = _check_frequencies(frequencies)
+    system.check_transport("a spectrum")
+    y0 = system.y_eq.copy() if state is None else system.check_state(state, "impedance state")
+    biased, ev, rows = _base(system, y0, voltage, state is not None)
+    _check_resolved(biased, ev, f)
+    M, K, size = _linear_parts(biased, ev, y0, rows)
+    b = -voltage_drive(biased, ev) / size
+    probe = _CurrentProbe(biased, ev)
     w_relax = 1.0 / system.relaxation_time
     blocking = not system.reversible.any()  # then the electrode face carries displacement alone
-    replaced, dense = _conserved_rows(system, y0)
+    replaced, dense = _conserved_rows(biased, ev)
     b[replaced] = 0.0
     z = np.empty(f.size, complex)
     for k, fk in enumerate(f):
         w = 2 * np.pi * fk
-        dy = solve_band_with_rows(K + 1j * w * M, system.bandwidth, b.astype(complex), replaced, dense, refine=1)
+        try:
+            dy = solve_band_with_rows(K + 1j * w * M, system.bandwidth, b.astype(complex), replaced, dense, refine=1)
+        except SingularMatrixError as exc:
+            raise ConvergenceError(f"impedance at {fk:g} Hz: {exc}", NewtonResult(
+                y0, False, 3, str(exc), 0, float("nan"), np.zeros(0))) from None
         z[k] = 1.0 / (probe.wall(dy, w) if blocking and w < w_relax else probe(dy, w))
     return Spectrum(f, z, system.temperature)

@@ -11,12 +11,13 @@ output time and every kink of the voltage table, restarting with BDF1 there.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..constants import E_PER_S_A2_TO_A_PER_M2, EPSILON_0
-from ..errors import ConvergenceError, InputError
+from ..errors import ConvergenceError, InputError, NewtonResult, is_number
 from .newton import solve_implicit
 
 __all__ = ["Transient", "transient"]
@@ -145,33 +146,48 @@ def transient(system, times, *, start=None, rtol=1e-4, atol=1e-6, first_step=Non
     True
     """
     out_times = _checked_times(times)
-    y = np.array(system.y_eq if start is None else start, float)
+    _check_tolerances(rtol=rtol, atol=atol, **({} if first_step is None else dict(first_step=first_step)))
+    if not (is_number(max_steps) and max_steps >= 1):
+        raise InputError(f"transient: max_steps must be a positive integer, got {max_steps!r}")
+    y = system.y_eq.copy() if start is None else system.check_state(start, "transient start")
     tau = system.relaxation_time
     dt = float(first_step) if first_step is not None else 1e-3 * tau
     stops = np.union1d(out_times, system.voltage.breakpoints()[system.voltage.breakpoints() > 0])
     stops = stops[stops <= out_times[-1]]
     N_scale = np.max(np.abs(system.problem.grid.dx[:, None] * system.chi_reservoir.max(axis=0)), axis=0) + 1e-300
-    y = consistent_state(system, y, 0.0, 1e-9 * tau)
-    return _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress)
+    y, ev = consistent_state(system, y, 0.0)
+    return _march(system, y, ev, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress)
 
 
-def consistent_state(system, y, t, dt):
+def _check_tolerances(**values):
+    for name, value in values.items():
+        if not (is_number(value) and math.isfinite(value) and value > 0):
+            raise InputError(f"transient: {name} must be a positive finite number, got {value!r}")
+
+
+def consistent_state(system, y, t):
     """The state just after ``t`` with the same amounts as ``y`` and the electrode potentials of
     ``t``: a voltage step moves the potential at once (Poisson is algebraic), the particles
-    not.  (A backward-Euler step of negligible length ``dt``, s.)"""
+    not.  Solved on the closed system (no flux through any face), so the amounts stay exactly.
+
+    Returns
+    -------
+    state : ndarray
+    evaluation : Evaluation
+        Of ``system`` at that state.
+    """
     from .equations import evaluate
     N = evaluate(system, y, t).N
-    step = solve_implicit(system, y, t, c0_dt=1.0 / dt, history=-N / dt)
-    if not step.success:
-        raise ConvergenceError(f"no consistent state at t = {t:g} s after the voltage step", _fail(y, t, 0))
-    return step.y
+    result, _ = solve_implicit(system.closed(), y, t, c0_dt=1.0, history=-N)
+    if not result.success:
+        raise ConvergenceError(f"no consistent state at t = {t:g} s after the voltage step", result)
+    return result.state, evaluate(system, result.state, t)
 
 
-def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress):
-    from .equations import evaluate
+def _march(system, y, ev, out_times, stops, dt, rtol, atol, N_scale, max_steps, progress):
     t, order = 0.0, 1
-    ev = evaluate(system, y, t)
     hist_t, hist_y, hist_N = [t], [y], [ev.N]
+    step = None
     rec = dict(t=[], y=[], I=[], Iion=[], V=[], steps=[])
     steps = rejected = newtons = 0
     wall = lambda yy: system.unpack(yy)[0][0] - system.ends_eq[0]  # noqa: E731 - the lower electrode is at rest
@@ -179,7 +195,7 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
     while k_stop < stops.size:
         if steps + rejected > max_steps:
             raise ConvergenceError(f"transient: more than {max_steps} steps before t = {stops[-1]:g} s",
-                                   _fail(y, t, steps))
+                                   _fail(f"{max_steps} steps taken at t = {t:g} s", step, newtons))
         target = stops[k_stop]
         dt = min(dt, target - t)
         dt_prev = hist_t[-1] - hist_t[-2] if len(hist_t) > 1 else dt
@@ -187,24 +203,26 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
         history = (c1 * hist_N[-1] + (c2 * hist_N[-2] if order == 2 else 0.0)) / dt
         t_new = t + dt
         y_pred = _extrapolate(hist_t[-(order + 1):], hist_y[-(order + 1):], t_new) if len(hist_t) > 1 else y
-        step = solve_implicit(system, y_pred, t_new, c0_dt=c0 / dt, history=history)
+        step, ev = solve_implicit(system, y_pred, t_new, c0_dt=c0 / dt, history=history)
         newtons += step.iterations
         if step.success and len(hist_t) > 1:
             N_pred = _extrapolate(hist_t[-(order + 1):], hist_N[-(order + 1):], t_new)
-            err = _error(system, step.y, y_pred, step.evaluation.N, N_pred, order, rtol, atol, N_scale)
+            err = _error(system, step.state, y_pred, ev.N, N_pred, order, rtol, atol, N_scale)
         else:
             err = 0.0 if step.success else np.inf
         if err > 1.0:
             rejected += 1
             dt *= max(0.1, 0.9 * err ** (-1.0 / 3.0)) if np.isfinite(err) else 0.25
             if dt < 1e-14 * max(t, 1e-30):
-                raise ConvergenceError(f"transient: the step collapsed at t = {t:.6g} s", _fail(y, t, steps))
+                raise ConvergenceError(f"transient: the step collapsed at t = {t:.6g} s",
+                                       _fail(f"the step collapsed at t = {t:.6g} s", step, newtons))
             continue
         steps += 1
-        dphi_dt = (c0 * wall(step.y) + c1 * wall(hist_y[-1]) + (c2 * wall(hist_y[-2]) if order == 2 else 0.0)) / dt
-        t, y = t_new, step.y
-        rec["steps"].append((t, *currents(system, step.evaluation, y, dphi_dt)))
-        hist_t, hist_y, hist_N = (hist_t + [t])[-3:], (hist_y + [y])[-3:], (hist_N + [step.evaluation.N])[-3:]
+        dphi_dt = (c0 * wall(step.state) + c1 * wall(hist_y[-1]) + (c2 * wall(hist_y[-2]) if order == 2 else 0.0)) \
+            / dt
+        t, y = t_new, step.state
+        rec["steps"].append((t, *currents(system, ev, y, dphi_dt)))
+        hist_t, hist_y, hist_N = (hist_t + [t])[-3:], (hist_y + [y])[-3:], (hist_N + [ev.N])[-3:]
         dt *= min(5.0, max(0.2, 0.9 * err ** (-1.0 / 3.0))) if err > 0 else 2.0
         order = 2
         if progress is not None:
@@ -213,10 +231,11 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
             t = target
             if target in system.voltage.breakpoints():
                 order = 1
-                y = consistent_state(system, y, t, 1e-9 * dt)
-                hist_t, hist_y, hist_N = [t], [y], [step.evaluation.N]
+                N_before = ev.N
+                y, _ = consistent_state(system, y, t)
+                hist_t, hist_y, hist_N = [t], [y], [N_before]
             if np.any(np.isclose(out_times, target, rtol=1e-12, atol=0)):
-                I, I_ion = currents(system, step.evaluation, y, dphi_dt)
+                I, I_ion = currents(system, ev, y, dphi_dt)
                 for key, v in (("t", t), ("y", y), ("I", I), ("Iion", I_ion), ("V", system.voltage(t))):
                     rec[key].append(v)
             k_stop += 1
@@ -225,6 +244,7 @@ def _march(system, y, out_times, stops, dt, rtol, atol, N_scale, max_steps, prog
                      rejected, newtons, np.array(rec["V"]), step_t, step_I, step_Iion)
 
 
-def _fail(y, t, steps):
-    from ..errors import NewtonResult
-    return NewtonResult(y, False, 2, f"transient stopped at t = {t:g} s", steps, float("nan"), np.zeros(0))
+def _fail(message, step, newtons):
+    """The last step's Newton record, as the transient's: the total Newton iterations."""
+    return NewtonResult(step.state, False, step.status if not step.success else 1, f"{message}; last Newton: "
+                        f"{step.message}", int(newtons), step.residual, step.residual_history)

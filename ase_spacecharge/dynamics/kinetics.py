@@ -55,6 +55,15 @@ def arrhenius(prefactor, migration_energy, temperature):
 class Kinetics:
     """Transport data: who moves how fast, and how the fluxes couple.
 
+    **What D means.**  The flux is lattice-gas hopping between neighbouring planes (see
+    :mod:`.system`): a uniform region of a species conducts ``σ = z² e² D χ / kT`` with ``χ``
+    its susceptibility per volume, ``∂c/∂(μ/kT)``.  For Fermi–Dirac sites (a lattice gas, the
+    default) ``χ = c (1 - x)``: **σ = z² e² D c (1 - x) / kT** — a hop needs an empty site, and
+    ``D`` is the jump (Fick) diffusivity of the lattice gas; for Boltzmann sites ``χ = c``,
+    Nernst–Einstein ``σ = z² e² D c / kT``.  A conductivity converted to ``D`` by
+    Nernst–Einstein on Fermi–Dirac sites gives resistances ``1/(1 - x)`` too high: give the
+    measured ``conductivity`` instead, and the system converts it with the convention it uses.
+
     Parameters
     ----------
     diffusivity : dict
@@ -62,6 +71,10 @@ class Kinetics:
         ``mobility`` instead; ``D = μ kT/e``.
     mobility : dict
         Band-carrier label -> mobility μ (m²/(V s)).
+    conductivity : dict
+        Species label -> the bulk conductivity σ (S/m) it carries at the system's
+        temperature, instead of a diffusivity: :class:`~.system.PNPSystem` sets ``D`` so
+        that its :meth:`~.system.PNPSystem.bulk_conductivity` is σ.
     correlation : dict
         ``(label_a, label_b) -> r``: the Onsager matrix of each face is
         ``L = S^{1/2} R S^{1/2}`` with ``S`` the species' own conductances and ``R`` the
@@ -80,25 +93,34 @@ class Kinetics:
     mobility: dict = field(default_factory=dict)
     correlation: dict = field(default_factory=dict)
     heat_of_transport: dict = field(default_factory=dict)
+    conductivity: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for name, table in (("diffusivity", self.diffusivity), ("mobility", self.mobility)):
             for label, value in table.items():
                 if not is_number(value) or not math.isfinite(value) or value < 0:
                     raise InputError(f"{name} of {label!r} must be a non-negative number, got {value!r}")
+        for label, value in self.conductivity.items():
+            if not is_number(value) or not math.isfinite(value) or value <= 0:
+                raise InputError(f"conductivity of {label!r} must be a positive number (S/m), got {value!r}")
+            if label in self.diffusivity or label in self.mobility:
+                raise InputError(f"{label!r}: give a conductivity or a diffusivity (or mobility), not both")
         for label, value in self.heat_of_transport.items():
             if not math.isfinite(value):
                 raise InputError(f"heat of transport of {label!r} must be finite (eV), got {value!r}")
 
     def diffusivities(self, site_labels, carrier_labels, temperature, missing=None):
         """D (Å²/s) of the site species then the carriers; ``missing`` for species without
-        data (None: raise)."""
+        data (None: raise); a species given by its conductivity has D = 1 here (the system
+        scales it)."""
         out = []
         for label in site_labels:
-            out.append(self._value(self.diffusivity, label, missing))
+            out.append(1.0 / M2_TO_A2 if label in self.conductivity else self._value(self.diffusivity, label, missing))
         for label in carrier_labels:
             if label in self.mobility:
                 out.append(self.mobility[label] * thermal_voltage(temperature))
+            elif label in self.conductivity:
+                out.append(1.0 / M2_TO_A2)
             else:
                 out.append(self._value(self.diffusivity, label, missing))
         return np.array(out, float) * M2_TO_A2
@@ -108,14 +130,17 @@ class Kinetics:
         if label in table:
             return float(table[label])
         if missing is None:
-            raise InputError(f"no diffusivity (or mobility) for the moving species {label!r}; give one in the "
-                             "[[defects]] / [[carriers]] table (diffusivity, m²/s)")
+            raise InputError(f"no diffusivity (or mobility, or conductivity) for the moving species {label!r}; give one "
+                             "in the [[defects]] / [[carriers]] table (diffusivity, m²/s)")
         return float(missing)
 
     def correlation_matrix(self, labels):
         """R (K, K) for the species ``labels``; raises unless symmetric positive semidefinite."""
         R = np.eye(len(labels))
         for (a, b), r in self.correlation.items():
+            if not (is_number(r) and math.isfinite(r) and -1.0 <= r <= 1.0):  # NaN passed the eigenvalue test
+                raise InputError(f"correlation ({a!r}, {b!r}) must be a number in [-1, 1] (the correlation of the two "
+                                 f"species' fluxes), got {r!r}")
             if a not in labels or b not in labels or a == b:
                 raise InputError(f"correlation ({a!r}, {b!r}): needs two different moving species of {labels}")
             i, j = labels.index(a), labels.index(b)

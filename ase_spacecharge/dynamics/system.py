@@ -19,9 +19,17 @@ exactly symmetric-barrier hopping ``Γ [θ_i (1-θ_j) e^{-ψ/2} - θ_j (1-θ_i) 
 exclusion, activities and band statistics entering through χ.  Why this flux: it vanishes at
 the discrete equilibrium (uniform ν) for every statistics, conserves each species (a
 difference of face fluxes), cannot push an occupancy out of [0, capacity] (occupancies are
-functions of ν), reduces to ``j = -D c ∇(μ̃/kT)`` (Nernst–Planck) as the spacing shrinks, and
-is the physical atomic hop between the planes of a grain boundary.  ``L`` is symmetric
-positive semidefinite, so the entropy production ``k Σ Δν·L Δν`` is never negative.
+functions of ν), reduces to ``j = -D χ ∇(μ̃/kT)`` as the spacing shrinks (χ = ∂c/∂(μ/kT):
+``c (1 - x)`` for a lattice gas on sites; Nernst–Planck ``j = -D c ∇(μ̃/kT)`` only for
+Boltzmann statistics), and is the physical atomic hop between the planes of a grain boundary.
+``L`` is symmetric positive semidefinite, so the entropy production ``k Σ Δν·L Δν`` is never
+negative.  A uniform region conducts ``σ = z² e² D χ / kT`` (:meth:`PNPSystem.bulk_conductivity`):
+``z² e² D c (1 - x) / kT`` on Fermi–Dirac sites, so ``D`` is the lattice gas's jump diffusivity.
+
+**Against Scharfetter–Gummel.**  With Boltzmann χ = c the flux is the Scharfetter–Gummel flux
+times ``sinhc(z Δφ / 2kT)``: both vanish at equilibrium and agree in the small-signal
+response; under bias they differ at second order in the spacing and converge to the same
+continuum answer.
 
 **Electrodes** at the domain ends (the walls ``x_min``, ``x_max``) hold φ; a reversible
 electrode is a reservoir of the species at its equilibrium state shifted by the applied
@@ -54,10 +62,10 @@ def _sublattice_faces(x, hosts, x_min, x_max, D, skip):
     """Faces between consecutive hosting planes (``skip``: across planes of other sublattices;
     else only between grid neighbours), and to the walls."""
     H = np.flatnonzero(hosts)
-    if H.size < 2:
+    if H.size == 0:
         return Faces([], [], []), np.zeros(0)
     xs = x[H]
-    w = control_volume_widths(xs, walls=(x_min, x_max))
+    w = control_volume_widths(xs, walls=(x_min, x_max))  # one plane: its wall-to-wall width
     lo, hi = H[:-1], H[1:]
     keep = np.ones(lo.size, bool) if skip else (hi - lo == 1)
     n = x.size
@@ -124,6 +132,7 @@ class PNPSystem:
         self.voltage = voltage if isinstance(voltage, Voltage) else Voltage(voltage)
         self._reference(equilibrium)
         self._faces()
+        self._from_conductivities(kinetics.conductivity)
 
     # ---------------------------------------------------------------- setup
 
@@ -147,6 +156,13 @@ class PNPSystem:
                 raise InputError("floating ends: give the equilibrium solution (its ends become the electrodes)")
             self.ends_eq, phi = np.array(p.dirichlet, float), np.zeros(n)
         else:
+            solved_at = float(equilibrium.temperature)
+            if abs(solved_at - self.temperature) > 1e-9 * self.temperature:
+                raise InputError(f"equilibrium: solved at {solved_at:g} K, but the system is at {self.temperature:g} K; "
+                                 "solve the equilibrium at the system's temperature (its reference state)")
+            if np.shape(equilibrium.state) != (n + p.n_extra,):
+                raise InputError(f"equilibrium: its state has {np.size(equilibrium.state)} unknowns, this problem's "
+                                 f"{n + p.n_extra}; give the equilibrium of this problem")
             phi, _, phi_d, eta = p.unpack(equilibrium.state)
             self.ends_eq = np.array(p.dirichlet if isinstance(p.dirichlet, tuple) else (phi_d, phi_d), float)
             self.nu_eq[np.searchsorted(p.active.columns, p.fitted)] = eta
@@ -155,8 +171,22 @@ class PNPSystem:
         self.hosts[:, self.n_sites:] = (p.carrier_dos > 0).T
         self.y_eq = self.pack(phi, np.broadcast_to(self.nu_eq, (n, K)))
 
+    def _check_exchanged(self):
+        """An electrode exchanges a species at that species' own first and last planes: it
+        must have some (a band carrier, which hops between neighbouring planes only, on the
+        grid's end planes)."""
+        for k in np.flatnonzero(self.reversible):
+            H = np.flatnonzero(self.hosts[:, k])
+            carrier = k >= self.n_sites
+            if H.size == 0 or (carrier and (H[0] != 0 or H[-1] != self.n - 1)):
+                where = "no plane" if H.size == 0 else f"planes {H[0]}..{H[-1]} of 0..{self.n - 1} only"
+                raise InputError(f"electrodes: {self.labels[k]!r} is exchanged by the electrodes but hosted on {where}; "
+                                 "an electrode exchanges a species on its end planes (use electrodes = 'blocking' or "
+                                 "'mixed', or give it states there)")
+
     def _faces(self):
         g, n = self.problem.grid, self.n
+        self._check_exchanged()
         self.faces, self.widths = [], np.zeros((n, self.K))
         for k in range(self.K):
             faces, w = _sublattice_faces(g.x, self.hosts[:, k], g.x_min, g.x_max, self.D[k], k < self.n_sites)
@@ -180,6 +210,20 @@ class PNPSystem:
                 i0, i1 = f.hi[0], f.lo[-1]
                 self.chi_reservoir[:, k] = state.chi[[i0, i1], k] / self.widths[[i0, i1], k]
 
+    def _from_conductivities(self, conductivity):
+        """Species given by their bulk conductivity σ (S/m) were set up with D = 1 Å²/s: scale
+        D and their faces so that :meth:`bulk_conductivity` is σ."""
+        for k, label in enumerate(self.labels):
+            if label not in conductivity:
+                continue
+            per_diffusivity = self.bulk_conductivity()[k] / self.D[k]  # σ is linear in D
+            if not per_diffusivity > 0:
+                raise InputError(f"conductivity of {label!r}: the electrodes' bulk holds none of it, so no "
+                                 "diffusivity gives it a conductivity; give its diffusivity (m²/s)")
+            scale = float(conductivity[label]) / per_diffusivity / self.D[k]
+            self.D[k] *= scale
+            self.faces[k].g = self.faces[k].g * scale
+
     # ---------------------------------------------------------------- layout
 
     @property
@@ -187,11 +231,40 @@ class PNPSystem:
         """Unknowns: (1 + K) per plane."""
         return self.n * (1 + self.K)
 
+    def bulk_conductivity(self):
+        """Each moving species' conductivity (S/m) in the bulk the electrodes hold (the lower
+        reservoir: the equilibrium's end plane of that species), as the flux law conducts:
+        ``σ_k = z_k² e² D_k χ_k / kT`` with ``χ = ∂c/∂ν`` the susceptibility per volume.  For a
+        lattice gas on sites (Fermi–Dirac) this is ``z² e² D c (1 - x) / kT`` — hopping needs an
+        empty site, and ``D`` is the jump (Fick) diffusivity of the lattice gas; for Boltzmann
+        sites ``z² e² D c / kT`` (Nernst–Einstein); for band carriers the generalised Einstein
+        relation (``χ = ∂n/∂η``); with an activity model its thermodynamic factor.
+
+        Returns
+        -------
+        ndarray (K,)
+            S/m, in the order of ``labels``.
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> s = ceria_like_system()  # V_O: x = 0.05 on the O sites, Fermi–Dirac
+        >>> c = 0.05 * 2 / (3.124 * 58.5725) * 1e30  # V_O per m³
+        >>> from ase_spacecharge.constants import BOLTZMANN_SI, ELEMENTARY_CHARGE
+        >>> sigma = 4 * ELEMENTARY_CHARGE ** 2 * 1e-11 * c * (1 - 0.05) / (BOLTZMANN_SI * 773.15)
+        >>> round(float(s.bulk_conductivity()[0] / sigma), 3)
+        1.0
+        """
+        from ..constants import ELEMENTARY_CHARGE
+        per_volume = self.chi_reservoir[0] / self.problem.grid.area  # Å⁻³
+        return self.valence ** 2 * self.D * per_volume / self.kT * ELEMENTARY_CHARGE * 1e10  # e²/(V s Å) -> S/m
+
     @property
     def relaxation_time(self):
-        """The bulk's dielectric relaxation time (s), ``ε ε0 kT / Σ z² e² D c`` over the
-        reservoir concentrations (1e-12 s without any mobile charge)."""
-        sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / self.kT
+        """The bulk's dielectric relaxation time (s), ``ε ε0 / Σ_k σ_k`` over the electrodes'
+        reservoirs (:meth:`bulk_conductivity`, the better conducting end per species); 1e-12 s
+        without any mobile charge."""
+        sigma = np.sum(self.valence ** 2 * self.D * self.chi_reservoir.max(axis=0)) / (self.kT * self.problem.grid.area)
         return float(EPSILON_0 * np.mean(self.problem.grid.eps_lower) / sigma) if sigma > 0 else 1e-12
 
     @property
@@ -206,10 +279,62 @@ class PNPSystem:
         """The hosted species no electrode exchanges: their amounts are conserved."""
         return [int(k) for k in np.flatnonzero(~self.reversible) if self.hosts[:, k].any()]
 
-    def conservation_row(self, k):
-        """The row that species ``k``'s conservation constraint replaces: its first hosting
-        plane's."""
-        return int(np.flatnonzero(self.hosts[:, k])[0]) * (1 + self.K) + 1 + k
+    def conservation_row(self, k, amounts=None):
+        """The row that species ``k``'s conservation constraint replaces: that of the plane
+        holding most of it at ``amounts`` (n, K) (the first hosting plane without): the rows
+        of a conserved species sum to zero, so one is implied by the others, and the plane's
+        own row is best dropped where the species is most abundant — a depleted plane keeps
+        the equation that fixes its ν."""
+        hosting = np.flatnonzero(self.hosts[:, k])
+        plane = hosting[0] if amounts is None else hosting[int(np.argmax(np.asarray(amounts)[hosting, k]))]
+        return int(plane) * (1 + self.K) + 1 + k
+
+    def check_state(self, y, what="state"):
+        """``y`` as a float array, or an InputError naming ``what`` unless it is a finite
+        state of this system (``n_unknowns`` values).
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> ceria_like_system().check_state(np.zeros(3), "start")
+        Traceback (most recent call last):
+        ...
+        ase_spacecharge.errors.InputError: start: expected 180 finite unknowns ((1 + 1) per plane, 90 planes), got an array of shape (3,)
+        """
+        y = np.asarray(y, float)
+        if y.shape != (self.n_unknowns,) or not np.all(np.isfinite(y)):
+            raise InputError(f"{what}: expected {self.n_unknowns} finite unknowns ((1 + {self.K}) per plane, "
+                             f"{self.n} planes), got an array of shape {y.shape}"
+                             + ("" if y.shape != (self.n_unknowns,) else " with non-finite values"))
+        return y
+
+    def check_transport(self, what):
+        """InputError unless every hosted moving species can move (D > 0): ``what`` (a steady
+        state, a spectrum) needs each one's transport; a species that does not move belongs
+        frozen in the equilibrium (mobility 0).
+
+        Examples
+        --------
+        >>> from ase_spacecharge.examples import ceria_like_system
+        >>> ceria_like_system(diffusivity=0.0).check_transport("a steady state")
+        Traceback (most recent call last):
+        ...
+        ase_spacecharge.errors.InputError: a steady state needs every moving species to move, but 'Vo' has diffusivity 0 (m²/s); give it one, or freeze it in the equilibrium (mobility = 0)
+        """
+        still = [self.labels[k] for k in range(self.K) if self.D[k] == 0 and self.hosts[:, k].any()]
+        if still:
+            raise InputError(f"{what} needs every moving species to move, but {', '.join(map(repr, still))} "
+                             f"{'has' if len(still) == 1 else 'have'} diffusivity 0 (m²/s); give "
+                             f"{'it' if len(still) == 1 else 'them'} one, or freeze "
+                             f"{'it' if len(still) == 1 else 'them'} in the equilibrium (mobility = 0)")
+
+    def closed(self):
+        """The same system with no flux through any face (every conductance 0): its implicit
+        step keeps every amount, and Poisson alone moves (a voltage step's consistent state)."""
+        import copy
+        out = copy.copy(self)
+        out.faces = [Faces(f.lo, f.hi, np.zeros_like(f.g)) for f in self.faces]
+        return out
 
     def pack(self, phi, nu):
         """State vector from φ (n,) and ν (n, K)."""

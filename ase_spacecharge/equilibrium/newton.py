@@ -216,6 +216,26 @@ def _line_search(problem, temperature, y, dy, norm0, scale, energy_scale, rtol, 
     return None
 
 
+def _limit_floating_step(problem, F, matrix, dy, cap, work=None):
+    """The Newton step ``dy`` with the step of a floating boundary potential φ_d limited to
+    about ``cap`` (V): ``δ / (1 + (δ/cap)²)`` (Levenberg–Marquardt damping of that one
+    unknown), the other unknowns solved again for that φ_d step (its gauge row replaced by
+    ``δφ_d = limited``).  When the bulk region lies many screening lengths from both walls,
+    the gauge pins φ_d only through the double layers' tails (a near-null direction, ∝
+    e^{-d/λ}): the full step in φ_d is then round-off of any size, and the limited step
+    holds φ_d where it is while the planes converge.  Other problems: ``dy`` unchanged."""
+    n = problem.grid.n
+    if problem.dirichlet != "floating" or not abs(float(dy[n])) > cap:
+        return dy
+    step = float(dy[n])
+    limited = step / (1.0 + (step / cap) ** 2) if np.isfinite(step) else 0.0
+    C, D, G = matrix.C.copy(), matrix.D.copy(), np.array(F, float)
+    C[0], D[0] = 0.0, 0.0
+    D[0, 0], G[n] = 1.0, -limited
+    return problem.newton_step(G, type(matrix)(matrix.lower, matrix.diag, matrix.upper, matrix.B, C, D, matrix.support),
+                               work=work)
+
+
 def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=None, energy_scale=1.0):
     """Solve ``problem`` at ``temperature`` (K) by globalised Newton.
 
@@ -270,10 +290,12 @@ def newton(problem, temperature, y0=None, *, rtol=1e-10, max_iter=100, step_cap=
         if it == max_iter:
             break
         try:
-            dy = problem.newton_step(F, newton_matrix(problem, point, work=work), work=work)
+            matrix = newton_matrix(problem, point, work=work)
+            dy = problem.newton_step(F, matrix, work=work)
         except SingularMatrixError as exc:
             return _result(y, 3, history, it, relative_residual(problem, y, temperature, energy_scale=energy_scale),
                            str(exc))
+        dy = _limit_floating_step(problem, F, matrix, dy, cap, work)
         biggest = max(float(np.max(dy[:n])), -float(np.min(dy[:n])))
         if biggest > cap:
             dy *= cap / biggest

@@ -142,6 +142,8 @@ def connect(scheduler=None, workers=None, timeout=10.0):
     """
     if scheduler is not None and workers is not None:
         raise InputError("give --scheduler or --workers, not both")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+        raise InputError(f"--timeout: expected a positive number of seconds, got {timeout!r}")
     if scheduler is None and workers is None:
         yield None
         return

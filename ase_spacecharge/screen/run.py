@@ -13,7 +13,7 @@ import warnings
 from ..errors import InputError, SpaceChargeWarning
 from .executors import executor
 from .sources import find_structures
-from .store import check_results_path, open_results, read_results, stored_rows, write_rows
+from .store import RowStore, check_results_path, open_results, read_results, stored_rows
 from .sweep import apply_params, load_study
 
 __all__ = ["plan_screen", "run_plan", "screen"]
@@ -153,6 +153,13 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
         Every row of the plan, in plan order (see :func:`~.store.read_results`); a row whose
         task was lost (a worker died) has status "missing".
 
+    Raises
+    ------
+    InputError
+        The database could not take some rows (another process locked it, or it is
+        read-only): they are kept in ``<out>.pending.db`` (:class:`~.store.RowStore`), and
+        the next run of the same plan moves them in before computing what is still missing.
+
     Examples
     --------
     >>> import tempfile
@@ -164,6 +171,9 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
     """
     run = executor(client)
     db = None if out is None else open_results(out)
+    store = None if db is None else RowStore(db, out)
+    if store is not None:
+        store.merge()  # rows an earlier run kept aside while the database was locked
     stored = {} if db is None else stored_rows(db)
     tasks, total = _pending(plan, stored, retry_failed, writeback)
     info = {r["key"]: r for r in plan["rows"]}
@@ -175,7 +185,7 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
         rows = [dict(r, **{k: info[r["key"]][k] for k in ("source", "structure_hash", "params")}) for r in rows]
         finished = [r for r in rows if r["status"] != "missing"]
         if db is not None and finished:
-            write_rows(db, finished, {r["key"]: stored[r["key"]][0] for r in finished if r["key"] in stored})
+            store.write(finished, {r["key"]: stored[r["key"]][0] for r in finished if r["key"] in stored})
         results.update({r["key"]: {k: v for k, v in r.items() if k not in ("atoms", "data")} for r in rows})
         count["done"] += len(finished)
         count["failed"] += sum(r["status"] == "failed" for r in rows)
@@ -186,6 +196,8 @@ def run_plan(plan, client=None, *, out=None, progress=None, retry_failed=False, 
         for message in ("the bulk region", "Boltzmann statistics give"):  # each row says these
             warnings.filterwarnings("ignore", message=message, category=SpaceChargeWarning)
         run(tasks, done)
+    if store is not None:
+        store.close()
     return _table(plan, results, db)
 
 

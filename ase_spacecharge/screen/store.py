@@ -18,7 +18,8 @@ import os
 
 from ..errors import InputError, check_writable
 
-__all__ = ["RESULT_COLUMNS", "check_results_path", "open_results", "stored_rows", "write_rows", "read_results"]
+__all__ = ["RESULT_COLUMNS", "check_results_path", "open_results", "stored_rows", "write_rows", "read_results",
+           "RowStore", "pending_path"]
 
 #: Columns of a screen's table after the parameters.
 RESULT_COLUMNS = ("phi0", "r_perp", "r_par", "iterations", "residual", "status", "error", "warning", "seconds")
@@ -86,8 +87,115 @@ def open_results(path):
         db = connect(path, type="db", use_lock_file=False)
         db.count()
     except Exception as exc:  # noqa: BLE001 - sqlite3 and ase.db raise many kinds
+        if _unwritable(exc):
+            raise InputError(f"--out {path}: the database cannot be used now ({exc}: another process holds it, "
+                             "or the file is read-only); nothing was computed — rerun when it is free") from None
         raise InputError(f"--out {path}: not an ase.db database ({type(exc).__name__}: {exc})") from None
     return db
+
+
+def _unwritable(exc):
+    """Whether ``exc`` is SQLite saying the file is locked or read-only (not that it is bad)."""
+    import sqlite3
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "readonly" in text
+                                                          or "read-only" in text or "busy" in text)
+
+
+def pending_path(path):
+    """Where the rows of a run whose database could not take them are kept:
+    ``<out>.pending.db`` beside it (an ase.db too; the next run moves them in).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The results database.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> pending_path("runs/results.db")
+    'runs/results.pending.db'
+    """
+    return os.fspath(path)[:-3] + ".pending.db"
+
+
+class RowStore:
+    """Writes a run's rows into its results database as tasks finish; while the database is
+    locked by another process or read-only, into :func:`pending_path` instead, so that no
+    computed row is lost.  ``merge`` moves kept rows into the database (a rerun starts with
+    it); ``close`` tries once more and raises when rows are still kept aside.
+
+    Parameters
+    ----------
+    db : ase.db.core.Database
+    path : str
+        The database's path.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase import Atoms
+    >>> path = os.path.join(tempfile.mkdtemp(), "results.db")
+    >>> store = RowStore(open_results(path), path)
+    >>> row = dict(key="k1", structure_hash="h", source="s", params={}, status="ok", atoms=Atoms(), data={})
+    >>> store.write([row], {}), store.kept
+    (True, 0)
+    """
+
+    def __init__(self, db, path):
+        self.db, self.path, self.side, self.kept, self.reason = db, os.fspath(path), None, 0, None
+
+    def write(self, rows, existing):
+        """Rows into the database (True), or kept aside (False) when it cannot take them."""
+        import sqlite3
+        if self.side is None:
+            try:
+                write_rows(self.db, rows, existing)
+                return True
+            except sqlite3.OperationalError as exc:  # locked by another process, read-only, disk full
+                self.reason = exc
+                self.side = _connect(pending_path(self.path))
+        write_rows(self.side, rows)
+        self.kept += len(rows)
+        return False
+
+    def merge(self):
+        """Move the rows kept in :func:`pending_path` into the database (overwriting rows of
+        the same ``screen_key``) and remove that file; returns how many moved."""
+        side = pending_path(self.path)
+        if not os.path.exists(side):
+            return 0
+        stored = stored_rows(self.db)
+        rows = list(_connect(side).select(include_data=True))
+        with self.db:
+            for r in rows:
+                old = stored.get(r.get("screen_key"), (None,))[0]
+                self.db.write(r.toatoms(), key_value_pairs=r.key_value_pairs, data=r.get("data", {}), id=old)
+        os.remove(side)
+        return len(rows)
+
+    def close(self):
+        """At the end of a run: the kept rows into the database, or InputError saying where
+        they are (a rerun of the same command moves them in and computes the rest)."""
+        import sqlite3
+        if not self.kept:
+            return
+        try:
+            moved = self.merge()
+        except sqlite3.Error as exc:
+            raise InputError(f"--out {self.path}: the database could not be written ({self.reason or exc}); "
+                             f"the {self.kept} rows computed meanwhile are kept in {pending_path(self.path)}: rerun "
+                             "the same command when the database is free to store them") from None
+        self.kept -= moved
+
+
+def _connect(path):
+    from ase.db import connect
+    return connect(path, type="db", use_lock_file=False)
 
 
 def stored_rows(db):

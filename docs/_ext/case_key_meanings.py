@@ -19,6 +19,8 @@ MEANINGS = {
     "[[carriers]].mobility": "Relative mobility for the resistivity ratios (0: does not conduct).",
     "[[carriers]].drift_mobility": "Drift mobility μ (m²/(V s)) for dynamics; D = μ kT/e.",
     "[[carriers]].diffusivity": "Diffusion coefficient D (m²/s) for dynamics (or give ``drift_mobility``).",
+    "[[carriers]].conductivity": "Instead of ``diffusivity``: the carrier's bulk conductivity σ (S/m) at the case "
+                                 "temperature.",
     "[[carriers]].heat_of_transport": "Heat of transport Q* (eV): the thermal force −Q* ∇T/T.",
     "resistivity": "How resistivity ratios are evaluated.",
     "[resistivity].scr_limit": "The space-charge region is the planes with \\|φ\\| above this (V).",
@@ -52,8 +54,13 @@ MEANINGS = {
     "[[defects]].site": "Host species in a structure (``O`` for V_O); site files name the host per line.",
     "[[defects]].interaction": "Regular-solution Ω (eV): μ_ex = Ω (1 − 2x) per site, stable while Ω < 2kT (activities).",
     "[[defects]].diffusivity_prefactor": "D0 (m²/s) of D = D0 exp(−E_m/kT); give with ``migration_energy``.",
-    "[[defects]].migration_energy": "E_m (eV); give with ``diffusivity_prefactor``.",
-    "[[defects]].diffusivity": "D (m²/s) at every temperature (or the Arrhenius pair).",
+    "[[defects]].migration_energy": "E_m (eV); give with ``diffusivity_prefactor`` (or ``conductivity``).",
+    "[[defects]].diffusivity": "D (m²/s) at every temperature (or the Arrhenius pair): with Fermi–Dirac site "
+                               "statistics the lattice gas's jump (Fick) diffusivity, so that the bulk σ = "
+                               "z²e²Dc(1−x)/kT; with Boltzmann statistics σ = z²e²Dc/kT (Nernst–Einstein).",
+    "[[defects]].conductivity": "Instead of ``diffusivity``: the bulk conductivity σ (S/m) at the case temperature, "
+                                "converted to D by the same convention; with ``migration_energy`` the prefactor σ0 "
+                                "of σ0 exp(−E_m/kT).",
     "[[defects]].heat_of_transport": "Heat of transport Q* (eV): the thermal force −Q* ∇T/T.",
     "approximation": "``mott-schottky`` (frozen species at their bulk fraction), ``gouy-chapman`` (every "
                      "species equilibrates) or ``restricted`` (frozen at ``equilibration_temperature``).",

@@ -39,9 +39,11 @@ run = transient(system, times, rtol=1e-5)
 print(f"{run.steps} BDF2 steps, {run.newton_iterations} Newton iterations")
 
 # %%
-# The steady state by Newton (API of today: ``steady_state`` returns (state, current,
-# iterations); issue 16 turns it into a record with ``.current``):
-y_steady, i_steady, _ = steady_state(system, V)
+# The steady state by Newton (a :class:`~ase_spacecharge.dynamics.SteadyState` record: one row
+# per voltage, with the residual and the spread of the current over the faces):
+steady = steady_state(system, V)
+y_steady, i_steady = steady.states[0], steady.current[0]
+assert steady.current_spread[0] <= max(1e-9, steady.current_spread_roundoff[0])
 print(f"current at t = {times[-1]:.0e} s: {run.current[-1]:.6e} A/m²; steady state {i_steady:.6e} A/m²")
 assert abs(run.current[-1] / i_steady - 1) < 1e-5
 

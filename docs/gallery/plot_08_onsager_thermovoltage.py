@@ -73,7 +73,8 @@ problem = slab([DefectSpecies("Vo", 2, 0.05, 1.0)], "fermi-dirac")
 system = PNPSystem(problem, Kinetics({"Vo": 1e-11}, heat_of_transport={"Vo": Q}), temperature=T0,
                    electrodes="blocking", equilibrium=solve(problem, T0),
                    temperature_profile=lambda x: T0 + 0.1 * x)
-y, current, _ = steady_state(system, 0.0)           # API of today; issue 16: a SteadyState record
+steady = steady_state(system, 0.0)                  # a SteadyState record, one row per voltage
+y, current = steady.states[0], steady.current[0]
 phi, _ = system.unpack(y)
 T = system.plane_temperature
 middle = slice(150, 250)                            # away from the electrodes' double layers

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["write_spectrum_csv", "write"]
+__all__ = ["write_spectrum_csv", "write", "HEADER"]
+
+
+#: The header line: a comment for NumPy's genfromtxt (impedance.py's ``readCSV`` reads the first
+#: three columns), the column names for pandas (pyimpspec's ``parse_data`` finds Z' and Z'' by
+#: name and the frequency in the fourth column, which repeats the first under a name it knows).
+HEADER = "# frequency (Hz),Z' (ohm m2),Z'' (ohm m2),f (Hz)"
 
 
 def write_spectrum_csv(path, spectrum):
-    """Write ``frequency, z_real, z_imag`` (Hz, Ω·m², Ω·m²; no header) — the three-column layout
-    impedance.py's ``preprocessing.readCSV`` and pyimpspec read.
+    """Write ``frequency, Z', Z''`` (Hz, Ω·m², Ω·m²; every digit) under a header that both
+    impedance.py's ``preprocessing.readCSV`` and pyimpspec's ``parse_data`` read as written:
+    the header is a ``#`` comment line for readCSV (NumPy's genfromtxt skips it, and it uses
+    the first three columns), and column names for pyimpspec (pandas), which finds Z' and Z''
+    by name and the frequency in a fourth column repeating the first.  Z'' is as computed
+    (negative for a capacitive response; pyimpspec's convention).
 
     Parameters
     ----------
@@ -27,12 +37,15 @@ def write_spectrum_csv(path, spectrum):
     >>> from ase_spacecharge.dynamics.impedance import Spectrum
     >>> path = os.path.join(tempfile.mkdtemp(), "z.csv")
     >>> write_spectrum_csv(path, Spectrum(np.array([1.0]), np.array([2.0 - 3.0j]), 773.15))
-    >>> open(path).read()
-    '1.0,2.0,-3.0\\n'
+    >>> print(open(path).read())
+    # frequency (Hz),Z' (ohm m2),Z'' (ohm m2),f (Hz)
+    1.0,2.0,-3.0,1.0
+    <BLANKLINE>
     """
     with open(path, "w") as handle:
+        handle.write(HEADER + "\n")
         for fk, zk in zip(spectrum.frequency, spectrum.z):
-            handle.write(f"{float(fk)!r},{float(zk.real)!r},{float(zk.imag)!r}\n")
+            handle.write(f"{float(fk)!r},{float(zk.real)!r},{float(zk.imag)!r},{float(fk)!r}\n")
 
 
 def write(path, result, **options):
